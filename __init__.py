@@ -1,0 +1,3 @@
+"""rbcc: a Python toolchain for the Roboconf DSL."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,140 @@
+"""The lexical layer shared by the graph and instances languages (Roboconf's FileDefinitionParser).
+
+Roboconf reads both languages line by line with a handful of regular expressions; these helpers
+reproduce them exactly (Java ``trim``, ASCII ``\\w``, unanchored searches where Java uses
+``find``).  Both the textX fast path and the recovering line parser call them, so a line means the
+same thing whichever path read it.
+"""
+
+from __future__ import annotations
+
+import re
+
+PATTERN_ID = re.compile(r"[a-zA-Z_](?:\w|-|\.)*", re.ASCII)
+PATTERN_FLEX_ID = re.compile(r"[a-zA-Z_](?:\w|-| |\.)*", re.ASCII)
+PATTERN_APP_NAME = re.compile(r"[a-zA-Z_](?:\w|[-.() ])*", re.ASCII)
+PATTERN_IMPORT = re.compile(r"[a-zA-Z_](?:\w|-|\.)*(?:\.\*)?", re.ASCII)
+RANDOM_MARKER = re.compile(r"random\[([^\]]*)\](.*)", re.ASCII | re.IGNORECASE | re.DOTALL)
+
+_IMPORT = re.compile(r"import\s+([^;]*)", re.ASCII | re.IGNORECASE)
+_FACET = re.compile(r"facet(?:\s.*)?", re.ASCII | re.IGNORECASE | re.DOTALL)
+_FACET_KEYWORD = re.compile(r"\s*facet", re.ASCII | re.IGNORECASE)
+_INSTANCE = re.compile(r"instance of(?:\s.*)?", re.ASCII | re.IGNORECASE | re.DOTALL)
+_INSTANCE_KEYWORD = re.compile(r"\s*instance of", re.ASCII | re.IGNORECASE)
+_PROPERTY = re.compile(r"([^:\s]+)\s*:\s*(.*)$", re.ASCII | re.DOTALL)
+_QUOTED = re.compile(r'"[^"]*"')
+_CLOSE = re.compile(r"\s*\}", re.ASCII)
+
+
+def java_trim(text: str) -> str:
+    """Java's ``String.trim``: strip characters up to U+0020, not Unicode spaces."""
+    start, end = 0, len(text)
+    while start < end and text[start] <= " ":
+        start += 1
+    while end > start and text[end - 1] <= " ":
+        end -= 1
+    return text[start:end]
+
+
+def java_trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The offsets of ``java_trim(text[start:end])`` inside ``text``."""
+    while start < end and text[start] <= " ":
+        start += 1
+    while end > start and text[end - 1] <= " ":
+        end -= 1
+    return start, end
+
+
+def is_blank(text: str | None) -> bool:
+    """Roboconf's "blank": null or empty after Java trim."""
+    return text is None or java_trim(text) == ""
+
+
+def code_end(line: str) -> int:
+    """Offset where the in-line comment starts (the first ``#`` anywhere), or the line length."""
+    i = line.find("#")
+    return len(line) if i < 0 else i
+
+
+def is_comment_line(line: str) -> bool:
+    trimmed = java_trim(line)
+    return trimmed.startswith("#")
+
+
+def matches_facet(trimmed: str) -> bool:
+    return _FACET.fullmatch(trimmed) is not None
+
+
+def matches_instance(trimmed: str) -> bool:
+    return _INSTANCE.fullmatch(trimmed) is not None
+
+
+def strip_keyword(line: str, kind: str) -> int:
+    """Offset just after the first ``facet`` / ``instance of`` keyword of ``line``."""
+    rx = _FACET_KEYWORD if kind == "facet" else _INSTANCE_KEYWORD
+    m = rx.search(line)
+    return m.end() if m else 0
+
+
+def search_import(line: str, start: int, end: int) -> re.Match[str] | None:
+    """Roboconf's unanchored ``import\\s+([^;]*)`` on the code part of a line."""
+    return _IMPORT.search(line, start, end)
+
+
+def search_property(line: str, start: int, end: int) -> re.Match[str] | None:
+    """Roboconf's unanchored property pattern ``([^:\\s]+)\\s*:\\s*(.*)$``."""
+    return _PROPERTY.search(line[:end], start)
+
+
+def has_extra_semicolon(value: str, trimmed_line: str) -> bool:
+    """P_ONE_BLOCK_PER_LINE check on a property value (``;`` already removed once)."""
+    if '"' in trimmed_line:
+        value = _QUOTED.sub("", value)
+    return ";" in value
+
+
+def closing_rest(line: str) -> int:
+    """Offset just after the first ``\\s*}`` of a closing line."""
+    m = _CLOSE.search(line)
+    return m.end() if m else 0
+
+
+def is_id(text: str) -> bool:
+    return PATTERN_ID.fullmatch(text) is not None
+
+
+def is_flex_id(text: str) -> bool:
+    return PATTERN_FLEX_ID.fullmatch(text) is not None
+
+
+def split_nicely(value: str, base: int = 0) -> list[tuple[str, int, int]]:
+    """Roboconf's ``Utils.splitNicely``: comma split, Java semantics, items trimmed.
+
+    Java's ``split`` drops trailing empty strings; a blank value gives no item.  Returns
+    ``(item, start, end)`` with offsets of the trimmed item (``base`` added), so that errors point
+    at the offending item.
+    """
+    if is_blank(value):
+        return []
+    pieces: list[tuple[str, int, int]] = []
+    pos = 0
+    for raw in value.split(","):
+        s, e = java_trim_span(value, pos, pos + len(raw))
+        pieces.append((value[s:e], base + s, base + e))
+        pos += len(raw) + 1
+    # Java's String.split removes trailing empty strings (not trimmed-empty ones).
+    raw_parts = value.split(",")
+    while raw_parts and raw_parts[-1] == "":
+        raw_parts.pop()
+        pieces.pop()
+    return pieces
+
+
+def parse_java_int(text: str) -> int | None:
+    """Java ``Integer.parseInt``: optional sign, ASCII digits only, 32-bit range."""
+    if not text or not re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII):
+        return None
+    value = int(text)
+    if -(2**31) <= value <= 2**31 - 1:
+        return value
+    return None

@@ -1,0 +1,188 @@
+"""Parsing entry point: the textX grammars for well-formed files, the line parser for the rest.
+
+The grammars in ``dsl/grammar/`` define the structure of the two languages.  They are coarse on
+purpose (a block body is one token, split into properties afterwards by the shared lexical
+helpers): that keeps textX fast enough for thousands of components.  A file the grammar rejects,
+or whose lines carry any problem, is handed to the recovering line parser, which reproduces
+Roboconf's exact errors.  Both paths build the same blocks for the same text (a property test
+checks it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import lexical as lx
+from .line_parser import LineParser, file_kind, parse_lines
+from .syntax import Blank, Comment, Holder, HolderKind, ParsedFile
+
+GRAMMAR_DIR = Path(__file__).parent / "grammar"
+_ROOT_RULE = {"graph": "GraphFile", "instances": "InstancesFile"}
+
+
+@lru_cache(maxsize=None)
+def metamodel(language: str) -> Any:
+    """The textX metamodel of ``language`` ("graph" or "instances"), built once per process."""
+    from textx import metamodel_from_file  # imported lazily: start-up time matters for the CLI
+
+    return metamodel_from_file(str(GRAMMAR_DIR / f"{language}.tx"), skipws=False, memoization=False)
+
+
+def language_of(path: str) -> str | None:
+    """The grammar to try first for a file name; Roboconf itself accepts any extension."""
+    lower = path.lower()
+    if lower.endswith(".graph"):
+        return "graph"
+    if lower.endswith(".instances"):
+        return "instances"
+    return None
+
+
+def parse_text(path: str, text: str, language: str | None = None) -> ParsedFile:
+    """Parse ``text`` (the content of ``path``) into blocks and problems.  Never raises."""
+    language = language or language_of(path)
+    if language is not None and "\r" not in text and "\0" not in text:
+        fast = _FastBuilder(path, text).build(language)
+        if fast is not None:
+            return fast
+    return parse_lines(path, text)
+
+
+class _Fallback(Exception):
+    """The fast path met something only the line parser reports faithfully."""
+
+
+class _FastBuilder(LineParser):
+    """Builds blocks from a textX parse, reusing the line parser's per-line helpers."""
+
+    def build(self, language: str) -> ParsedFile | None:
+        from textx.exceptions import TextXError
+
+        try:
+            model = metamodel(language).model_from_str(self._text)
+        except (TextXError, RecursionError):
+            return None
+        try:
+            self.line = 1
+            for statement in model.statements:
+                self._statement(statement)
+        except _Fallback:
+            return None
+        if self.problems:
+            return None
+        kind = file_kind(self.path, self.blocks, self.problems)
+        return ParsedFile(self.path, kind, self.blocks, self.problems, self.n, False)
+
+    def __init__(self, path: str, text: str) -> None:
+        super().__init__(path, text)
+        self._text = text
+
+    def _advance(self, chunk: str) -> int:
+        first = self.line
+        self.line += chunk.count("\n")
+        return first
+
+    def _statement(self, st: Any) -> None:
+        if isinstance(st, str):
+            lineno = self._advance(st)
+            line = self.lines[lineno - 1] if lineno <= self.n else ""
+            trimmed = lx.java_trim(line)
+            if trimmed == "":
+                self.blocks.append(Blank(lineno))
+                self._comments.clear()
+            elif trimmed.startswith("#"):
+                self.blocks.append(Comment(line, self._range(lineno, 0, len(line))))
+                self._comments.append(trimmed)
+            else:
+                self._top_import(line, lineno)
+            return
+        holder = self._open(st.open, top=True)
+        self.blocks.append(holder)
+        self._fill(holder, st)
+
+    def _top_import(self, line: str, lineno: int) -> None:
+        self._take_doc()
+        code_s, code_e = lx.java_trim_span(line, 0, lx.code_end(line))
+        m = lx.search_import(line, code_s, code_e)
+        if m is None:
+            raise _Fallback
+        self._import(line, lineno, m, code_e)
+        if self.problems:
+            raise _Fallback
+
+    def _open(self, text: str, top: bool) -> Holder:
+        lineno = self._advance(text)
+        line = self.lines[lineno - 1]
+        trimmed = lx.java_trim(line)
+        code_s, code_e = lx.java_trim_span(line, 0, lx.code_end(line))
+        if lx.matches_instance(trimmed):
+            kind, start = HolderKind.INSTANCE, lx.strip_keyword(line, "instance")
+        elif not top:
+            raise _Fallback
+        elif lx.search_import(line, code_s, code_e) is not None:
+            raise _Fallback
+        elif lx.matches_facet(trimmed):
+            kind, start = HolderKind.FACET, lx.strip_keyword(line, "facet")
+        else:
+            kind, start = HolderKind.COMPONENT, 0
+        brace = line.find("{", start, code_e)
+        if brace < 0:
+            raise _Fallback
+        ns, ne = lx.java_trim_span(line, start, brace)
+        doc = self._take_doc() if top else None
+        return Holder(kind, line[ns:ne], self._range(lineno, ns, ne), self._range(lineno, code_s, code_e), doc=doc)
+
+    def _fill(self, holder: Holder, block: Any) -> None:
+        items = getattr(block, "items", None)
+        if items is None:
+            items = [block.body] if block.body else []
+        for item in items:
+            if isinstance(item, str):
+                self._body_lines(holder, item)
+            else:
+                sub = self._open(item.open, top=False)
+                holder.items.append(sub)
+                self._fill(sub, item)
+        holder.end_line = self._advance(block.close)
+
+    def _body_lines(self, holder: Holder, chunk: str) -> None:
+        first = self._advance(chunk)
+        for lineno in range(first, first + chunk.count("\n")):
+            line = self.lines[lineno - 1]
+            trimmed = lx.java_trim(line)
+            if trimmed == "":
+                holder.items.append(Blank(lineno))
+            elif trimmed.startswith("#"):
+                holder.items.append(Comment(line, self._range(lineno, 0, len(line))))
+            else:
+                prop = None if lx.matches_instance(trimmed) else self._property(line, lineno)
+                if prop is None or self.problems:
+                    raise _Fallback
+                holder.items.append(prop)
+
+
+class ParseCache:
+    """Parsed files keyed by path and content digest: unchanged files are never parsed twice.
+
+    The language server and warm re-validation share one cache; the bound keeps memory flat.
+    """
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._entries: OrderedDict[tuple[str, bytes], ParsedFile] = OrderedDict()
+        self._capacity = capacity
+
+    def parse(self, path: str, text: str) -> ParsedFile:
+        key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+        hit = self._entries.get(key)
+        if hit is not None:
+            self._entries.move_to_end(key)
+            return hit
+        parsed = parse_text(path, text)
+        self._entries[key] = parsed
+        if len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+        return parsed

@@ -1,0 +1,41 @@
+"""Source locations shared by every layer (parser, model, validator, language server).
+
+Lines and columns are 1-based; ``end_column`` is exclusive (it points just after the last
+character), as in SARIF and most compilers.  Columns count Unicode code points; the language
+server converts them to UTF-16 offsets itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRange:
+    """A span of text in one file."""
+
+    file: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def line_span(cls, file: str, line: int, start: int, end: int) -> SourceRange:
+        """A range on a single line, from 0-based character offsets ``start``..``end``."""
+        return cls(file, line, start + 1, line, end + 1)
+
+    @classmethod
+    def file_start(cls, file: str) -> SourceRange:
+        """The empty range at the very beginning of ``file`` (file-level problems)."""
+        return cls(file, 1, 1, 1, 1)
+
+    def contains(self, line: int, column: int) -> bool:
+        """Whether the 1-based position lies inside the range (end inclusive, for cursors)."""
+        if (line, column) < (self.start_line, self.start_column):
+            return False
+        return (line, column) <= (self.end_line, self.end_column)
+
+    def with_file(self, file: str) -> SourceRange:
+        """The same span in another file name (used when files are reported relative)."""
+        return SourceRange(file, self.start_line, self.start_column, self.end_line, self.end_column)
