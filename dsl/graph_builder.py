@@ -1,0 +1,246 @@
+"""From graph files to a ``Graph``: Roboconf's FromGraphDefinition (dsl.md §6).
+
+Always builds the best model it can (the language server and the compiler need one even while
+a file is broken), and reports problems with Roboconf's gating: relation errors are only
+reported once the files themselves are clean, so that one typo does not produce a cascade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import lexical as lx
+from .block_validator import validate_file
+from .model import Component, Facet, Graph, Ref
+from .parser import ParseCache
+from .problems import Problem, Related, problem
+from .source import SourceRange
+from .sources import SourceError, Sources, join
+from .syntax import FileKind, Holder, HolderKind, Import, ParsedFile, Property
+from .variables import parse_exports, parse_imports
+
+
+@dataclass
+class FileLoad:
+    """Result of loading a set of files reached from an entry point through imports."""
+
+    problems: list[Problem] = field(default_factory=list)
+    #: project-relative paths that were parsed, in processing order (as written, not normalised)
+    processed: list[str] = field(default_factory=list)
+    files: dict[str, ParsedFile] = field(default_factory=dict)
+
+
+def load_files(
+    entry: str,
+    root_rel: str,
+    sources: Sources,
+    cache: ParseCache,
+    expected: tuple[FileKind, ...],
+    wrong_kind_code: str,
+) -> FileLoad:
+    """Parse ``entry`` and every file it imports (transitively), once each (§5.5, §6.1, §8.2)."""
+    out = FileLoad()
+    seen: set[str] = set()
+    queue: list[tuple[str, Import | None, str | None]] = [(entry, None, None)]
+    while queue:
+        rel, via, importer = queue.pop(0)
+        if rel in seen:
+            continue
+        seen.add(rel)
+        where = via.uri_range if via is not None else SourceRange.file_start(rel)
+        if not sources.inside(rel):
+            out.problems.append(
+                problem(
+                    "CO_UNREACHABLE_FILE",
+                    where,
+                    ("FILE", rel),
+                    note="Imports must stay inside the project; this one was not followed.",
+                )
+            )
+            continue
+        try:
+            text = sources.read(rel)
+        except SourceError as exc:
+            out.problems.append(problem("P_IO_ERROR", where, ("FILE", rel), ("EXCEPTION", str(exc))))
+            continue
+        if text is None:
+            out.problems.append(
+                problem("CO_UNREACHABLE_FILE", where, ("FILE", rel), note="Check the path: imports are relative to the "
+                        + (f"`{root_rel}/` directory." if root_rel else "entry file's directory."))
+            )
+            continue
+        parsed = cache.parse(rel, text)
+        out.processed.append(rel)
+        out.files[rel] = parsed
+        out.problems.extend(parsed.problems)
+        out.problems.extend(validate_file(parsed))
+        if parsed.kind not in expected:
+            label = "intsnace" if parsed.kind is FileKind.INSTANCE else parsed.kind.value
+            out.problems.append(problem(wrong_kind_code, SourceRange.file_start(rel), ("UNRECOGNIZED", label)))
+        for imp in parsed.imports:
+            if lx.is_blank(imp.uri):
+                continue
+            target = join(root_rel, imp.uri)
+            if target in seen:
+                continue
+            queue.append((target, imp, rel))
+    return out
+
+
+def load_graph(entry: str, root_rel: str, sources: Sources, cache: ParseCache) -> tuple[Graph, list[Problem]]:
+    """Load the graph reached from ``entry``; returns the model and Roboconf's problems."""
+    load = load_files(
+        entry, root_rel, sources, cache, (FileKind.GRAPH, FileKind.AGGREGATOR, FileKind.EMPTY), "CO_NOT_A_GRAPH"
+    )
+    graph = Graph(files=load.files)
+    for rel in load.processed:
+        _register(graph, load.files[rel])
+    problems = list(load.problems)
+    resolve(graph, problems, report=not problems)
+    return graph, problems
+
+
+def _register(graph: Graph, parsed: ParsedFile) -> None:
+    for h in parsed.holders:
+        if h.kind is HolderKind.COMPONENT:
+            node: Component | Facet = _component(h)
+            graph.components.setdefault(h.name, node)
+        elif h.kind is HolderKind.FACET:
+            node = _facet(h)
+            graph.facets.setdefault(h.name, node)
+        else:
+            continue
+        graph.declarations.setdefault(h.name, []).append(node)
+
+
+def _refs(prop: Property | None) -> list[Ref]:
+    if prop is None:
+        return []
+    r = prop.value_range
+    base = r.start_column - 1
+    out: list[Ref] = []
+    names: set[str] = set()
+    for item, s, e in lx.split_nicely(prop.value):
+        if item and item not in names:
+            names.add(item)
+            out.append(Ref(item, SourceRange.line_span(r.file, r.start_line, base + s, base + e)))
+    return out
+
+
+def _exports(h: Holder) -> dict:
+    out = {}
+    for p in h.all("exports"):
+        decls, _ = parse_exports(p)
+        for d in decls:
+            if d.name:
+                out[d.name] = d
+    return out
+
+
+def _component(h: Holder) -> Component:
+    c = Component(h.name, h.name_range, h, doc=h.doc)
+    inst = h.first("installer")
+    if inst is not None:
+        c.installer, c.installer_range = inst.value, inst.value_range
+    ext = h.first("extends")
+    if ext is not None and not lx.is_blank(ext.value):
+        c.extends_ref = Ref(ext.value, ext.value_range)
+    c.facet_refs = _refs(h.first("facets"))
+    c.child_refs = _refs(h.first("children"))
+    c.exports = _exports(h)
+    for p in h.all("imports"):
+        for _raw, decl in parse_imports(p):
+            if decl.name:
+                c.imports[decl.name] = decl
+    return c
+
+
+def _facet(h: Holder) -> Facet:
+    f = Facet(h.name, h.name_range, h, doc=h.doc)
+    f.exports = _exports(h)
+    f.child_refs = _refs(h.first("children"))
+    f.extends_refs = _refs(h.first("extends"))
+    return f
+
+
+def _others(graph: Graph, node: Component | Facet) -> list[Related]:
+    return [
+        Related(o.name_range, f"`{o.name}` is also declared here")
+        for o in graph.declarations.get(node.name, [])
+        if o is not node
+    ]
+
+
+def resolve(graph: Graph, problems: list[Problem], report: bool) -> None:
+    """Link relations (always) and report CO_ problems in Roboconf's phases (when ``report``)."""
+    found: list[Problem] = []
+    # 1. component / facet name conflicts, 2. duplicates
+    for name, decls in graph.declarations.items():
+        kinds = {type(d) for d in decls}
+        if len(kinds) > 1:
+            for d in decls:
+                found.append(problem("CO_CONFLICTING_NAME", d.name_range, ("NAME", name), related=_others(graph, d)))
+    if not found:
+        for name, decls in graph.declarations.items():
+            if len(decls) > 1:
+                for d in decls:
+                    code = "CO_ALREADY_DEFINED_COMPONENT" if isinstance(d, Component) else "CO_ALREADY_DEFINED_FACET"
+                    kind = "COMPONENT" if isinstance(d, Component) else "FACET"
+                    found.append(problem(code, d.name_range, (kind, name), related=_others(graph, d)))
+    gate = bool(found)
+    # 3. components
+    phase3: list[Problem] = []
+    for c in graph.components.values():
+        if c.extends_ref is not None:
+            sup = graph.components.get(c.extends_ref.name)
+            if sup is None:
+                phase3.append(
+                    problem("CO_INEXISTING_COMPONENT", c.extends_ref.range, ("COMPONENT", c.extends_ref.name),
+                            note=_suggest(c.extends_ref.name, graph.components))
+                )
+            else:
+                c.super = sup
+                sup.extending.append(c)
+        for ref in c.facet_refs:
+            f = graph.facets.get(ref.name)
+            if f is None:
+                phase3.append(problem("CO_INEXISTING_FACET", ref.range, ("FACET", ref.name), note=_suggest(ref.name, graph.facets)))
+            else:
+                c.facets.append(f)
+                f.components.append(c)
+        _link_children(graph, c, c.child_refs, phase3)
+    # 4. facets
+    phase4: list[Problem] = []
+    for f in graph.facets.values():
+        for ref in f.extends_refs:
+            g = graph.facets.get(ref.name)
+            if g is None:
+                phase4.append(problem("CO_INEXISTING_FACET", ref.range, ("FACET", ref.name), note=_suggest(ref.name, graph.facets)))
+            else:
+                f.extends.append(g)
+                g.extending.append(f)
+        _link_children(graph, f, f.child_refs, phase4)
+    if report:
+        problems.extend(found)
+        if not gate:
+            problems.extend(phase3)
+            if not phase3:
+                problems.extend(phase4)
+
+
+def _link_children(graph: Graph, parent: Component | Facet, refs: list[Ref], out: list[Problem]) -> None:
+    for ref in refs:
+        child = graph.components.get(ref.name) or graph.facets.get(ref.name)
+        if child is None:
+            names = {**graph.components, **graph.facets}
+            out.append(problem("CO_INEXISTING_CHILD", ref.range, ("NAME", ref.name), note=_suggest(ref.name, names)))
+            continue
+        parent.children.append(child)
+        child.ancestors.append(parent)
+
+
+def _suggest(name: str, names) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
+    return f"Did you mean `{close[0]}`?" if close else None

@@ -1,0 +1,287 @@
+"""Derived views of a graph: extends chains, facets, children, ancestors, exported variables.
+
+Exactly Roboconf's ComponentHelpers / InstanceHelpers algorithms (dsl.md §7, §8.5); results are
+memoised in ``graph.cache`` because validation and the compiler ask the same questions many
+times.
+"""
+
+from __future__ import annotations
+
+from .model import Component, Facet, Graph, Instance, Node
+from .variables import ExportDecl, ImportDecl
+
+
+def _memo(graph: Graph, key: tuple, compute):
+    cache = graph.cache
+    hit = cache.get(key)
+    if hit is None:
+        hit = compute()
+        cache[key] = hit
+    return hit
+
+
+def chain(c: Component) -> list[Component]:
+    """``[C, super(C), super(super(C)), ...]`` stopping at a repetition (§7.1)."""
+    out = [c]
+    seen = {id(c)}
+    cur = c.super
+    while cur is not None and id(cur) not in seen:
+        out.append(cur)
+        seen.add(id(cur))
+        cur = cur.super
+    return out
+
+
+def extends_cycle(c: Component) -> list[Component] | None:
+    """The cycle ``C -> ... -> C`` if C's extends chain comes back to C."""
+    path = [c]
+    seen = {id(c)}
+    cur = c.super
+    while cur is not None:
+        if cur is c:
+            return path + [c]
+        if id(cur) in seen:
+            return None
+        path.append(cur)
+        seen.add(id(cur))
+        cur = cur.super
+    return None
+
+
+def installer(c: Component) -> str | None:
+    for x in chain(c):
+        if x.installer is not None:
+            return x.installer
+    return None
+
+
+def imports(graph: Graph, c: Component) -> dict[str, ImportDecl]:
+    """Effective imports: union along the chain, sub-components override (§7.1)."""
+
+    def compute():
+        out: dict[str, ImportDecl] = {}
+        for x in reversed(chain(c)):
+            out.update(x.imports)
+        return out
+
+    return _memo(graph, ("imports", id(c)), compute)
+
+
+def super_facets(f: Facet) -> list[Facet]:
+    """Transitive closure of a facet's ``extends`` (cycles tolerated, f excluded unless cyclic)."""
+    out: list[Facet] = []
+    seen: set[int] = set()
+    stack = list(f.extends)
+    while stack:
+        x = stack.pop(0)
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        out.append(x)
+        stack.extend(x.extends)
+    return out
+
+
+def sub_facets(f: Facet) -> list[Facet]:
+    """``f`` and every facet extending it, transitively."""
+    out = [f]
+    seen = {id(f)}
+    i = 0
+    while i < len(out):
+        for x in out[i].extending:
+            if id(x) not in seen:
+                seen.add(id(x))
+                out.append(x)
+        i += 1
+    return out
+
+
+def all_facets(graph: Graph, c: Component) -> list[Facet]:
+    """Facets of every component of the chain plus their super-facets (§7.2)."""
+
+    def compute():
+        out: list[Facet] = []
+        seen: set[int] = set()
+        for x in chain(c):
+            for f in x.facets:
+                for g in [f, *super_facets(f)]:
+                    if id(g) not in seen:
+                        seen.add(id(g))
+                        out.append(g)
+        return out
+
+    return _memo(graph, ("facets", id(c)), compute)
+
+
+def sub_components(c: Component) -> list[Component]:
+    """``c`` and every component extending it, transitively."""
+    out = [c]
+    seen = {id(c)}
+    i = 0
+    while i < len(out):
+        for x in out[i].extending:
+            if id(x) not in seen:
+                seen.add(id(x))
+                out.append(x)
+        i += 1
+    return out
+
+
+def _expand(nodes: list[Node]) -> list[Component]:
+    out: list[Component] = []
+    seen: set[int] = set()
+
+    def add(x: Component) -> None:
+        if id(x) not in seen:
+            seen.add(id(x))
+            out.append(x)
+
+    for n in nodes:
+        if isinstance(n, Component):
+            for x in sub_components(n):
+                add(x)
+        else:
+            for f in sub_facets(n):
+                for comp in f.components:
+                    for x in sub_components(comp):
+                        add(x)
+    return out
+
+
+def all_children(graph: Graph, c: Component) -> list[Component]:
+    """findAllChildren (§7.3): inherited and facet-derived children, expanded to components."""
+
+    def compute():
+        nodes: list[Node] = []
+        for x in chain(c):
+            nodes.extend(x.children)
+            for f in all_facets(graph, x):
+                nodes.extend(f.children)
+        return _expand(nodes)
+
+    return _memo(graph, ("children", id(c)), compute)
+
+
+def all_ancestors(graph: Graph, c: Component) -> list[Component]:
+    """findAllAncestors (§7.3)."""
+
+    def compute():
+        nodes: list[Node] = []
+        for x in chain(c):
+            nodes.extend(x.ancestors)
+            for f in all_facets(graph, x):
+                nodes.extend(f.ancestors)
+        return _expand(nodes)
+
+    return _memo(graph, ("ancestors", id(c)), compute)
+
+
+def _fix(prefix: str, v: str) -> str:
+    return v if v.startswith(prefix + ".") else f"{prefix}.{v}"
+
+
+def _suffix(k: str) -> str:
+    return k.split(".", 1)[1] if "." in k else k
+
+
+def facet_exports(graph: Graph, f: Facet) -> dict[str, str | None]:
+    """Resolved exported variables of a facet (§7.4)."""
+
+    def compute():
+        return _facet_exports(f, frozenset())
+
+    return _memo(graph, ("fexports", id(f)), compute)
+
+
+def _facet_exports(f: Facet, seen: frozenset[int]) -> dict[str, str | None]:
+    r: dict[str, str | None] = {}
+    for g in f.extends:
+        if id(g) in seen or g is f:
+            continue
+        r.update(_facet_exports(g, seen | {id(f)}))
+    for v, decl in f.exports.items():
+        if v in r:
+            r[v] = decl.value
+        else:
+            r[_fix(f.name, v)] = decl.value
+    return r
+
+
+def exports(graph: Graph, c: Component) -> dict[str, str | None]:
+    """findAllExportedVariables (§7.5), exactly; values are the graph defaults (None = no value)."""
+    return _memo(graph, ("exports", id(c)), lambda: _component_exports(graph, c, frozenset()))
+
+
+def _component_exports(graph: Graph, c: Component, seen: frozenset[int]) -> dict[str, str | None]:
+    r: dict[str, str | None] = {}
+    for f in c.facets:
+        r.update(facet_exports(graph, f))
+    for s in reversed(chain(c)):
+        if s is c or id(s) in seen:
+            continue
+        r.update(_component_exports(graph, s, seen | {id(c)}))
+    n: dict[str, str | None] = {}
+    for v, decl in c.exports.items():
+        value = decl.value
+        if v in r:
+            n[v] = value
+        else:
+            n[_fix(c.name, v)] = value
+        for k in r:
+            if _suffix(k) == v:
+                n[k] = value
+    r.update(n)
+    m: dict[str, str | None] = {}
+    for k, value in r.items():
+        if "." in k:
+            p, s = k.split(".", 1)
+        else:
+            p, s = k, ""
+        own = f"{c.name}.{s}"
+        if p != c.name and own not in r:
+            m[own] = value
+    r.update(m)
+    return r
+
+
+def random_exports(graph: Graph, c: Component) -> dict[str, ExportDecl]:
+    """Random variables declared by ``c`` itself (full name → decl)."""
+    return {_fix(c.name, d.name): d for d in c.exports.values() if d.is_random}
+
+
+def graph_exports(graph: Graph) -> set[str]:
+    """Every resolved exported variable name of the graph (union over components)."""
+
+    def compute():
+        out: set[str] = set()
+        for c in graph.components.values():
+            out.update(exports(graph, c))
+        return out
+
+    return _memo(graph, ("all-exports",), compute)
+
+
+def instance_exports(graph: Graph, inst: Instance) -> dict[str, str | None]:
+    """Exports of an instance after overrides (§8.5), before runtime substitutions."""
+    if inst.component is None:
+        return dict(inst.overrides)
+    base = dict(exports(graph, inst.component))
+    by_suffix: dict[str, list[str]] = {}
+    for k in base:
+        by_suffix.setdefault(_suffix(k), []).append(k)
+    for k, v in inst.overrides.items():
+        full = by_suffix.get(k, [])
+        if not full:
+            base[k] = v
+        elif len(full) == 1:
+            base[full[0]] = v
+        else:
+            base[k] = v
+            for name in full:
+                base[name] = v
+    return base
+
+
+def suffix(name: str) -> str:
+    """Text after the first dot (Roboconf's variable suffix)."""
+    return _suffix(name)

@@ -1,0 +1,319 @@
+"""Checks on the resolved model: Roboconf's RuntimeModelValidator (dsl.md §9).
+
+Graph checks (installers, variables, cycles, roots, unresolvable imports, orphan facets) and
+instance checks (parents, overridden exports, missing values).
+"""
+
+from __future__ import annotations
+
+from . import inheritance as ih
+from . import lexical as lx
+from .model import Component, Facet, Graph, Instance, walk_instances
+from .problems import Problem, Related, problem
+from .source import SourceRange
+
+
+def validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
+    """§9.3: ``where`` locates problems about the graph as a whole (the entry file)."""
+    out: list[Problem] = []
+    roots = graph.roots
+    if not roots:
+        out.append(
+            problem("RM_NO_ROOT_COMPONENT", where, note="A root component (one that is nobody's child) must use `installer: target;`.")
+        )
+    reachable = _reachable(graph, roots)
+    imports_needed: list[tuple[Component, str, SourceRange]] = []
+    exported: set[str] = set()
+    validated_facets: set[int] = set()
+    for c in reachable:
+        _component(graph, c, out)
+        for f in ih.all_facets(graph, c):
+            if id(f) not in validated_facets:
+                validated_facets.add(id(f))
+                _facet(f, out)
+        for name, decl in ih.imports(graph, c).items():
+            if not decl.external:
+                imports_needed.append((c, name, decl.range))
+        for k in ih.exports(graph, c):
+            exported.add(k)
+            exported.add(k.split(".", 1)[0] + ".*")
+    facet_raw = {v for f in graph.facets.values() for v in f.exports}
+    for c, name, rng in imports_needed:
+        if name in exported:
+            continue
+        prefix = name.split(".", 1)[0]
+        facet_var = (name.endswith(".*") and prefix in graph.facets) or name in facet_raw
+        code = "RM_UNRESOLVABLE_FACET_VARIABLE" if facet_var else "RM_UNRESOLVABLE_VARIABLE"
+        note = (
+            f"No component uses facet `{prefix}`." if facet_var else f"No component exports `{name}`; mark it `(optional)` or export it."
+        )
+        out.append(problem(code, rng, ("VARIABLE", name), note=note))
+    for f in graph.facets.values():
+        if f.components:
+            continue
+        if f.child_refs or f.children:
+            out.append(problem("RM_ORPHAN_FACET_WITH_CHILDREN", f.name_range, ("FACET", f.name)))
+        else:
+            out.append(problem("RM_ORPHAN_FACET", f.name_range, ("FACET", f.name)))
+        for child in f.children:
+            if isinstance(child, Component):
+                out.append(
+                    problem(
+                        "RM_UNREACHABLE_COMPONENT",
+                        child.name_range,
+                        ("COMPONENT", child.name),
+                        related=[Related(f.name_range, f"facet `{f.name}`, used by no component")],
+                    )
+                )
+    return out
+
+
+def _reachable(graph: Graph, roots: list[Component]) -> list[Component]:
+    out: list[Component] = []
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        c = stack.pop(0)
+        if id(c) in seen:
+            continue
+        seen.add(id(c))
+        out.append(c)
+        nxt: list[Component] = []
+        if c.super is not None:
+            nxt.append(c.super)
+        nxt.extend(c.extending)
+        nxt.extend(ih.all_children(graph, c))
+        nxt.extend(ih.all_ancestors(graph, c))
+        stack.extend(x for x in nxt if id(x) not in seen)
+    return out
+
+
+def _component(graph: Graph, c: Component, out: list[Problem]) -> None:
+    name = c.name
+    if lx.is_blank(name):
+        out.append(problem("RM_EMPTY_COMPONENT_NAME", c.name_range))
+    elif not lx.is_flex_id(name):
+        out.append(problem("RM_INVALID_COMPONENT_NAME", c.name_range, ("COMPONENT", name)))
+    elif "." in name:
+        out.append(problem("RM_DOT_IS_NOT_ALLOWED", c.name_range, ("COMPONENT", name)))
+    inst = ih.installer(c)
+    if lx.is_blank(inst):
+        out.append(
+            problem("RM_EMPTY_COMPONENT_INSTALLER", c.name_range, ("COMPONENT", name), note="Add `installer: ...;` (e.g. script, puppet, target).")
+        )
+    elif not lx.is_flex_id(inst):
+        out.append(problem("RM_INVALID_COMPONENT_INSTALLER", _installer_range(c), ("COMPONENT", name)))
+    elif not ih.all_ancestors(graph, c) and inst != "target":
+        out.append(
+            problem(
+                "RM_ROOT_INSTALLER_MUST_BE_TARGET",
+                _installer_range(c),
+                ("COMPONENT", name),
+                note="This component is nobody's child, so it is a root: use `installer: target;` or list it in a `children:`.",
+            )
+        )
+    for decl in c.exports.values():
+        if lx.is_blank(decl.name):
+            out.append(problem("RM_EMPTY_VARIABLE_NAME", decl.range))
+        elif not lx.is_id(decl.name):
+            out.append(problem("RM_INVALID_VARIABLE_NAME", decl.range, ("VARIABLE", decl.name)))
+        if decl.is_random:
+            if (decl.random_kind or "").lower() != "port":
+                out.append(problem("RM_INVALID_RANDOM_KIND", decl.range, ("UNRECOGNIZED", decl.random_kind or "")))
+            if decl.value is not None:
+                out.append(problem("RM_NO_VALUE_FOR_RANDOM", decl.range, ("VARIABLE", decl.name)))
+    own = set(ih.exports(graph, c))
+    own.update(f"{x.name}.*" for x in ih.chain(c))
+    own.update(f"{f.name}.*" for f in ih.all_facets(graph, c))
+    for iname, decl in ih.imports(graph, c).items():
+        if lx.is_blank(iname):
+            out.append(problem("RM_EMPTY_VARIABLE_NAME", decl.range))
+        elif not lx.PATTERN_IMPORT.fullmatch(iname):
+            out.append(problem("RM_INVALID_VARIABLE_NAME", decl.range, ("VARIABLE", iname)))
+        elif not decl.optional and iname in own:
+            out.append(
+                problem(
+                    "RM_COMPONENT_IMPORTS_EXPORTS",
+                    decl.range,
+                    ("VARIABLE", iname),
+                    note="Mark the import `(optional)` if instances of this component may talk to each other.",
+                )
+            )
+    cyc = ih.extends_cycle(c)
+    if cyc:
+        out.append(
+            problem(
+                "RM_CYCLE_IN_COMPONENTS_INHERITANCE",
+                c.extends_ref.range if c.extends_ref else c.name_range,
+                ("CYCLE", " -> ".join(x.name for x in cyc)),
+                related=[Related(x.name_range, f"`{x.name}` is part of the cycle") for x in cyc[1:-1]],
+            )
+        )
+    cycle = _containment_cycle(graph, c)
+    if cycle is not None and cycle.startswith(c.name):
+        out.append(problem("RM_CYCLE_IN_COMPONENTS", c.name_range, ("CYCLE", cycle)))
+
+
+def _installer_range(c: Component) -> SourceRange:
+    for x in ih.chain(c):
+        if x.installer is not None and x.installer_range is not None:
+            return x.installer_range
+    return c.name_range
+
+
+def _containment_cycle(graph: Graph, start: Component) -> str | None:
+    """Depth-first search over findAllChildren; the first cycle found, as ``A -> B -> A``."""
+    path: list[Component] = []
+    on_path: set[int] = set()
+    done: set[int] = set()
+
+    def dfs(c: Component) -> str | None:
+        path.append(c)
+        on_path.add(id(c))
+        for child in ih.all_children(graph, c):
+            if id(child) in on_path:
+                i = next(k for k, x in enumerate(path) if x is child)
+                return " -> ".join(x.name for x in path[i:] + [child])
+            if id(child) in done:
+                continue
+            found = dfs(child)
+            if found:
+                return found
+        path.pop()
+        on_path.discard(id(c))
+        done.add(id(c))
+        return None
+
+    try:
+        return dfs(start)
+    except RecursionError:
+        return None
+
+
+def _facet(f: Facet, out: list[Problem]) -> None:
+    if lx.is_blank(f.name):
+        out.append(problem("RM_EMPTY_FACET_NAME", f.name_range))
+    elif not lx.is_flex_id(f.name):
+        out.append(problem("RM_INVALID_FACET_NAME", f.name_range, ("FACET", f.name)))
+    elif "." in f.name:
+        out.append(problem("RM_DOT_IS_NOT_ALLOWED", f.name_range, ("FACET", f.name)))
+    for decl in f.exports.values():
+        if lx.is_blank(decl.name):
+            out.append(problem("RM_EMPTY_VARIABLE_NAME", decl.range))
+        elif not lx.is_id(decl.name):
+            out.append(problem("RM_INVALID_VARIABLE_NAME", decl.range, ("VARIABLE", decl.name)))
+    if any(g is f for g in ih.super_facets(f)):
+        cyc = _facet_cycle(f)
+        out.append(problem("RM_CYCLE_IN_FACETS_INHERITANCE", f.name_range, ("CYCLE", cyc)))
+
+
+def _facet_cycle(f: Facet) -> str:
+    # shortest path f -> ... -> f through extends
+    prev: dict[int, Facet | None] = {id(f): None}
+    queue = [f]
+    while queue:
+        x = queue.pop(0)
+        for g in x.extends:
+            if g is f:
+                names = [g.name]
+                cur: Facet | None = x
+                while cur is not None and cur is not f:
+                    names.append(cur.name)
+                    cur = prev[id(cur)]
+                names.append(f.name)
+                return " -> ".join(reversed(names))
+            if id(g) not in prev:
+                prev[id(g)] = x
+                queue.append(g)
+    return f.name
+
+
+def validate_instances(graph: Graph, roots: list[Instance], *, roots_only: bool = False) -> list[Problem]:
+    """§9.4 for every instance of ``roots`` (breadth first per root), or the roots alone."""
+    out: list[Problem] = []
+    for inst in roots if roots_only else walk_instances(roots):
+        validate_instance(graph, inst, out)
+    return out
+
+
+def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
+    rng = inst.name_range
+    if lx.is_blank(inst.name):
+        out.append(problem("RM_EMPTY_INSTANCE_NAME", inst.block.decl_range))
+    elif not lx.is_flex_id(inst.name):
+        out.append(problem("RM_INVALID_INSTANCE_NAME", rng, ("INSTANCE", inst.name)))
+    c = inst.component
+    if c is None:
+        out.append(problem("RM_EMPTY_INSTANCE_COMPONENT", inst.component_range))
+        return
+    ancestors = ih.all_ancestors(graph, c)
+    if inst.parent is None:
+        if ancestors:
+            out.append(
+                problem(
+                    "RM_MISSING_INSTANCE_PARENT",
+                    inst.component_range,
+                    *[("EXPECTED", a.name) for a in ancestors],
+                    note=f"Declare it inside an instance of {', '.join(sorted(a.name for a in ancestors))}.",
+                )
+            )
+    else:
+        pc = inst.parent.component
+        if pc is None or pc not in ancestors or c not in ih.all_children(graph, pc):
+            out.append(
+                problem(
+                    "RM_INVALID_INSTANCE_PARENT",
+                    inst.component_range,
+                    *[("EXPECTED", a.name) for a in ancestors],
+                    related=[Related(inst.parent.block.decl_range, f"parent instance `{inst.parent.name}`")],
+                )
+            )
+    full = ih.exports(graph, c)
+    by_suffix: dict[str, list[str]] = {}
+    for k in full:
+        by_suffix.setdefault(ih.suffix(k), []).append(k)
+    for k in inst.overrides:
+        if k in full:
+            continue
+        matches = by_suffix.get(k, [])
+        where = inst.override_ranges.get(k, rng)
+        if not matches:
+            out.append(
+                problem(
+                    "RM_MAGIC_INSTANCE_VARIABLE",
+                    where,
+                    ("VARIABLE", k),
+                    note=f"`{c.name}` exports no variable named `{k}`.",
+                )
+            )
+        elif len(matches) > 1:
+            out.append(
+                problem(
+                    "RM_AMBIGUOUS_OVERRIDING",
+                    where,
+                    ("VARIABLE", k),
+                    *[("CONFLICTING", m) for m in sorted(matches)],
+                    note="Use the full name (`Component.variable`).",
+                )
+            )
+    randoms = ih.random_exports(graph, c)
+    probe = Instance(inst.name, inst.component_name, inst.block, inst.name_range, inst.component_range, c)
+    probe.overrides = dict(inst.overrides)
+    for full_name in randoms:
+        probe.overrides.setdefault(full_name, "0")
+    values = ih.instance_exports(graph, probe)
+    for k, v in values.items():
+        if v is not None and not lx.is_blank(v):
+            continue
+        low = k.lower()
+        if low == "ip" or low.endswith(".ip"):
+            continue
+        out.append(
+            problem(
+                "RM_MISSING_VARIABLE_VALUE",
+                inst.override_ranges.get(k, inst.block.decl_range),
+                ("VARIABLE", k),
+                ("INSTANCE", inst.path),
+                note=f"Give it a default in the graph or add `{ih.suffix(k)}: ...;` to this instance.",
+            )
+        )

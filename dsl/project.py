@@ -1,0 +1,256 @@
+"""Loading a whole Roboconf project: Roboconf's RuntimeModelIo.loadApplication (dsl.md §12).
+
+Descriptor, graph entry point and imports, instances, commands, rules, misplaced and unreachable
+files, resource directories, and the final whole-application validation — in Roboconf's order,
+with its gating, but every problem reported once (see docs/deviations.md).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import inheritance as ih
+from . import lexical as lx
+from .graph_builder import load_graph
+from .instances_builder import load_instances
+from .model import Graph, Instance
+from .model_validator import validate_graph, validate_instances
+from .parser import ParseCache
+from .problems import Problem, has_errors, problem
+from .recipes import check_recipes
+from .source import SourceRange
+from .sources import Sources
+from .syntax import ParsedFile
+
+DESCRIPTOR = "descriptor/application.properties"
+#: codes removed for reusable-recipe projects (RoboconfErrorHelpers.filterErrorsForRecipes)
+RECIPE_FILTERED = frozenset(
+    {
+        "RM_ROOT_INSTALLER_MUST_BE_TARGET",
+        "RM_UNRESOLVABLE_FACET_VARIABLE",
+        "RM_UNREACHABLE_COMPONENT",
+        "RM_ORPHAN_FACET",
+        "RM_ORPHAN_FACET_WITH_CHILDREN",
+    }
+)
+
+
+@dataclass
+class Application:
+    """A loaded project: the model the compiler, the language server and the CLI work from."""
+
+    root: Path
+    descriptor: object | None = None
+    graph: Graph | None = None
+    instances: list[Instance] = field(default_factory=list)
+    #: instances as built even when Roboconf would drop them (for editors)
+    all_instances: list[Instance] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    graph_entry: str | None = None
+    instances_entry: str | None = None
+    files: dict[str, ParsedFile] = field(default_factory=dict)
+    commands: dict[str, object] = field(default_factory=dict)
+    rules: dict[str, object] = field(default_factory=dict)
+    is_recipe: bool = False
+
+    @property
+    def name(self) -> str:
+        desc = self.descriptor
+        return getattr(desc, "name", None) or self.root.name
+
+
+def is_application_dir(path: Path) -> bool:
+    return (path / "descriptor").is_dir() or (path / "graph").is_dir() or (path / "instances").is_dir()
+
+
+def load_application(
+    root: Path,
+    *,
+    sources: Sources | None = None,
+    cache: ParseCache | None = None,
+    flexible: bool | None = None,
+) -> Application:
+    """Load and validate the project in ``root``.  Never raises on bad input.
+
+    Without a ``descriptor/`` directory the project is loaded flexibly (a generated descriptor),
+    and without instances either it is a reusable-recipe project (§12.1, §12.2).
+    """
+    sources = sources or Sources(root)
+    cache = cache or ParseCache()
+    app = Application(root)
+    out = app.problems
+    has_desc_dir = sources.is_dir("descriptor")
+    if flexible is None:
+        flexible = not has_desc_dir
+    desc = None
+    if has_desc_dir:
+        desc = _descriptor(app, sources, out)
+    elif not flexible:
+        out.append(problem("PROJ_NO_DESC_DIR", SourceRange.file_start(DESCRIPTOR), ("DIRECTORY", str(root))))
+    app.descriptor = desc
+
+    graph_dir = sources.is_dir("graph")
+    graph: Graph | None = None
+    if not graph_dir:
+        out.append(problem("PROJ_NO_GRAPH_DIR", _anchor(app), ("DIRECTORY", str(root)), note="Create `graph/` with the .graph files."))
+    else:
+        entry = getattr(desc, "graph_entry_point", None) if desc is not None else None
+        if desc is None and flexible:
+            entry = _first_graph(root)
+        if entry is not None and not lx.is_blank(entry):
+            rel = f"graph/{entry}"
+            app.graph_entry = rel
+            if not sources.exists(rel):
+                where = getattr(desc, "range_of", lambda k: None)("graph-entry-point") or _anchor(app)
+                out.append(problem("PROJ_MISSING_GRAPH_EP", where, ("EXPECTED", rel)))
+            else:
+                graph, problems = load_graph(rel, "graph", sources, cache)
+                app.files.update(graph.files)
+                out.extend(problems)
+                if not problems:
+                    out.extend(validate_graph(graph, SourceRange.file_start(rel)))
+                    out.extend(check_recipes(graph, root / "graph"))
+    app.graph = graph
+
+    if (desc is not None) and sources.is_dir("instances"):
+        iep = getattr(desc, "instance_entry_point", None)
+        if graph is None:
+            out.append(problem("CO_GRAPH_COULD_NOT_BE_BUILT", _anchor(app)))
+        elif iep is not None and not lx.is_blank(iep):
+            rel = f"instances/{iep}"
+            app.instances_entry = rel
+            if not sources.exists(rel):
+                where = getattr(desc, "range_of", lambda k: None)("instance-entry-point") or _anchor(app)
+                out.append(problem("PROJ_MISSING_INSTANCE_EP", where, ("EXPECTED", rel)))
+            else:
+                roots, problems, files = load_instances(rel, "instances", graph, sources, cache)
+                app.all_instances = roots
+                app.files.update(files)
+                if problems:
+                    out.extend(problems)
+                else:
+                    out.extend(validate_instances(graph, roots, roots_only=True))
+                    app.instances = roots
+
+    if graph is not None:
+        _commands_and_rules(app, sources, out)
+    if root.is_dir():
+        _file_locations(app, out)
+    if not has_errors(out):
+        out.extend(_validate_template(app))
+    app.is_recipe = flexible and not has_desc_dir and not _has_instance_files(root)
+    if app.is_recipe:
+        out[:] = [p for p in out if p.code not in RECIPE_FILTERED]
+    app.problems = _dedupe(out)
+    return app
+
+
+def _descriptor(app: Application, sources: Sources, out: list[Problem]):
+    from .descriptor import read_descriptor, validate_descriptor
+
+    path = app.root / DESCRIPTOR
+    if not path.is_file() and DESCRIPTOR not in sources.overlays:
+        out.append(problem("PROJ_NO_DESC_FILE", SourceRange.file_start(DESCRIPTOR), note="Create descriptor/application.properties."))
+        return None
+    desc, problems = read_descriptor(path, DESCRIPTOR, text=sources.overlays.get(DESCRIPTOR))
+    out.extend(problems)
+    if desc is not None:
+        out.extend(validate_descriptor(desc))
+    return desc
+
+
+def _anchor(app: Application) -> SourceRange:
+    """Where to put problems about the project as a whole: the descriptor, else the graph entry."""
+    if (app.root / DESCRIPTOR).is_file():
+        return SourceRange.file_start(DESCRIPTOR)
+    if app.graph_entry:
+        return SourceRange.file_start(app.graph_entry)
+    return SourceRange.file_start(".")
+
+
+def _first_graph(root: Path) -> str | None:
+    gdir = root / "graph"
+    try:
+        names = sorted(n for n in os.listdir(gdir) if n.lower().endswith(".graph") and (gdir / n).is_file())
+    except OSError:
+        return None
+    return names[0] if names else None
+
+
+def _has_instance_files(root: Path) -> bool:
+    return any(p.suffix.lower() == ".instances" for p in _walk(root))
+
+
+def _walk(root: Path):
+    """Every non-hidden file of the project, sorted by name, without following link loops."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def _file_locations(app: Application, out: list[Problem]) -> None:
+    processed = set(app.files)
+    for ext, folder in ((".graph", "graph"), (".instances", "instances")):
+        for path in _walk(app.root):
+            if path.suffix.lower() != ext:
+                continue
+            rel = path.relative_to(app.root).as_posix()
+            if not rel.startswith(folder + "/"):
+                out.append(
+                    problem(
+                        "PROJ_INVALID_FILE_LOCATION",
+                        SourceRange.file_start(rel),
+                        ("FILE", rel),
+                        note=f"Move it under `{folder}/`; it is not validated here.",
+                    )
+                )
+            elif rel not in processed:
+                out.append(
+                    problem(
+                        "PROJ_UNREACHABLE_FILE",
+                        SourceRange.file_start(rel),
+                        ("FILE", rel),
+                        note="Import it from the entry point (or another imported file).",
+                    )
+                )
+
+
+def _commands_and_rules(app: Application, sources: Sources, out: list[Problem]) -> None:
+    from .app_commands import load_commands, load_rules
+
+    load_commands(app, out)
+    load_rules(app, out)
+
+
+def _validate_template(app: Application) -> list[Problem]:
+    """Step 7: the whole application (descriptor data, graph again, every instance)."""
+    out: list[Problem] = []
+    desc = app.descriptor
+    if app.graph is None:
+        if desc is not None or app.graph_entry is None:
+            out.append(problem("RM_MISSING_APPLICATION_GRAPHS", _anchor(app), note="Add a .graph file under graph/."))
+        return out
+    entry = SourceRange.file_start(app.graph_entry or ".")
+    out.extend(validate_graph(app.graph, entry))
+    if desc is not None:
+        from .descriptor import validate_external_exports
+
+        out.extend(validate_external_exports(desc, ih.graph_exports(app.graph)))
+    out.extend(validate_instances(app.graph, app.instances))
+    return out
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple] = set()
+    out: list[Problem] = []
+    for p in problems:
+        key = (p.code, p.range, p.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(p)
+    return out

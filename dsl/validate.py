@@ -1,0 +1,128 @@
+"""The validation API used by ``rbcc validate``, the benchmarks and the language server.
+
+``Validator`` keeps a parse cache, so re-validating after editing one file re-parses only that
+file.  Paths in problems are relative to ``ValidationResult.root``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .block_validator import validate_file
+from .graph_builder import load_graph
+from .model_validator import validate_graph
+from .parser import ParseCache
+from .problems import Problem, problem, sort_key
+from .project import Application, is_application_dir, load_application
+from .source import SourceRange
+from .sources import SourceError, Sources
+
+
+@dataclass
+class ValidationResult:
+    root: Path
+    problems: list[Problem]
+    application: Application | None = None
+    kind: str = "application"
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if not p.is_error)
+
+
+class Validator:
+    """Validates applications and single files; reuse one instance for warm re-validation."""
+
+    def __init__(self) -> None:
+        self.cache = ParseCache()
+
+    def validate(self, path: Path, overlays: Mapping[str, str] | None = None) -> ValidationResult:
+        path = Path(path)
+        if path.is_dir():
+            return self._application(path, overlays or {})
+        return self._file(path)
+
+    def _application(self, root: Path, overlays: Mapping[str, str]) -> ValidationResult:
+        app = load_application(root, sources=Sources(root, overlays), cache=self.cache)
+        return ValidationResult(root, sorted(app.problems, key=sort_key), app, "application", sorted(app.files))
+
+    def _file(self, path: Path) -> ValidationResult:
+        root = path.parent
+        name = path.name
+        lower = name.lower()
+        app_root = enclosing_application(path)
+        if app_root is not None and lower.endswith((".graph", ".instances", ".commands", ".drl")):
+            result = self._application(app_root, {})
+            rel = path.resolve().relative_to(app_root.resolve()).as_posix()
+            result.problems = [p for p in result.problems if p.file == rel]
+            result.kind = "file"
+            return result
+        if lower.endswith(".properties"):
+            return self._descriptor(path)
+        if lower.endswith(".drl"):
+            return self._rule(path)
+        if lower.endswith(".instances"):
+            return self._instances_alone(path)
+        sources = Sources(root)
+        graph, problems = load_graph(name, "", sources, self.cache)
+        if not problems:
+            problems = validate_graph(graph, SourceRange.file_start(name))
+        return ValidationResult(root, sorted(problems, key=sort_key), None, "graph", sorted(graph.files))
+
+    def _instances_alone(self, path: Path) -> ValidationResult:
+        """An .instances file outside any application: syntax and file-level checks only."""
+        root, name = path.parent, path.name
+        try:
+            text = Sources(root).read(name)
+        except SourceError as exc:
+            return ValidationResult(root, [problem("P_IO_ERROR", SourceRange.file_start(name), ("EXCEPTION", str(exc)))])
+        if text is None:
+            return ValidationResult(root, [problem("CO_UNREACHABLE_FILE", SourceRange.file_start(name))])
+        parsed = self.cache.parse(name, text)
+        problems = list(parsed.problems) + validate_file(parsed)
+        return ValidationResult(root, sorted(problems, key=sort_key), None, "instances", [name])
+
+    def _descriptor(self, path: Path) -> ValidationResult:
+        from .descriptor import read_descriptor, validate_descriptor
+
+        desc, problems = read_descriptor(path, path.name)
+        if desc is not None:
+            problems = problems + validate_descriptor(desc)
+        return ValidationResult(path.parent, sorted(problems, key=sort_key), None, "descriptor", [path.name])
+
+    def _rule(self, path: Path) -> ValidationResult:
+        from .rules import parse_rule
+
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            return ValidationResult(path.parent, [problem("RULE_IO_ERROR", SourceRange.file_start(path.name), ("EXCEPTION", str(exc)))])
+        _rule, problems = parse_rule(text, path.name)
+        return ValidationResult(path.parent, sorted(problems, key=sort_key), None, "rule", [path.name])
+
+
+def enclosing_application(path: Path) -> Path | None:
+    """The project directory containing ``path`` (``<app>/graph/x.graph`` → ``<app>``)."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return None
+    for parent in list(resolved.parents)[:4]:
+        if (parent / "descriptor" / "application.properties").is_file():
+            return parent
+    return None
+
+
+def validate_path(path: Path) -> ValidationResult:
+    """Validate an application directory or a single file."""
+    return Validator().validate(path)
+
+
+__all__ = ["ValidationResult", "Validator", "validate_path", "is_application_dir", "enclosing_application"]
