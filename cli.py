@@ -1,0 +1,84 @@
+"""The ``rbcc`` command line: a thin shell over the dsl (and, later, compiler) APIs.
+
+Exit statuses: 0 clean, 1 problems (errors, or warnings with ``--werror``), 2 usage or I/O
+error.  Imports are kept inside commands so that ``rbcc validate`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+FORMATS = ("text", "json", "sarif")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rbcc")
+def main() -> None:
+    """rbcc: validate, document, compile and deploy Roboconf applications."""
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@click.option("--werror", is_flag=True, help="Treat warnings as errors (exit status 1).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: when printing to a terminal).")
+def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: bool | None) -> None:
+    """Validate an application directory (or a single file) with Roboconf's rules.
+
+    Reports every problem at once with its Roboconf code, level and exact location.
+    """
+    if not path.exists():
+        raise click.UsageError(f"{path}: no such file or directory (give an application directory or a .graph/.instances file)")
+    from .dsl.validate import validate_path
+    from .reporting import render_json, render_sarif, render_text
+
+    result = validate_path(path)
+    if fmt == "json":
+        text = render_json(result.problems, result.root)
+    elif fmt == "sarif":
+        text = render_sarif(result.problems, result.root, tool_version=__version__)
+    else:
+        if color is None:
+            color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = render_text(result.problems, result.root, color=color)
+    if not text.endswith("\n"):
+        text += "\n"
+    if output is not None:
+        try:
+            write_atomically(output, text)
+        except OSError as exc:
+            click.echo(f"rbcc: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+    else:
+        click.echo(text, nl=False)
+    failed = result.errors > 0 or (werror and result.warnings > 0)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m rbcc.cli
+    main()
