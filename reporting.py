@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
@@ -263,6 +265,7 @@ def render_sarif(
     *,
     tool_version: str,
     information_uri: str | None = None,
+    srcroot: Path | None = None,
 ) -> str:
     """A SARIF 2.1.0 log with one run, for GitHub code scanning and other SARIF viewers.
 
@@ -272,10 +275,18 @@ def render_sarif(
     says so.  ``partialFingerprints`` hash code, file and message but not the line, so an alert
     survives lines being inserted above it; ``information_uri`` becomes ``tool.driver.informationUri``.
 
+    ``srcroot`` is the directory URIs are relative to when it is not ``root`` itself: GitHub
+    ignores ``originalUriBaseIds`` and reads every URI as relative to the repository, so an
+    application in a subdirectory must be reported with ``srcroot`` = the checkout.  ``root`` must
+    lie inside ``srcroot`` (``ValueError`` otherwise: a log with wrong paths is worse than none).
+
     A problem without a range becomes a tool execution notification, not a result: GitHub rejects
     a whole upload if a single result lacks a location, and such a problem (an unreadable project,
     say) is about the run rather than about a line of code anyway.
     """
+    if srcroot is not None:
+        problems = _rebased(problems, root, srcroot)
+        root = srcroot
     ordered = _sorted(problems)
     codes = sorted({p.code for p in ordered})
     rule_index = {code: i for i, code in enumerate(codes)}
@@ -332,9 +343,30 @@ def _sarif_rule(code: str, problems: Sequence[Problem]) -> dict:
     }
 
 
+def _rebased(problems: Iterable[Problem], root: Path, srcroot: Path) -> list[Problem]:
+    """The problems with every path made relative to ``srcroot`` instead of ``root``."""
+    prefix = PurePath(os.path.abspath(root)).relative_to(os.path.abspath(srcroot))
+
+    def move(r: SourceRange) -> SourceRange:
+        return r.with_file((prefix / _relative(r.file, root)).as_posix())
+
+    return [
+        replace(
+            p,
+            range=move(p.range) if p.range is not None else None,
+            related=tuple(Related(move(rel.range), rel.message) for rel in p.related),
+        )
+        for p in problems
+    ]
+
+
 def _root_uri(root: Path) -> str:
-    """``file:`` URI of the root with the trailing slash SARIF requires of a base URI."""
-    uri = root.absolute().as_uri()
+    """``file:`` URI of the root with the trailing slash SARIF requires of a base URI.
+
+    ``abspath`` rather than ``resolve``: ``..`` segments go, but symbolic links are kept as the
+    user named them, and the file system is not consulted.
+    """
+    uri = Path(os.path.abspath(root)).as_uri()
     return uri if uri.endswith("/") else uri + "/"
 
 

@@ -466,3 +466,24 @@ def test_json_output_matches_the_documented_schema(project: Path) -> None:
     example = re.search(r"Exactly one JSON object.*?```json\n(.*?)^```$", doc, re.DOTALL | re.MULTILINE)
     assert example is not None
     validator.validate(json.loads(example.group(1)))
+
+
+def test_sarif_srcroot_makes_uris_relative_to_the_repository(project: Path, sarif_validator) -> None:
+    repo = project.parent
+    plain = json.loads(render_sarif(_problems(), project, tool_version="1"))["runs"][0]
+    text = render_sarif(_problems(), project, tool_version="1", srcroot=repo)
+    run = _valid_sarif(sarif_validator, text)["runs"][0]
+    prefix = project.name + "/"
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == repo.as_uri() + "/"
+    assert [a["location"]["uri"] for a in run["artifacts"]] == [prefix + "app/main.graph", prefix + "empty.graph"]
+    related = run["results"][0]["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert related == prefix + "app/main.graph"
+    # The fingerprint hashes the path GitHub sees.
+    fp = [r["partialFingerprints"][FINGERPRINT_KEY] for r in run["results"]]
+    assert fp != [r["partialFingerprints"][FINGERPRINT_KEY] for r in plain["results"]]
+    # srcroot == root changes nothing; a root outside srcroot is refused.
+    assert render_sarif(_problems(), project, tool_version="1", srcroot=project) == render_sarif(
+        _problems(), project, tool_version="1"
+    )
+    with pytest.raises(ValueError):
+        render_sarif(_problems(), project, tool_version="1", srcroot=project / "app")
