@@ -64,7 +64,7 @@ def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: boo
         text = render_sarif(result.problems, result.root, tool_version=__version__)
     else:
         if color is None:
-            color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         text = render_text(result.problems, result.root, color=color)
     if not text.endswith("\n"):
         text += "\n"

@@ -23,11 +23,17 @@ _KEYWORDS = {
 
 
 def validate_file(parsed: ParsedFile) -> list[Problem]:
-    """Problems of every top-level block of ``parsed``, in Roboconf's order."""
-    out: list[Problem] = []
-    for block in parsed.blocks:
-        validate_block(block, out)
-    return out
+    """Problems of every top-level block of ``parsed``, in Roboconf's order.
+
+    The result depends on the blocks only, so it is kept with the (cached) parse.
+    """
+    cached = parsed.derived.get("checks")
+    if cached is None:
+        cached = []
+        for block in parsed.blocks:
+            validate_block(block, cached)
+        parsed.derived["checks"] = cached
+    return list(cached)
 
 
 def validate_block(block: Block, out: list[Problem]) -> None:

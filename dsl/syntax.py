@@ -147,6 +147,8 @@ class ParsedFile:
     line_count: int
     #: True when Roboconf would have stopped reading this file (a CANCEL); rbcc recovered.
     recovered: bool = False
+    #: results derived from the blocks alone (file-level checks...), kept with the cached parse
+    derived: dict = field(default_factory=dict, repr=False)
 
     @property
     def holders(self) -> list[Holder]:

@@ -6,6 +6,7 @@ file.  Paths in problems are relative to ``ValidationResult.root``.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,9 +46,17 @@ class Validator:
 
     def validate(self, path: Path, overlays: Mapping[str, str] | None = None) -> ValidationResult:
         path = Path(path)
-        if path.is_dir():
-            return self._application(path, overlays or {})
-        return self._file(path)
+        # Loading allocates many small objects and frees almost none: the cyclic collector
+        # would rescan them over and over (a third of the run time at 1,000 components).
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            if path.is_dir():
+                return self._application(path, overlays or {})
+            return self._file(path)
+        finally:
+            if was_enabled:
+                gc.enable()
 
     def _application(self, root: Path, overlays: Mapping[str, str]) -> ValidationResult:
         app = load_application(root, sources=Sources(root, overlays), cache=self.cache)
