@@ -57,52 +57,68 @@ class _Fallback(Exception):
 
 
 class _FastBuilder(LineParser):
-    """Builds blocks from a textX parse, reusing the line parser's per-line helpers."""
+    """Builds blocks from the textX parse, reusing the line parser's per-line helpers.
 
-    def build(self, language: str) -> ParsedFile | None:
-        from textx.exceptions import TextXError
-
-        try:
-            model = metamodel(language).model_from_str(self._text)
-        except (TextXError, RecursionError):
-            return None
-        try:
-            self.line = 1
-            for statement in model.statements:
-                self._statement(statement)
-        except _Fallback:
-            return None
-        if self.problems:
-            return None
-        kind = file_kind(self.path, self.blocks, self.problems)
-        return ParsedFile(self.path, kind, self.blocks, self.problems, self.n, False)
+    The grammar covers the text completely, so its terminals (``Open``, ``Body``, ``Close``,
+    ``Import``, ``CommentLine``, ``BlankLine``) read in order describe the whole file; we walk
+    them directly instead of building textX's object graph, which costs more than the parse.
+    """
 
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
         self._text = text
+        self.line = 1
+        self._stack: list[Holder] = []
+
+    def build(self, language: str) -> ParsedFile | None:
+        try:
+            terminals = _terminals(metamodel(language), self._text)
+        except Exception:  # noqa: BLE001 - any textX/Arpeggio failure means "use the line parser"
+            return None
+        try:
+            for rule, value in terminals:
+                self._terminal(rule, value)
+        except _Fallback:
+            return None
+        if self.problems or self._stack:
+            return None
+        kind = file_kind(self.path, self.blocks, self.problems)
+        return ParsedFile(self.path, kind, self.blocks, self.problems, self.n, False)
 
     def _advance(self, chunk: str) -> int:
         first = self.line
         self.line += chunk.count("\n")
         return first
 
-    def _statement(self, st: Any) -> None:
-        if isinstance(st, str):
-            lineno = self._advance(st)
-            line = self.lines[lineno - 1] if lineno <= self.n else ""
-            trimmed = lx.java_trim(line)
-            if trimmed == "":
-                self.blocks.append(Blank(lineno))
-                self._comments.clear()
-            elif trimmed.startswith("#"):
-                self.blocks.append(Comment(line, self._range(lineno, 0, len(line))))
-                self._comments.append(trimmed)
+    def _terminal(self, rule: str, value: str) -> None:
+        if rule == "Body":
+            self._body_lines(self._stack[-1], value)
+        elif rule == "Open":
+            holder = self._open(value, top=not self._stack)
+            if self._stack:
+                self._stack[-1].items.append(holder)
             else:
-                self._top_import(line, lineno)
-            return
-        holder = self._open(st.open, top=True)
-        self.blocks.append(holder)
-        self._fill(holder, st)
+                self.blocks.append(holder)
+            self._stack.append(holder)
+        elif rule == "Close":
+            self._stack.pop().end_line = self._advance(value)
+        elif rule in ("CommentLine", "BlankLine", "Import"):
+            self._line(value)
+        elif rule != "EOF":
+            raise _Fallback
+
+    def _line(self, value: str) -> None:
+        lineno = self._advance(value)
+        line = self.lines[lineno - 1] if lineno <= self.n else ""
+        trimmed = lx.java_trim(line)
+        if trimmed == "":
+            self.blocks.append(Blank(lineno))
+            self._comments.clear()
+        elif trimmed.startswith("#"):
+            self.blocks.append(Comment(line, self._range(lineno, 0, len(line))))
+            self._comments.append(trimmed)
+        else:
+            self._top_import(line, lineno)
 
     def _top_import(self, line: str, lineno: int) -> None:
         self._take_doc()
@@ -136,19 +152,6 @@ class _FastBuilder(LineParser):
         doc = self._take_doc() if top else None
         return Holder(kind, line[ns:ne], self._range(lineno, ns, ne), self._range(lineno, code_s, code_e), doc=doc)
 
-    def _fill(self, holder: Holder, block: Any) -> None:
-        items = getattr(block, "items", None)
-        if items is None:
-            items = [block.body] if block.body else []
-        for item in items:
-            if isinstance(item, str):
-                self._body_lines(holder, item)
-            else:
-                sub = self._open(item.open, top=False)
-                holder.items.append(sub)
-                self._fill(sub, item)
-        holder.end_line = self._advance(block.close)
-
     def _body_lines(self, holder: Holder, chunk: str) -> None:
         first = self._advance(chunk)
         for lineno in range(first, first + chunk.count("\n")):
@@ -163,6 +166,25 @@ class _FastBuilder(LineParser):
                 if prop is None or self.problems:
                     raise _Fallback
                 holder.items.append(prop)
+
+
+def _terminals(mm: Any, text: str) -> list[tuple[str, str]]:
+    """The grammar's terminals for ``text``, in document order (raises when it does not parse)."""
+    blueprint = getattr(mm, "_parser_blueprint", None)
+    if blueprint is None:  # another textX version: go through the public API
+        raise _Fallback
+    from arpeggio import Terminal
+
+    tree = blueprint.clone().parse(text)
+    out: list[tuple[str, str]] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Terminal):
+            out.append((node.rule_name, node.value))
+        else:
+            stack.extend(reversed(node))
+    return out
 
 
 class ParseCache:
