@@ -1,0 +1,267 @@
+"""The language server's view of the workspace: applications, open documents, validation.
+
+An *application* is every folder holding ``descriptor/application.properties``, or a folder with
+``graph/`` or ``instances/`` but no descriptor (Roboconf's editor tooling worked that way).
+Open documents override the files on disk.  One ``ParseCache`` is shared by the whole workspace,
+so a re-validation only re-parses the files whose text changed; everything that depends on an
+edited file (files importing it, instances bound to its graph) is part of the same application
+and is re-validated and re-published with it, stale diagnostics included.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..dsl import graph_builder, project
+from ..dsl.model import Graph
+from ..dsl.parser import ParseCache
+from ..dsl.problems import Problem
+from ..dsl.project import DESCRIPTOR, Application, load_application
+from ..dsl.sources import Sources, normalize
+from ..dsl.syntax import ParsedFile
+
+log = logging.getLogger(__name__)
+
+SKIP_DIRS = {"node_modules", "__pycache__", "target", "venv"}
+EXTENSIONS = (".graph", ".instances")
+
+
+def _guard_optional_steps() -> None:
+    """Keep the server alive when an optional front-end step is not installed yet."""
+    original = project._commands_and_rules
+
+    def safe(app, sources, out):
+        try:
+            original(app, sources, out)
+        except ImportError as exc:  # pragma: no cover - depends on the front end's state
+            log.warning("commands/rules not validated: %s", exc)
+
+    if not getattr(original, "_rbcc_guarded", False):
+        safe._rbcc_guarded = True  # type: ignore[attr-defined]
+        project._commands_and_rules = safe
+
+
+_guard_optional_steps()
+
+
+@dataclass
+class AppState:
+    """One application of the workspace and what was last published for it."""
+
+    root: Path
+    app: Application | None = None
+    #: project-relative path → the diagnostics fingerprint last published
+    published: dict[str, tuple] = field(default_factory=dict)
+    #: bumped on every change to a file of the application
+    generation: int = 0
+    _full_graph: tuple[int, Graph] | None = None
+    _files: tuple[int, list[str]] | None = None
+    #: open documents edited since the last validation (always re-published)
+    touched: set[str] = field(default_factory=set)
+    loose: bool = False
+
+    def rel(self, path: Path) -> str:
+        return Path(path).absolute().relative_to(self.root).as_posix()
+
+
+class Workspace:
+    """Applications, open documents and the shared parse cache."""
+
+    def __init__(self, cache: ParseCache | None = None) -> None:
+        self.cache = cache or ParseCache()
+        self.folders: list[Path] = []
+        self.apps: dict[Path, AppState] = {}
+        self.documents: dict[Path, str] = {}
+
+    # ---- discovery -------------------------------------------------------------------------
+    def add_folder(self, folder: Path) -> None:
+        folder = Path(folder).absolute()
+        if folder not in self.folders:
+            self.folders.append(folder)
+        for root in discover_applications(folder):
+            self.apps.setdefault(root, AppState(root))
+
+    def remove_folder(self, folder: Path) -> None:
+        folder = Path(folder).absolute()
+        if folder in self.folders:
+            self.folders.remove(folder)
+        for root in [r for r in self.apps if r == folder or folder in r.parents]:
+            del self.apps[root]
+
+    def app_for(self, path: Path, create: bool = True) -> AppState | None:
+        """The application owning ``path`` (the innermost one), creating it on demand."""
+        path = Path(path).absolute()
+        best: AppState | None = None
+        for root, state in self.apps.items():
+            if root == path or root in path.parents:
+                if best is None or len(root.parts) > len(best.root.parts):
+                    best = state
+        if best is not None or not create:
+            return best
+        root = _guess_root(path)
+        state = AppState(root, loose=root == path.parent and path.parent.name not in ("graph", "instances"))
+        self.apps[root] = state
+        return state
+
+    # ---- documents -------------------------------------------------------------------------
+    def set_document(self, path: Path, text: str) -> AppState | None:
+        path = Path(path).absolute()
+        self.documents[path] = text
+        state = self.app_for(path)
+        if state is not None:
+            self.touch(state, path)
+        return state
+
+    def close_document(self, path: Path) -> AppState | None:
+        path = Path(path).absolute()
+        self.documents.pop(path, None)
+        state = self.app_for(path, create=False)
+        if state is not None:
+            self.touch(state, None)
+        return state
+
+    def file_changed(self, path: Path) -> AppState | None:
+        """A file changed on disk (``workspace/didChangeWatchedFiles``)."""
+        path = Path(path).absolute()
+        if path.name == "application.properties" and path.parent.name == "descriptor":
+            root = path.parent.parent
+            if root not in self.apps and path.is_file():
+                self.apps[root] = AppState(root)
+        state = self.app_for(path, create=path.suffix.lower() in EXTENSIONS)
+        if state is not None:
+            self.touch(state, None)
+        return state
+
+    def touch(self, state: AppState, path: Path | None) -> None:
+        state.generation += 1
+        if path is not None and path in self.documents:
+            try:
+                state.touched.add(state.rel(path))
+            except ValueError:
+                pass
+
+    def text(self, path: Path) -> str | None:
+        """The text of ``path``: the open document, else the file on disk."""
+        path = Path(path).absolute()
+        if path in self.documents:
+            return self.documents[path]
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def overlays(self, state: AppState) -> dict[str, str]:
+        out = {}
+        for path, text in self.documents.items():
+            if state.root in path.parents:
+                out[state.rel(path)] = text
+        return out
+
+    def sources(self, state: AppState) -> Sources:
+        return Sources(state.root, overlays=self.overlays(state))
+
+    # ---- validation ------------------------------------------------------------------------
+    def validate(self, state: AppState) -> dict[str, list[Problem]]:
+        """Load the application again; problems grouped by project-relative file."""
+        if state.loose:
+            return self._validate_loose(state)
+        try:
+            app = load_application(state.root, sources=self.sources(state), cache=self.cache)
+        except Exception:  # the front end never should; keep the server alive if it does
+            log.exception("validation of %s failed", state.root)
+            return {}
+        state.app = app
+        by_file: dict[str, list[Problem]] = {}
+        anchor = DESCRIPTOR if (state.root / DESCRIPTOR).is_file() else (app.graph_entry or DESCRIPTOR)
+        for p in app.problems:
+            rel = normalize(p.range.file) if p.range is not None else anchor
+            if rel in ("", "."):
+                rel = anchor
+            by_file.setdefault(rel, []).append(p)
+        return by_file
+
+    def _validate_loose(self, state: AppState) -> dict[str, list[Problem]]:
+        out: dict[str, list[Problem]] = {}
+        for path in list(self.documents):
+            if path.parent == state.root:
+                parsed = self.parse(path)
+                if parsed is not None:
+                    out[state.rel(path)] = list(parsed.problems)
+        return out
+
+    def parse(self, path: Path, state: AppState | None = None) -> ParsedFile | None:
+        text = self.text(path)
+        if text is None:
+            return None
+        state = state or self.app_for(path)
+        rel = state.rel(path) if state is not None else path.name
+        return self.cache.parse(rel, text)
+
+    # ---- lenient whole-application views (completion, navigation) -------------------------
+    def files(self, state: AppState) -> list[str]:
+        """Every ``.graph`` and ``.instances`` file of the application (relative, sorted)."""
+        if state._files is not None and state._files[0] == state.generation:
+            return state._files[1]
+        found: set[str] = set()
+        if state.loose:
+            found.update(p.name for p in state.root.iterdir() if p.suffix.lower() in EXTENSIONS)
+        else:
+            for folder in ("graph", "instances"):
+                base = state.root / folder
+                for dirpath, dirnames, filenames in os.walk(base):
+                    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                    for name in filenames:
+                        if name.lower().endswith(EXTENSIONS) and not name.startswith("."):
+                            found.add((Path(dirpath) / name).relative_to(state.root).as_posix())
+        for path in self.documents:
+            if state.root in path.parents and path.suffix.lower() in EXTENSIONS:
+                found.add(state.rel(path))
+        result = sorted(found)
+        state._files = (state.generation, result)
+        return result
+
+    def parsed_files(self, state: AppState, suffix: str | None = None) -> dict[str, ParsedFile]:
+        out = {}
+        for rel in self.files(state):
+            if suffix is not None and not rel.lower().endswith(suffix):
+                continue
+            parsed = self.parse(state.root / rel, state)
+            if parsed is not None:
+                out[rel] = parsed
+        return out
+
+    def full_graph(self, state: AppState) -> Graph:
+        """Every component and facet of every graph file, broken files included."""
+        if state._full_graph is not None and state._full_graph[0] == state.generation:
+            return state._full_graph[1]
+        files = self.parsed_files(state, ".graph")
+        graph = Graph(files=files)
+        for parsed in files.values():
+            graph_builder._register(graph, parsed)
+        graph_builder.resolve(graph, [], report=False)
+        state._full_graph = (state.generation, graph)
+        return graph
+
+
+def discover_applications(folder: Path) -> list[Path]:
+    """Application roots under ``folder`` (the folder itself included)."""
+    roots: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        if (here / DESCRIPTOR).is_file() or (
+            not (here / "descriptor").is_dir() and ((here / "graph").is_dir() or (here / "instances").is_dir())
+        ):
+            roots.append(here)
+            dirnames[:] = [d for d in dirnames if d not in ("graph", "instances", "descriptor")]
+    return roots
+
+
+def _guess_root(path: Path) -> Path:
+    for parent in path.parents:
+        if parent.name in ("graph", "instances"):
+            return parent.parent
+    return path.parent
