@@ -104,3 +104,8 @@ async def stats(client: LanguageClient) -> dict:
     """The server's ``rbcc/stats`` counters as a dict."""
     result = await client.protocol.send_request_async("rbcc/stats", {})
     return result if isinstance(result, dict) else result._asdict()
+
+
+def doc_text(doc) -> str:
+    """The text of a ``documentation``/``contents`` field (string or MarkupContent)."""
+    return doc if isinstance(doc, str) else doc.value
