@@ -728,7 +728,7 @@ def _base(cls, line: _Line, keyword: str, m: re.Match[str] | None):
     end = min(len(keyword), len(line.text))
     return cls(
         text=line.text,
-        range=line.range(0, len(line.text)),
+        range=line.range(*lx.java_trim_span(line.text, 0, len(line.text))),
         keyword_range=line.range(0, end),
         syntax_ok=m is not None,
     )

@@ -473,9 +473,17 @@ def validate_descriptor(desc: Descriptor) -> list[Problem]:
         if not lx.is_id(export.alias):
             out.append(problem("RM_INVALID_VARIABLE_NAME", export.alias_range, ("VARIABLE", export.alias)))
     if (desc.external_exports or desc.invalid_exports) and lx.is_blank(desc.exports_prefix):
-        where = desc.range_of(EXPORTS_PREFIX) or desc.where(EXPORTS)
-        out.append(problem("RM_MISSING_APPLICATION_EXPORT_PREFIX", where, note="Add `exports-prefix = <Prefix>`."))
+        out.append(
+            problem(
+                "RM_MISSING_APPLICATION_EXPORT_PREFIX", _prefix_anchor(desc), note="Add `exports-prefix = <Prefix>`."
+            )
+        )
     return out
+
+
+def _prefix_anchor(desc: Descriptor) -> SourceRange:
+    """Where a missing prefix is reported: its blank key, else the ``exports`` key needing it."""
+    return desc.range_of(EXPORTS_PREFIX) or desc.key_range(EXPORTS) or SourceRange.file_start(desc.file)
 
 
 def _check_name(desc: Descriptor, out: list[Problem]) -> None:
@@ -514,8 +522,7 @@ def validate_external_exports(desc: Descriptor, graph_exports: Iterable[str] | S
     known = set(graph_exports)
     if desc.external_exports:
         if lx.is_blank(desc.exports_prefix):
-            where = desc.range_of(EXPORTS_PREFIX) or desc.where(EXPORTS)
-            out.append(problem("RM_MISSING_APPLICATION_EXPORT_PREFIX", where))
+            out.append(problem("RM_MISSING_APPLICATION_EXPORT_PREFIX", _prefix_anchor(desc)))
         elif not lx.is_id(desc.exports_prefix):
             out.append(problem("RM_INVALID_APPLICATION_EXPORT_PREFIX", desc.where(EXPORTS_PREFIX)))
     seen: set[str] = set()
