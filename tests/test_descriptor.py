@@ -354,3 +354,26 @@ def test_random_descriptors_never_raise_and_ranges_are_sane(entries):
     for p in problems:
         assert p.range is not None and p.range.start_line >= 1 and p.range.start_column >= 1
         assert (p.range.end_line, p.range.end_column) >= (p.range.start_line, p.range.start_column)
+
+
+ORACLE_DESCRIPTORS = [
+    VALID.encode(),
+    "name = Café\nversion = snapshot\nexports = a as b, bad\n".encode(),
+    b"application-name = Caf\\u00e9\napplication-version = 1.0\ngraph-entry-point:\nexports = 1a as b\n",
+    b"name = x\\\n  y\nversion = 1.0 \ndsl-id =\nexports-prefix = P\nexports = a.b as c, a.b as d,\n",
+    b"name = ok\nversion = 1.0\nb = \\u12\nversion = broken\n",
+]
+
+
+@pytest.mark.parametrize("data", ORACLE_DESCRIPTORS, ids=range(len(ORACLE_DESCRIPTORS)))
+def test_same_codes_as_roboconf(data, tmp_path):
+    from oracle_client import run_oracle
+    from support import need_oracle
+
+    need_oracle()
+    path = tmp_path / "application.properties"
+    path.write_bytes(data)
+    errors, warnings = run_oracle(path)
+    desc, problems = parse_descriptor(data, F)
+    problems = problems + validate_descriptor(desc)
+    assert sorted(p.code for p in problems) == sorted(errors + warnings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rbcc.dsl.codes import Level
@@ -160,3 +161,25 @@ def test_rule_like_text_never_raises_and_ranges_are_sane(text):
     for p in problems:
         assert p.range.start_line >= 1 and p.range.start_column >= 1
         assert (p.range.end_line, p.range.end_column) >= (p.range.start_line, p.range.start_column)
+
+
+ORACLE_RULES = [
+    SIMPLE,
+    WITH_COMMENTS,
+    'rule ""\nwhen\n\t\nthen\n\t\nend\n',
+    'rule "r" when a then b when c then d end // no newline',
+    'rule "t" Xsleep period is 5 time window is 7s\r\nwhen e\r\nthen c1\r\n# x\r\nc2 end',
+]
+
+
+@pytest.mark.parametrize("text", ORACLE_RULES, ids=range(len(ORACLE_RULES)))
+def test_same_codes_as_roboconf(text, tmp_path):
+    from oracle_client import run_oracle
+    from support import need_oracle
+
+    need_oracle()
+    path = tmp_path / "r.drl"
+    path.write_bytes(text.encode("utf-8"))
+    errors, warnings = run_oracle(path)
+    _rule, problems = parse_rule(text, F)
+    assert sorted(p.code for p in problems) == sorted(errors + warnings)
