@@ -357,10 +357,12 @@ def register(server) -> None:
         rel = state.rel(path)
         folder = rel.split("/", 1)[0] if "/" in rel else ""
         lines = Lines(text, ls.encoding)
+        caps = ls.client_capabilities.text_document
+        tooltips = bool(caps and caps.document_link and caps.document_link.tooltip_support)
         out = []
         for imp in parsed.imports:
             target = (state.root / folder / imp.uri) if folder else (path.parent / imp.uri)
             if target.is_file() or target in ls.ws.documents:
                 out.append(t.DocumentLink(range=lines.range(imp.uri_range), target=path_to_uri(target),
-                                          tooltip=f"Open {imp.uri}"))
+                                          tooltip=f"Open {imp.uri}" if tooltips else None))
         return out
