@@ -1,0 +1,3 @@
+#!/bin/sh
+set -eu
+service apache2 stop

@@ -1,0 +1,3 @@
+#!/bin/sh
+# MySQL imports nothing: there is nothing to reconfigure.
+exit 0

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -eu
+service tomcat8 stop

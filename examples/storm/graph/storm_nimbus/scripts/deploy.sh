@@ -1,0 +1,5 @@
+#!/bin/sh
+# Deploy Nimbus: fetch the Storm image (shared by the daemons of a machine).
+set -eu
+. ./common.sh
+docker pull "$IMAGE"

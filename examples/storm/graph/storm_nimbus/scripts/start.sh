@@ -1,0 +1,5 @@
+#!/bin/sh
+# Start Nimbus with a storm.yaml built from the imported variables.
+set -eu
+. ./common.sh
+run_daemon

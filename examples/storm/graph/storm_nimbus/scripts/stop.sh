@@ -1,0 +1,7 @@
+#!/bin/sh
+# Stop Nimbus. The container goes away (start.sh recreates it), its data
+# volume stays until undeploy.
+set -eu
+. ./common.sh
+docker stop "$NAME" >/dev/null 2>&1 || true
+docker rm "$NAME" >/dev/null 2>&1 || true

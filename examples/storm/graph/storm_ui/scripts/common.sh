@@ -1,0 +1,46 @@
+# Sourced by the recipes of storm_ui (not a recipe: Roboconf only runs
+# deploy*, start*, update*, stop* and undeploy*). The agent runs recipes from
+# this directory with the instance's variables in the environment:
+# own exports (ip, port, stormVersion, restartPolicy) and every variable
+# of Nimbus (storm_nimbus.* : storm_nimbus_0_ip, storm_nimbus_0_port...).
+# Containers are named after the reversed instance path: the default name
+# of Roboconf's docker probe (e.g. /vm_worker 1/worker -> worker_vm_worker_1).
+NAME=${ROBOCONF_CLEAN_REVERSED_INSTANCE_PATH:?must be run by a Roboconf agent}
+IMAGE=storm:${stormVersion:-1.1}
+STATE=${TMPDIR:-/tmp}/roboconf-storm/$NAME
+mkdir -p "$STATE"
+
+# In an agent container (docker target), join its network namespace; on a
+# plain machine or with in-memory agents, use the host network. Either way
+# the service listens on the "ip" that Roboconf publishes for this instance.
+if [ -f /.dockerenv ]; then NETWORK=container:$(hostname); else NETWORK=host; fi
+DAEMON=ui
+
+# The UI only talks to Nimbus.
+storm_yaml() {
+	cat <<EOF
+nimbus.seeds: ["$storm_nimbus_0_ip"]
+nimbus.thrift.port: $storm_nimbus_0_port
+storm.local.hostname: "$ip"
+ui.port: $port
+EOF
+}
+
+# (Re)create the daemon's container with a fresh storm.yaml. The file is
+# copied in before the container starts (docker cp also works when the
+# engine is remote, a bind mount would not), so the image's entrypoint
+# keeps it instead of generating a default one.
+run_daemon() {
+	storm_yaml > "$STATE/storm.yaml"
+	docker rm -f "$NAME" >/dev/null 2>&1 || true
+	docker create --name "$NAME" --network "$NETWORK" --restart "$restartPolicy" \
+		-v "$NAME-data:/data" "$IMAGE" storm "$DAEMON" >/dev/null
+	docker cp "$STATE/storm.yaml" "$NAME:/conf/storm.yaml"
+	docker start "$NAME" >/dev/null
+	echo "storm $DAEMON started in container $NAME."
+}
+
+# True when the container runs (update.sh must not revive a stopped instance).
+running() {
+	[ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]
+}

@@ -1,0 +1,5 @@
+#!/bin/sh
+# Deploy the topology: fetch the Storm image that holds the client and the jar.
+set -eu
+. ./common.sh
+docker pull "$IMAGE"

@@ -1,0 +1,5 @@
+#!/bin/sh
+# Deploy ZooKeeper: fetch its image.
+set -eu
+. ./common.sh
+docker pull "$IMAGE"
