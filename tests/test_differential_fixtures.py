@@ -1,0 +1,51 @@
+"""Regression fixtures from the differential tests (no Java needed).
+
+Each ``tests/fixtures/differential/<name>.json`` records what Roboconf's Java code reported on
+``<name>.graph`` (graph pipeline) or on the application directory ``<name>/``.  We must give the
+same verdict, and the same codes (as a multiset) unless the JSON also lists ``rbcc``: our codes
+when the difference is deliberate (docs/deviations.md).  Record one with
+``python tests/oracle_client.py PATH "what it is about" [--deviation]``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from rbcc.dsl.codes import CODES, Level
+from rbcc.dsl.validate import Validator
+
+from support import FIXTURES
+
+DIR = FIXTURES / "differential"
+CASES = sorted(DIR.glob("*.json"))
+
+
+def _target(record: Path) -> Path:
+    graph = record.with_suffix(".graph")
+    return graph if graph.is_file() else record.with_suffix("")
+
+
+@pytest.mark.parametrize("record", CASES, ids=[c.stem for c in CASES])
+def test_fixture_matches_recorded_result(record: Path) -> None:
+    data = json.loads(record.read_text(encoding="utf-8"))
+    target = _target(record)
+    assert target.exists(), f"{record.name}: no {target.name}"
+    ours = [p.code for p in Validator().validate(target).problems]
+    java_errors = data["java"]["errors"]
+    got_error = any(CODES[c].level is Level.ERROR for c in ours)
+    assert got_error == bool(java_errors), f"verdict differs: rbcc {sorted(ours)}, Roboconf {sorted(java_errors)}"
+    expected = data.get("rbcc", java_errors + data["java"]["warnings"])
+    assert Counter(ours) == Counter(expected), f"rbcc {sorted(ours)}, expected {sorted(expected)} ({data['about']})"
+
+
+def test_deviation_fixtures_differ_from_roboconf() -> None:
+    """A fixture that lists ``rbcc`` codes documents a difference: it must still be one."""
+    for record in CASES:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        if "rbcc" in data:
+            java = data["java"]["errors"] + data["java"]["warnings"]
+            assert Counter(data["rbcc"]) != Counter(java), f"{record.name}: same codes as Roboconf, drop `rbcc`"
