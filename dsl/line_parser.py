@@ -42,6 +42,8 @@ class LineParser:
         self.blocks: list[Block] = []
         self.problems: list[Problem] = []
         self.recovered = False
+        #: number of top-level blocks Roboconf has when it stops reading at the first cancel
+        self.java_end: int | None = None
         self._comments: list[str] = []
 
     # -- helpers ------------------------------------------------------------------------------
@@ -94,6 +96,8 @@ class LineParser:
             if status is _Status.CANCEL or status is _Status.RESYNC_TOP:
                 # Roboconf records an unknown block for a cancelled component (PM_INVALID_BLOCK_TYPE).
                 self.blocks.append(Unknown(line, self._code_range(lineno, line)))
+        if (status is _Status.CANCEL or status is _Status.RESYNC_TOP) and self.java_end is None:
+            self.java_end = len(self.blocks)
         if status is _Status.NOT_HOLDER:
             self.blocks.append(Unknown(line, self._code_range(lineno, line)))
             self._error(
@@ -313,7 +317,10 @@ class LineParser:
     # -- file type ----------------------------------------------------------------------------
 
     def _file_kind(self) -> FileKind:
-        return file_kind(self.path, self.blocks, self.problems)
+        # The type is Roboconf's: from the blocks read before it stopped at the first cancel (a
+        # file whose first block is cancelled is EMPTY or UNDETERMINED for Roboconf).
+        blocks = self.blocks if self.java_end is None else self.blocks[: self.java_end]
+        return file_kind(self.path, blocks, self.problems)
 
 
 def file_kind(path: str, blocks: list[Block], problems: list[Problem]) -> FileKind:
