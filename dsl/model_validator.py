@@ -170,7 +170,9 @@ def _containment_cycle(graph: Graph, start: Component) -> str | None:
     def dfs(c: Component) -> str | None:
         path.append(c)
         on_path.add(id(c))
-        for child in ih.all_children(graph, c):
+        # Roboconf's findAllChildren is a TreeSet sorted by name: the order decides which cycle
+        # is found first, and so which component reports it.
+        for child in sorted(ih.all_children(graph, c), key=lambda x: x.name):
             if id(child) in on_path:
                 i = next(k for k, x in enumerate(path) if x is child)
                 return " -> ".join(x.name for x in path[i:] + [child])
