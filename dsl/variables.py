@@ -98,6 +98,12 @@ def parse_exports(prop: Property) -> tuple[list[ExportDecl], list[Problem]]:
             continue
         qstart = i
         close = value.find('"', i + 1)
+        if close < 0 and i + 1 == n:
+            # Roboconf's tokenizer still holds the opening quote as "last character read" when
+            # the value ends right after it, and takes it for the closing one: an empty value.
+            out.append(_decl(name, "", rng(ns, n)))
+            i = n
+            continue
         if close < 0:
             problems.append(
                 problem("PM_INVALID_EXPORT_COMPLEX_VALUE", rng(qstart, n), ("VARIABLE", name), note="Close the quote.")
@@ -106,11 +112,13 @@ def parse_exports(prop: Property) -> tuple[list[ExportDecl], list[Problem]]:
             continue
         quoted = value[i + 1 : close]
         i = close + 1
-        tail = i
-        while i < n and value[i] != ",":
+        while i < n and value[i] != "," and _is_ws(value[i]):
             i += 1
-        if lx.java_trim(value[tail:i]) != "":
-            ts, te = lx.java_trim_span(value, tail, i)
+        if i < n and value[i] != ",":
+            # Roboconf reports it and then reads the rest as new variables, from this character
+            te = value.find(",", i)
+            te = n if te < 0 else te
+            ts, te = lx.java_trim_span(value, i, te)
             problems.append(
                 problem("PM_INVALID_EXPORT_COMPLEX_VALUE", rng(ts, te), ("VARIABLE", name), note="Nothing may follow the closing quote.")
             )
