@@ -13,7 +13,7 @@ from . import lexical as lx
 from .block_validator import validate_file
 from .model import Component, Facet, Graph, Ref
 from .parser import ParseCache
-from .problems import Problem, Related, problem
+from .problems import Problem, Related, has_errors, problem
 from .source import SourceRange
 from .sources import SourceError, Sources, join
 from .syntax import FileKind, Holder, HolderKind, Import, ParsedFile, Property
@@ -28,6 +28,13 @@ class FileLoad:
     #: project-relative paths that were parsed, in processing order (as written, not normalised)
     processed: list[str] = field(default_factory=list)
     files: dict[str, ParsedFile] = field(default_factory=dict)
+    #: the files whose content Roboconf uses: error-free and reached through error-free files only
+    #: (Roboconf neither registers the blocks of a file with an error nor follows its imports)
+    java_files: set[str] = field(default_factory=set)
+
+
+#: ``graph.cache`` key: the names of the components Roboconf's graph has (see FileLoad.java_files)
+JAVA_COMPONENTS = ("java-components",)
 
 
 def load_files(
@@ -41,6 +48,8 @@ def load_files(
     """Parse ``entry`` and every file it imports (transitively), once each (§5.5, §6.1, §8.2)."""
     out = FileLoad()
     seen: set[str] = set()
+    edges: dict[str, list[str]] = {}
+    clean: set[str] = set()
     queue: list[tuple[str, Import | None, str | None]] = [(entry, None, None)]
     while queue:
         rel, via, importer = queue.pop(0)
@@ -72,18 +81,29 @@ def load_files(
         parsed = cache.parse(rel, text)
         out.processed.append(rel)
         out.files[rel] = parsed
-        out.problems.extend(parsed.problems)
-        out.problems.extend(validate_file(parsed))
+        own = list(parsed.problems) + validate_file(parsed)
         if parsed.kind not in expected:
             label = "intsnace" if parsed.kind is FileKind.INSTANCE else parsed.kind.value
-            out.problems.append(problem(wrong_kind_code, SourceRange.file_start(rel), ("UNRECOGNIZED", label)))
+            own.append(problem(wrong_kind_code, SourceRange.file_start(rel), ("UNRECOGNIZED", label)))
+        out.problems.extend(own)
+        if not has_errors(own):
+            clean.add(rel)
+        edges[rel] = []
         for imp in parsed.imports:
             if lx.is_blank(imp.uri):
                 continue
             target = join(root_rel, imp.uri)
+            edges[rel].append(target)
             if target in seen:
                 continue
             queue.append((target, imp, rel))
+    pending = [entry] if entry in clean else []
+    while pending:
+        rel = pending.pop()
+        if rel in out.java_files:
+            continue
+        out.java_files.add(rel)
+        pending.extend(t for t in edges.get(rel, ()) if t in clean)
     return out
 
 
@@ -95,6 +115,11 @@ def load_graph(entry: str, root_rel: str, sources: Sources, cache: ParseCache) -
     graph = Graph(files=load.files)
     for rel in load.processed:
         _register(graph, load.files[rel])
+    graph.cache[JAVA_COMPONENTS] = frozenset(
+        name
+        for name, decls in graph.declarations.items()
+        if any(isinstance(d, Component) and d.file in load.java_files for d in decls)
+    )
     problems = list(load.problems)
     resolve(graph, problems, report=not problems)
     return graph, problems

@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 
 from . import lexical as lx
-from .graph_builder import load_files
+from .graph_builder import JAVA_COMPONENTS, load_files
 from .model import Graph, Instance
 from .parser import ParseCache
 from .problems import Problem, Related, problem
@@ -46,10 +46,14 @@ def load_instances(
     problems = list(load.problems)
     roots: list[Instance] = []
     blocks: list[Instance] = []
+    # Roboconf builds the instances of error-free files only, against the components of its
+    # error-free graph files: only those can report CO_INEXISTING_COMPONENT.
+    known = graph.cache.get(JAVA_COMPONENTS)
     for rel in load.processed:
+        report = rel in load.java_files
         for h in load.files[rel].holders:
             if h.kind is HolderKind.INSTANCE:
-                inst = _build(h, None, graph, problems, blocks)
+                inst = _build(h, None, graph, problems, blocks, report, known)
                 if inst is not None:
                     _attach(roots, inst)
     if not problems:
@@ -66,18 +70,31 @@ def _attach(siblings: list[Instance], inst: Instance) -> None:
     siblings.append(inst)
 
 
-def _build(h: Holder, parent: Instance | None, graph: Graph, problems: list[Problem], blocks: list[Instance]) -> Instance | None:
+def _build(
+    h: Holder,
+    parent: Instance | None,
+    graph: Graph,
+    problems: list[Problem],
+    blocks: list[Instance],
+    report: bool = True,
+    known: frozenset[str] | None = None,
+) -> Instance | None:
     name_prop = h.first("name")
     name = name_prop.value if name_prop is not None else ""
     name_range = name_prop.value_range if name_prop is not None else h.decl_range
     comp = graph.components.get(h.name)
     inst = Instance(name, h.name, h, name_range, h.name_range, comp, parent)
     blocks.append(inst)
-    if comp is None:
+    hidden = comp is not None and known is not None and h.name not in known
+    if report and (comp is None or hidden):
         note = None
         if h.name in graph.facets:
             note = f"`{h.name}` is a facet; instances are of components."
+        elif hidden:
+            note = f"`{h.name}` is declared in {comp.file}, which has errors (or is imported by a file with errors)."
         problems.append(problem("CO_INEXISTING_COMPONENT", h.name_range, ("COMPONENT", h.name), note=note))
+    if hidden:
+        report = False  # Roboconf skips the children of an instance of an unknown component
     for p in h.properties:
         key = p.name
         if key == "name":
@@ -108,7 +125,7 @@ def _build(h: Holder, parent: Instance | None, graph: Graph, problems: list[Prob
     if comp is None:
         return inst
     for sub in h.holders:
-        child = _build(sub, inst, graph, problems, blocks)
+        child = _build(sub, inst, graph, problems, blocks, report, known)
         if child is not None:
             _attach(inst.children, child)
     return inst
