@@ -17,7 +17,7 @@ from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from . import code_actions, completion, folding, formatting, navigation, semantic_tokens
+from . import code_actions, completion, folding, formatting, graph_view, navigation, semantic_tokens
 from .convert import Lines, lsp_diagnostic, path_to_uri, uri_to_path
 from .workspace import AppState, Workspace
 
@@ -231,6 +231,7 @@ formatting.register(server)
 folding.register(server)
 semantic_tokens.register(server)
 code_actions.register(server)
+graph_view.register(server)
 
 
 def main(tcp: str | None = None) -> None:

@@ -181,6 +181,15 @@ class Workspace:
             if rel in ("", "."):
                 rel = anchor
             by_file.setdefault(rel, []).append(p)
+        # open files the loader did not reach (not imported yet) still get their syntax problems
+        reached = {normalize(f) for f in app.files}
+        for path in self.documents:
+            if state.root in path.parents and path.suffix.lower() in EXTENSIONS:
+                rel = state.rel(path)
+                if rel not in reached:
+                    parsed = self.parse(path, state)
+                    if parsed is not None and parsed.problems:
+                        by_file.setdefault(rel, []).extend(parsed.problems)
         return by_file
 
     def _validate_loose(self, state: AppState) -> dict[str, list[Problem]]:
