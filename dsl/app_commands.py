@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import inheritance as ih
 from .model import Graph, Instance, walk_instances
 from .problems import Problem, problem
 from .source import SourceRange
@@ -51,7 +50,8 @@ def model_context(graph: Graph | None, roots: list[Instance], commands_dir: Path
     ctx = ModelContext(commands_dir=commands_dir)
     if graph is not None:
         for c in graph.components.values():
-            ctx.components[c.name] = ComponentInfo([a.name for a in c.ancestors], ih.installer(c))
+            # Roboconf's `associate` looks at the installer the component declares itself.
+            ctx.components[c.name] = ComponentInfo([a.name for a in c.ancestors], c.installer)
     for inst in walk_instances(roots):
         ctx.instances[inst.path] = inst.component_name
     if commands_dir is not None and commands_dir.is_dir():
@@ -118,8 +118,7 @@ def load_rules(app: Application, out: list[Problem]) -> None:
         if rule is None:
             continue
         app.rules[path.name[: -len(".drl")]] = rule
-        for cmd in rule.commands:
-            name, where = _command_ref(cmd, rel)
+        for name, where in zip(rule.commands, rule.command_ranges):
             if name not in known:
                 out.append(
                     problem(
@@ -129,10 +128,3 @@ def load_rules(app: Application, out: list[Problem]) -> None:
                         note=f"Create commands/{name}.commands or fix the name.",
                     )
                 )
-
-
-def _command_ref(cmd, rel: str) -> tuple[str, SourceRange]:
-    """A rule's command reference: a plain name or an object with ``name`` and ``range``."""
-    if isinstance(cmd, str):
-        return cmd, SourceRange.file_start(rel)
-    return cmd.name, getattr(cmd, "range", None) or SourceRange.file_start(rel)
