@@ -135,11 +135,11 @@ class _FastBuilder(LineParser):
         line = self.lines[lineno - 1]
         trimmed = lx.java_trim(line)
         code_s, code_e = lx.java_trim_span(line, 0, lx.code_end(line))
+        if top and lx.search_import(line, code_s, code_e) is not None:
+            raise _Fallback  # Roboconf tests imports first: `instance of XImport {` is an import
         if lx.matches_instance(trimmed):
             kind, start = HolderKind.INSTANCE, lx.strip_keyword(line, "instance")
         elif not top:
-            raise _Fallback
-        elif lx.search_import(line, code_s, code_e) is not None:
             raise _Fallback
         elif lx.matches_facet(trimmed):
             kind, start = HolderKind.FACET, lx.strip_keyword(line, "facet")
