@@ -47,6 +47,7 @@ COMPONENTS_PER_FILE = 22
 FACETS_PER_COMPONENT = 1 / 25
 INSTANCES_PER_COMPONENT = 2.4
 
+# fmt: off
 DOMAINS = (
     "Billing", "Catalog", "Search", "Orders", "Payments", "Inventory", "Shipping", "Identity",
     "Analytics", "Messaging", "Reporting", "Pricing", "Reviews", "Media", "Notifications",
@@ -141,7 +142,16 @@ FACET_THEMES: tuple[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], ...] = 
     ),
 )
 
-TARGET_HANDLERS = ("docker", "ec2", "openstack", "in-memory", "azure", "vmware")
+# fmt: on
+# Roboconf's target handler ids, by machine role.
+TARGET_HANDLERS = {
+    "VM": "iaas-openstack",
+    "DockerHost": "docker",
+    "Ec2Instance": "iaas-ec2",
+    "OpenstackVM": "iaas-openstack",
+    "KvmGuest": "embedded",
+    "AzureVM": "iaas-azure",
+}
 DOC_LINES = (
     "Deployed by the {domain} team.",
     "Scaled horizontally: several instances may run side by side.",
@@ -169,7 +179,7 @@ class GeneratedApp:
     instances_bytes: int
     edit_file: Path
     seed: int
-    depth: int = 4
+    depth: int = 0  # deepest instance nesting (4 = machine/middleware/application/module)
     layers: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -393,8 +403,9 @@ class _Generator:
         doc = [f"{LAYER_SINGULAR[layer].capitalize()}: {role}."]
         if rng.random() < 0.12:
             doc.append(rng.choice(DOC_LINES).format(domain=domain_name))
-        comp = _Component(name=name, layer=layer, domain=domain, role=role, installer=installer,
-                          extends=extends, doc=doc)
+        comp = _Component(
+            name=name, layer=layer, domain=domain, role=role, installer=installer, extends=extends, doc=doc
+        )
         if layer == ROOT:
             comp.exports_ip = False
             if rng.random() < 0.3:
@@ -496,30 +507,26 @@ class _Generator:
             lower_all = self.layers[lower] if lower is not None else []
             same_all = self.layers[comp.layer]
             n_earlier = position[name]
-            local = [c for c in (by_domain[lower].get(comp.domain, []) if lower is not None else [])
-                     if c not in forbidden]
-            local += [c for c in by_domain[comp.layer].get(comp.domain, [])
-                      if position[c] < n_earlier and c not in forbidden]
-
-            def pick_anywhere() -> str | None:
-                """Uniform over lower layer + earlier same-layer components, by rejection."""
-                size = len(lower_all) + n_earlier
-                for _ in range(20):
-                    if size == 0:
-                        return None
-                    r = rng.randrange(size)
-                    c = lower_all[r] if r < len(lower_all) else same_all[r - len(lower_all)]
-                    if c not in forbidden:
-                        return c
-                return None
+            local = [
+                c for c in (by_domain[lower].get(comp.domain, []) if lower is not None else []) if c not in forbidden
+            ]
+            local += [
+                c for c in by_domain[comp.layer].get(comp.domain, []) if position[c] < n_earlier and c not in forbidden
+            ]
 
             items: list[str] = []
-            n_mandatory = {MIDDLEWARE: rng.choice((0, 0, 0, 1, 1)), APP: rng.choice((1, 1, 1, 2, 2)),
-                           MODULE: rng.choice((0, 0, 1))}[comp.layer]
+            n_mandatory = {
+                MIDDLEWARE: rng.choice((0, 0, 0, 1, 1)),
+                APP: rng.choice((1, 1, 1, 2, 2)),
+                MODULE: rng.choice((0, 0, 1)),
+            }[comp.layer]
             if comp.extends is not None:
                 n_mandatory = min(n_mandatory, 1)
             for _ in range(n_mandatory):
-                chosen = rng.choice(local) if local and rng.random() < 0.7 else pick_anywhere()
+                if local and rng.random() < 0.7:
+                    chosen: str | None = rng.choice(local)
+                else:
+                    chosen = self._pick(lower_all, same_all, n_earlier, forbidden)
                 if chosen is None:
                     break
                 provider = model.components[chosen]
@@ -550,6 +557,22 @@ class _Generator:
                 if key not in seen:
                     seen.append(key)
                     comp.imports.append(item)
+
+    def _pick(self, lower: list[str], same: list[str], n_earlier: int, forbidden: set[str]) -> str | None:
+        """Uniform over ``lower`` + the first ``n_earlier`` of ``same``, avoiding ``forbidden``.
+
+        Rejection sampling instead of filtering the pool: filtering is O(n) per component, which
+        made the generator quadratic (8 s at 3,000 components).
+        """
+        size = len(lower) + n_earlier
+        for _ in range(20):
+            if size == 0:
+                return None
+            r = self.rng.randrange(size)
+            candidate = lower[r] if r < len(lower) else same[r - len(lower)]
+            if candidate not in forbidden:
+                return candidate
+        return None
 
     # ------------------------------------------------------------------ instances
     def build_instances(self) -> list[_Block]:
@@ -657,7 +680,7 @@ def _render_component(comp: _Component) -> list[str]:
     if comp.imports:
         # Long import lists are split over several lines, as people write them.
         for i in range(0, len(comp.imports), 4):
-            lines.append(f"\timports: {', '.join(comp.imports[i:i + 4])};")
+            lines.append(f"\timports: {', '.join(comp.imports[i : i + 4])};")
     lines.append("}")
     return lines
 
@@ -694,6 +717,8 @@ def _render_block(block: _Block, depth: int) -> list[str]:
 
 def _write(path: Path, lines: list[str]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
+    while lines and not lines[-1]:
+        lines = lines[:-1]
     text = "\n".join(lines) + "\n"
     path.write_text(text, encoding="utf-8")
     return len(text.encode("utf-8"))
@@ -753,17 +778,21 @@ def generate(n_components: int, seed: int, out_dir: Path, *, with_recipes: bool 
         res = graph_dir / comp.name
         res.mkdir(parents=True, exist_ok=True)
         if comp.installer == "target":
-            handler = TARGET_HANDLERS[(comp.domain + len(comp.name)) % len(TARGET_HANDLERS)]
-            _write(res / "target.properties", [
-                f"# Where {comp.name} machines are created.",
-                f"id = {comp.name.lower()}-{handler}",
-                f"handler = {handler}",
-                f"name = {comp.name} on {handler}",
-            ])
+            handler = TARGET_HANDLERS[comp.role]
+            _write(
+                res / "target.properties",
+                [
+                    f"# Where {comp.name} machines are created.",
+                    f"id = {comp.name.lower()}-{handler}",
+                    f"handler = {handler}",
+                    f"name = {comp.name} on {handler}",
+                ],
+            )
         elif with_recipes and comp.installer == "script":
             script = res / "scripts" / "deploy.sh"
-            _write(script, ["#!/bin/sh", f"# Deploy {comp.name}.", "set -eu",
-                            'echo "deploying ${ROBOCONF_INSTANCE_PATH}"'])
+            _write(
+                script, ["#!/bin/sh", f"# Deploy {comp.name}.", "set -eu", 'echo "deploying ${ROBOCONF_INSTANCE_PATH}"']
+            )
             script.chmod(0o755)
 
     # Instances: the entry file holds a few root instances and imports the zone files.
@@ -787,27 +816,29 @@ def generate(n_components: int, seed: int, out_dir: Path, *, with_recipes: bool 
     instances_bytes += _write(instances_dir / "main.instances", lines)
 
     # Descriptor, plus a scale-out command and the rule that invokes it.
-    _write(out_dir / "descriptor" / "application.properties", [
-        "# Generated by benchmarks/generate.py: do not edit.",
-        f"name = Synthetic {n_components}",
-        f"version = 1.0.{seed}",
-        f"description = A synthetic application of {n_components} components (seed {seed}).",
-        "dsl-id = roboconf-1.0",
-        "graph-entry-point = main.graph",
-        "instance-entry-point = main.instances",
-    ])
+    _write(
+        out_dir / "descriptor" / "application.properties",
+        [
+            "# Generated by benchmarks/generate.py: do not edit.",
+            f"name = Synthetic {n_components}",
+            f"version = 1.0.{seed}",
+            f"description = A synthetic application of {n_components} components (seed {seed}).",
+            "dsl-id = roboconf-1.0",
+            "graph-entry-point = main.graph",
+            "instance-entry-point = main.instances",
+        ],
+    )
     _write_scale_out(model, gen.layers, out_dir)
 
-    def count_blocks(blocks: list[_Block]) -> tuple[int, int]:
-        n_blocks = n_inst = 0
+    def count_blocks(blocks: list[_Block]) -> tuple[int, int, int]:
+        """(declared blocks, expanded instances, nesting depth) of a forest of blocks."""
+        n_blocks = n_inst = depth = 0
         for b in blocks:
-            n_blocks += 1
-            n_inst += b.mult
             sub = count_blocks(b.children)
-            n_blocks, n_inst = n_blocks + sub[0], n_inst + sub[1]
-        return n_blocks, n_inst
+            n_blocks, n_inst, depth = n_blocks + 1 + sub[0], n_inst + b.mult + sub[1], max(depth, 1 + sub[2])
+        return n_blocks, n_inst, depth
 
-    n_blocks, n_instances = count_blocks(roots)
+    n_blocks, n_instances, depth = count_blocks(roots)
     return GeneratedApp(
         path=out_dir,
         n_components=n_components,
@@ -820,6 +851,7 @@ def generate(n_components: int, seed: int, out_dir: Path, *, with_recipes: bool 
         instances_bytes=instances_bytes,
         edit_file=graph_dir / domain_files[len(domain_files) // 2],
         seed=seed,
+        depth=depth,
         layers={LAYER_NAMES[i]: len(names) for i, names in enumerate(gen.layers)},
     )
 
@@ -831,23 +863,29 @@ def _write_scale_out(model: _Model, layers: list[list[str]], out_dir: Path) -> N
         direct = [c for c in comp.children if c in model.components]
         if comp.installer == "target" and direct:
             child = direct[0]
-            _write(out_dir / "commands" / "scale-out.commands", [
-                f"# One more {root} machine, with a {child}.",
-                f"define machine = {root.lower()}-extra-$(SMART_INDEX)",
-                f"create {root} as $(machine)",
-                f"create {child} as {child.lower()} under /$(machine)",
-                "deploy and start all /$(machine)",
-            ])
-            _write(out_dir / "rules.autonomic" / "scale-out.drl", [
-                "# Triggered by a probe of the applications when they are overloaded.",
-                'rule "scale-out"',
-                "\tsleep period is 60s",
-                "when",
-                "\toverloaded",
-                "then",
-                "\tscale-out",
-                "end",
-            ])
+            _write(
+                out_dir / "commands" / "scale-out.commands",
+                [
+                    f"# One more {root} machine, with a {child}.",
+                    f"define machine = {root.lower()}-extra-$(SMART_INDEX)",
+                    f"create {root} as $(machine)",
+                    f"create {child} as {child.lower()} under /$(machine)",
+                    "deploy and start all /$(machine)",
+                ],
+            )
+            _write(
+                out_dir / "rules.autonomic" / "scale-out.drl",
+                [
+                    "# Triggered by a probe of the applications when they are overloaded.",
+                    'rule "scale-out"',
+                    "\tsleep period is 60s",
+                    "when",
+                    "\toverloaded",
+                    "then",
+                    "\tscale-out",
+                    "end",
+                ],
+            )
             return
 
 
@@ -864,10 +902,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(app.to_dict(), indent=2))
     else:
-        print(f"{app.path}: {app.n_components} components, {app.n_facets} facets, "
-              f"{app.n_graph_files} graph files, {app.n_instance_files} instances files, "
-              f"{app.n_instances} instances ({app.n_instance_blocks} blocks), "
-              f"{app.model_bytes / 1024:.1f} KB of model text")
+        print(
+            f"{app.path}: {app.n_components} components, {app.n_facets} facets, "
+            f"{app.n_graph_files} graph files, {app.n_instance_files} instances files, "
+            f"{app.n_instances} instances ({app.n_instance_blocks} blocks), "
+            f"{app.model_bytes / 1024:.1f} KB of model text"
+        )
     return 0
 
 

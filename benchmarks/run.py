@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import GeneratedApp, generate  # noqa: E402  (benchmarks/ is not a package)
+from generate import GeneratedApp, generate  # benchmarks/ is not a package
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ORACLE = REPO.parent / "shared" / "oracle" / "roboconf-core-oracle.jar"
@@ -81,6 +81,7 @@ class SizeResult:
     java_runs: list[float] = field(default_factory=list)
     java_errors: int | None = None
     java_warnings: int | None = None
+    rbcc_available: bool = True
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -240,7 +241,8 @@ def measure_warm(gen: GeneratedApp, result: SizeResult, repeat: int) -> None:
     """Warm in-process timings with the validator API (reported, not raised, when it is missing)."""
     try:
         from rbcc.dsl.validate import Validator, validate_path
-    except Exception as exc:  # ImportError, or any error while importing a module being written
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a module being written that fails to import
+        result.rbcc_available = False
         result.notes.append(f"rbcc validate not available ({type(exc).__name__}: {exc})")
         return
     app = gen.path
@@ -258,7 +260,7 @@ def measure_warm(gen: GeneratedApp, result: SizeResult, repeat: int) -> None:
                 gen.edit_file.write_text(f"{text}# edit {i} at {time.time_ns()}\n", encoding="utf-8")
                 edits.append(_timed(lambda: validator.validate(app)))
         result.warm_edit_s = statistics.median(edits)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - report the failure in the table, keep benchmarking
         result.notes.append(f"rbcc in-process: {type(exc).__name__}: {exc}")
 
 
@@ -276,8 +278,18 @@ def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
 
 
 COLUMNS = (
-    "components", "model KB", "instances", "cold", "peak RSS", "warm full", "µs/comp",
-    "no change", "1 file edited", "verdict", "java cold", "java/rbcc",
+    "components",
+    "model KB",
+    "instances",
+    "cold",
+    "peak RSS",
+    "warm full",
+    "µs/comp",
+    "no change",
+    "1 file edited",
+    "verdict",
+    "java cold",
+    "java/rbcc",
 )
 
 
@@ -285,27 +297,31 @@ def table_rows(results: list[SizeResult]) -> list[list[str]]:
     """One row of cells per size."""
     rows = []
     for r in results:
-        if r.rbcc_errors is None:
+        if not r.rbcc_available and r.rbcc_errors is None:
+            verdict = "rbcc validate not available"
+        elif r.rbcc_errors is None:
             verdict = "-"
         else:
             verdict = f"{r.rbcc_errors}E {r.rbcc_warnings}W"
         if r.java_errors is not None:
             verdict += f" / java {r.java_errors}E {r.java_warnings}W"
         model_bytes = r.app.get("model_bytes")
-        rows.append([
-            f"{r.size:,}",
-            _fmt(model_bytes / 1024 if isinstance(model_bytes, int) else None, ".0f"),
-            f"{r.app.get('n_instances', '-'):,}" if isinstance(r.app.get("n_instances"), int) else "-",
-            _fmt_s(r.cold_s),
-            _fmt(r.peak_rss_mb, ".0f", " MB"),
-            _fmt_s(r.warm_full_s),
-            _fmt(r.per_component_us, ".0f"),
-            _fmt_s(r.warm_cached_s),
-            _fmt_s(r.warm_edit_s),
-            verdict,
-            _fmt_s(r.java_s),
-            _fmt(r.java_ratio, ".1f", "x"),
-        ])
+        rows.append(
+            [
+                f"{r.size:,}",
+                _fmt(model_bytes / 1024 if isinstance(model_bytes, int) else None, ".0f"),
+                f"{r.app.get('n_instances', '-'):,}" if isinstance(r.app.get("n_instances"), int) else "-",
+                _fmt_s(r.cold_s),
+                _fmt(r.peak_rss_mb, ".0f", " MB"),
+                _fmt_s(r.warm_full_s),
+                _fmt(r.per_component_us, ".0f"),
+                _fmt_s(r.warm_cached_s),
+                _fmt_s(r.warm_edit_s),
+                verdict,
+                _fmt_s(r.java_s),
+                _fmt(r.java_ratio, ".1f", "x"),
+            ]
+        )
     return rows
 
 
@@ -353,16 +369,27 @@ def parse_sizes(text: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point (see the module docstring)."""
     parser = argparse.ArgumentParser(description="Benchmark rbcc validate on generated applications.")
-    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes("100,1000,5000"),
-                        help="comma-separated component counts (default 100,1000,5000)")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=parse_sizes("100,1000,5000"),
+        help="comma-separated component counts (default 100,1000,5000)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing, median reported (default 3)")
-    parser.add_argument("--java", action="store_true",
-                        help=f"also time the Java oracle (sizes <= {JAVA_DEFAULT_MAX_SIZE:,} unless --java-all)")
+    parser.add_argument(
+        "--java",
+        action="store_true",
+        help=f"also time the Java oracle (sizes <= {JAVA_DEFAULT_MAX_SIZE:,} unless --java-all)",
+    )
     parser.add_argument("--java-all", action="store_true", help="time the Java oracle at every size (slow)")
     parser.add_argument("--java-repeat", type=int, default=1, help="Java runs per size (default 1: it is slow)")
-    parser.add_argument("--oracle", type=Path, default=Path(os.environ.get("RBCC_ORACLE_JAR", DEFAULT_ORACLE)),
-                        help="path to roboconf-core-oracle.jar (default ../shared/oracle/, or $RBCC_ORACLE_JAR)")
+    parser.add_argument(
+        "--oracle",
+        type=Path,
+        default=Path(os.environ.get("RBCC_ORACLE_JAR", DEFAULT_ORACLE)),
+        help="path to roboconf-core-oracle.jar (default ../shared/oracle/, or $RBCC_ORACLE_JAR)",
+    )
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per rbcc run (default 600)")
     parser.add_argument("--java-timeout", type=float, default=1800, help="seconds allowed per Java run (default 1800)")
     parser.add_argument("--no-warm", action="store_true", help="skip the in-process measurements")
@@ -381,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             try:
                 gen = generate(size, args.seed, base / f"app-{size}")
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one size failing must not stop the others
                 result.notes.append(f"generator failed: {type(exc).__name__}: {exc}")
                 continue
             result.generate_s = time.perf_counter() - start
@@ -395,12 +422,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{size:,} components] Java oracle (cold x{args.java_repeat})...", file=sys.stderr, flush=True)
                 measure_java(gen.path, args.oracle, result, args.java_repeat, args.java_timeout)
 
-    title = (f"rbcc validate, generated applications (seed {args.seed}, median of {args.repeat}; "
-             f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    title = (
+        f"rbcc validate, generated applications (seed {args.seed}, median of {args.repeat}; "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)"
+    )
     print_table(results, title)
     if args.json:
-        payload = [{**r.__dict__, "per_component_us": r.per_component_us, "java_ratio": r.java_ratio}
-                   for r in results]
+        payload = [{**r.__dict__, "per_component_us": r.per_component_us, "java_ratio": r.java_ratio} for r in results]
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     failed = any(r.cold_s is None or (r.rbcc_errors or 0) > 0 for r in results)
     return 1 if failed else 0
