@@ -133,6 +133,12 @@ def run_child(cmd: list[str], timeout: float, cwd: Path | None = None) -> ChildR
                 with lock:
                     state["done"] = True
                 rss = None
+        except BaseException:  # Ctrl-C while waiting: do not leave the child behind
+            with lock:
+                state["done"] = True
+            proc.kill()
+            proc.wait()
+            raise
         finally:
             timer.cancel()
         seconds = time.perf_counter() - start
