@@ -108,11 +108,12 @@ def _property(prop: Property, out: list[Problem]) -> None:
     if name == "children":
         for item, s, e in lx.split_nicely(value):
             if not lx.is_id(item):
-                out.append(problem("PM_INVALID_CHILD_NAME", _item_range(prop, s, e), ("NAME", item)))
+                where = _item_range(prop, *lx.empty_item_span(value, s)) if item == "" else _item_range(prop, s, e)
+                out.append(problem("PM_INVALID_CHILD_NAME", where, ("NAME", item)))
     elif name in ("facets", "extends"):
         for item, s, e in lx.split_nicely(value):
             if item == "":
-                out.append(problem("PM_EMPTY_REFERENCED_NAME", _item_range(prop, s, e + 1)))
+                out.append(problem("PM_EMPTY_REFERENCED_NAME", _item_range(prop, *lx.empty_item_span(value, s))))
             elif not lx.is_id(item):
                 out.append(problem("PM_INVALID_NAME", _item_range(prop, s, e), ("NAME", item)))
     elif name == "imports":

@@ -130,6 +130,18 @@ def split_nicely(value: str, base: int = 0) -> list[tuple[str, int, int]]:
     return pieces
 
 
+def empty_item_span(value: str, pos: int) -> tuple[int, int]:
+    """Offsets of the comma to blame for an empty list item found at ``pos`` in ``value``.
+
+    The comma that ends the empty item (``a,,b`` → the second comma), or for a trailing empty
+    item the comma before it (``a, ,`` → the last comma).
+    """
+    if pos < len(value) and value[pos] == ",":
+        return pos, pos + 1
+    j = value.rfind(",", 0, pos)
+    return (j, j + 1) if j >= 0 else (pos, pos)
+
+
 def parse_java_int(text: str) -> int | None:
     """Java ``Integer.parseInt``: optional sign, ASCII digits only, 32-bit range."""
     if not text or not re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII):

@@ -76,7 +76,7 @@ def parse_exports(prop: Property) -> tuple[list[ExportDecl], list[Problem]]:
         name = value[ns:ne]
         if i >= n or value[i] == ",":
             if name == "":
-                problems.append(problem("PM_EMPTY_VARIABLE_NAME", rng(start, max(i, start + 1) if i < n else i), note="Remove the extra comma or name the variable."))
+                problems.append(problem("PM_EMPTY_VARIABLE_NAME", rng(*lx.empty_item_span(value, i)), note="Remove the extra comma or name the variable."))
             else:
                 out.append(_decl(name, None, rng(ns, ne)))
             continue
@@ -92,7 +92,7 @@ def parse_exports(prop: Property) -> tuple[list[ExportDecl], list[Problem]]:
         # stopped at a quote
         if lx.java_trim(value[vstart:i]) != "":
             problems.append(
-                problem("PM_INVALID_EXPORT_COMPLEX_VALUE", rng(vstart, i + 1), ("VARIABLE", name), note="Quote the whole value.")
+                problem("PM_INVALID_EXPORT_COMPLEX_VALUE", rng(lx.java_trim_span(value, vstart, i)[0], i + 1), ("VARIABLE", name), note="Quote the whole value.")
             )
             i += 1
             continue
@@ -160,6 +160,7 @@ def parse_imports(prop: Property) -> list[tuple[str, ImportDecl]]:
         name = text[ts:te]
         where = SourceRange.line_span(r.file, r.start_line, base + s + lead + ts, base + s + lead + te)
         if name == "":
-            where = SourceRange.line_span(r.file, r.start_line, base + s, base + max(e, s))
+            cs, ce = lx.empty_item_span(prop.value, s) if item == "" else (s, e)
+            where = SourceRange.line_span(r.file, r.start_line, base + cs, base + ce)
         out.append((item, ImportDecl(name, optional, external, where)))
     return out
