@@ -80,5 +80,11 @@ def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: boo
     sys.exit(1 if failed else 0)
 
 
+from .lsp.commands import fmt as _fmt_command, lsp as _lsp_command  # noqa: E402  (click commands only)
+
+main.add_command(_lsp_command)
+main.add_command(_fmt_command)
+
+
 if __name__ == "__main__":  # pragma: no cover - python -m rbcc.cli
     main()

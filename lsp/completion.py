@@ -41,6 +41,8 @@ PROPERTY_DOCS = {
     "channels": "Messaging channels the instance subscribes to.",
 }
 DYNAMIC_DOC = "Value set dynamically by Roboconf"
+#: beyond this many proposals the list is marked incomplete (thousands of `T.var` on big graphs)
+MAX_ITEMS = 400
 _STOP = set(" \t,:;{}")
 
 
@@ -268,6 +270,13 @@ def variable_doc(name: str, default: str | None) -> str | None:
 
 
 def _importable(graph: Graph, replace: int) -> list[Proposal]:
+    key = ("rbcc-importable", replace)
+    if key not in graph.cache:
+        graph.cache[key] = _compute_importable(graph, replace)
+    return graph.cache[key]
+
+
+def _compute_importable(graph: Graph, replace: int) -> list[Proposal]:
     variables: dict[str, str | None] = {}
     wildcard: set[str] = set()
     for f in graph.facets.values():
@@ -368,7 +377,7 @@ def catalog_for(ls, path, state) -> tuple[str, Catalog]:
     graph_files = [f[len("graph/"):] for f in files if f.startswith("graph/") and f.endswith(".graph")]
     inst_files = [f[len("instances/"):] for f in files if f.startswith("instances/") and f.endswith(".instances")]
     current = rel.split("/", 1)[1] if "/" in rel else rel
-    return language, Catalog(ls.ws.full_graph(state), graph_files, inst_files, current)
+    return language, Catalog(ls.ws.graph_for(state, path), graph_files, inst_files, current)
 
 
 def markup(text: str, formats) -> t.MarkupContent | str:
@@ -438,4 +447,6 @@ def register(server) -> None:
         before = "\n".join(lines[:line0] + [line_text[:col0]])
         language, catalog = catalog_for(ls, path, state)
         proposals = complete(before, language, catalog)
-        return t.CompletionList(is_incomplete=False, items=lsp_completion_items(proposals, line_text, col0, line0, ls))
+        incomplete = len(proposals) > MAX_ITEMS  # the client asks again as the user types more
+        return t.CompletionList(is_incomplete=incomplete,
+                                items=lsp_completion_items(proposals[:MAX_ITEMS], line_text, col0, line0, ls))

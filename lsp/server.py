@@ -222,7 +222,14 @@ def did_change_workspace_folders(ls: RbccLanguageServer, params: t.DidChangeWork
 @server.feature(STATS_REQUEST)
 def stats(ls: RbccLanguageServer, params: Any) -> dict:
     """Counters for tests and benchmarks (validations run, applications known)."""
-    return {"validations": ls.validations, "applications": [str(r) for r in ls.ws.apps], "debounceMs": ls.debounce * 1000}
+    rss = 0
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            rss = next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+    except OSError:
+        pass
+    return {"validations": ls.validations, "applications": [str(r) for r in ls.ws.apps],
+            "debounceMs": ls.debounce * 1000, "rssKb": rss}
 
 
 completion.register(server)

@@ -168,12 +168,17 @@ class Workspace:
         """Load the application again; problems grouped by project-relative file."""
         if state.loose:
             return self._validate_loose(state)
+        generation = state.generation
         try:
             app = load_application(state.root, sources=self.sources(state), cache=self.cache)
         except Exception:  # the front end never should; keep the server alive if it does
             log.exception("validation of %s failed", state.root)
             return {}
         state.app = app
+        if app.graph is not None:  # the validated graph doubles as the lenient one when it has every file
+            graph_files = {f for f in self.files(state) if f.lower().endswith(".graph")}
+            if graph_files <= {normalize(f) for f in app.graph.files}:
+                state._full_graph = (generation, app.graph)
         by_file: dict[str, list[Problem]] = {}
         anchor = DESCRIPTOR if (state.root / DESCRIPTOR).is_file() else (app.graph_entry or DESCRIPTOR)
         for p in app.problems:
@@ -241,6 +246,21 @@ class Workspace:
             if parsed is not None:
                 out[rel] = parsed
         return out
+
+    def graph_for(self, state: AppState, path: Path) -> Graph:
+        """The whole-application graph for completion: possibly a few edits old (rebuilding it
+        costs ~0.5 s on 1,000 components, and the next validation refreshes it), but never
+        missing a type declared in the edited file."""
+        cached = state._full_graph
+        if cached is None:
+            return self.full_graph(state)
+        graph = cached[1]
+        parsed = self.parse(path, state)
+        if parsed is not None and str(path).lower().endswith(".graph"):
+            for h in parsed.holders:
+                if h.name and h.name not in graph.components and h.name not in graph.facets and not h.cancelled:
+                    return self.full_graph(state)
+        return graph
 
     def full_graph(self, state: AppState) -> Graph:
         """Every component and facet of every graph file, broken files included."""
