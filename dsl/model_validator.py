@@ -240,13 +240,16 @@ def validate_instances(graph: Graph, roots: list[Instance], *, roots_only: bool 
 
 def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
     rng = inst.name_range
+    # The instance's path is part of every message: the copies made by `count` share the ranges
+    # of their block, and Roboconf reports each copy.
+    here = ("INSTANCE", inst.path)
     if lx.is_blank(inst.name):
-        out.append(problem("RM_EMPTY_INSTANCE_NAME", inst.block.decl_range))
+        out.append(problem("RM_EMPTY_INSTANCE_NAME", inst.block.decl_range, here))
     elif not lx.is_flex_id(inst.name):
-        out.append(problem("RM_INVALID_INSTANCE_NAME", rng, ("INSTANCE", inst.name)))
+        out.append(problem("RM_INVALID_INSTANCE_NAME", rng, here))
     c = inst.component
     if c is None:
-        out.append(problem("RM_EMPTY_INSTANCE_COMPONENT", inst.component_range))
+        out.append(problem("RM_EMPTY_INSTANCE_COMPONENT", inst.component_range, here))
         return
     ancestors = ih.all_ancestors(graph, c)
     if inst.parent is None:
@@ -255,6 +258,7 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
                 problem(
                     "RM_MISSING_INSTANCE_PARENT",
                     inst.component_range,
+                    here,
                     *[("EXPECTED", a.name) for a in ancestors],
                     note=f"Declare it inside an instance of {', '.join(sorted(a.name for a in ancestors))}.",
                 )
@@ -266,6 +270,7 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
                 problem(
                     "RM_INVALID_INSTANCE_PARENT",
                     inst.component_range,
+                    here,
                     *[("EXPECTED", a.name) for a in ancestors],
                     related=[Related(inst.parent.block.decl_range, f"parent instance `{inst.parent.name}`")],
                 )
@@ -285,6 +290,7 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
                     "RM_MAGIC_INSTANCE_VARIABLE",
                     where,
                     ("VARIABLE", k),
+                    here,
                     note=f"`{c.name}` exports no variable named `{k}`.",
                 )
             )
@@ -294,6 +300,7 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
                     "RM_AMBIGUOUS_OVERRIDING",
                     where,
                     ("VARIABLE", k),
+                    here,
                     *[("CONFLICTING", m) for m in sorted(matches)],
                     note="Use the full name (`Component.variable`).",
                 )
@@ -315,7 +322,7 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
                 "RM_MISSING_VARIABLE_VALUE",
                 inst.override_ranges.get(k, inst.block.decl_range),
                 ("VARIABLE", k),
-                ("INSTANCE", inst.path),
+                here,
                 note=f"Give it a default in the graph or add `{ih.suffix(k)}: ...;` to this instance.",
             )
         )
