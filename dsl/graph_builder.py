@@ -35,6 +35,8 @@ class FileLoad:
 
 #: ``graph.cache`` key: the names of the components Roboconf's graph has (see FileLoad.java_files)
 JAVA_COMPONENTS = ("java-components",)
+JAVA_RESOLVED = ("java-resolved",)
+JAVA_FINDABLE = ("java-findable",)
 
 
 def load_files(
@@ -121,8 +123,40 @@ def load_graph(entry: str, root_rel: str, sources: Sources, cache: ParseCache) -
         if any(isinstance(d, Component) and d.file in load.java_files for d in decls)
     )
     problems = list(load.problems)
+    graph.cache[JAVA_RESOLVED] = not problems
     resolve(graph, problems, report=not problems)
     return graph, problems
+
+
+def java_components(graph: Graph) -> frozenset[str] | None:
+    """The components Roboconf's ComponentHelpers.findComponent finds (instances are looked up
+    with it), or None for a graph not built by ``load_graph``.
+
+    Roboconf registers the components of error-free files only; when its conversion reported
+    anything it links no relation, so all of them are roots, otherwise only the components
+    reachable from the roots (through extends and containment, both ways) are found.
+    """
+    registered = graph.cache.get(JAVA_COMPONENTS)
+    if registered is None or not graph.cache.get(JAVA_RESOLVED):
+        return registered
+    found = graph.cache.get(JAVA_FINDABLE)
+    if found is None:
+        from . import inheritance as ih
+
+        seen: dict[int, Component] = {}
+        stack = list(graph.roots)
+        while stack:
+            c = stack.pop()
+            if id(c) in seen:
+                continue
+            seen[id(c)] = c
+            if c.super is not None:
+                stack.append(c.super)
+            stack.extend(c.extending)
+            stack.extend(ih.all_children(graph, c))
+            stack.extend(ih.all_ancestors(graph, c))
+        found = graph.cache[JAVA_FINDABLE] = frozenset(c.name for c in seen.values())
+    return found
 
 
 def _register(graph: Graph, parsed: ParsedFile) -> None:

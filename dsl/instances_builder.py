@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 
 from . import lexical as lx
-from .graph_builder import JAVA_COMPONENTS, load_files
+from .graph_builder import JAVA_COMPONENTS, java_components, load_files
 from .model import Graph, Instance
 from .parser import ParseCache
 from .problems import Problem, Related, problem
@@ -46,9 +46,9 @@ def load_instances(
     problems = list(load.problems)
     roots: list[Instance] = []
     blocks: list[Instance] = []
-    # Roboconf builds the instances of error-free files only, against the components of its
-    # error-free graph files: only those can report CO_INEXISTING_COMPONENT.
-    known = graph.cache.get(JAVA_COMPONENTS)
+    # Roboconf builds the instances of error-free files only, against the components it finds
+    # in its graph (see java_components): only those can report CO_INEXISTING_COMPONENT.
+    known = java_components(graph)
     for rel in load.processed:
         report = rel in load.java_files
         for h in load.files[rel].holders:
@@ -90,8 +90,10 @@ def _build(
         note = None
         if h.name in graph.facets:
             note = f"`{h.name}` is a facet; instances are of components."
-        elif hidden:
+        elif hidden and h.name not in graph.cache.get(JAVA_COMPONENTS, ()):
             note = f"`{h.name}` is declared in {comp.file}, which has errors (or is imported by a file with errors)."
+        elif hidden:
+            note = f"`{h.name}` is not reachable from a root component of the graph."
         problems.append(problem("CO_INEXISTING_COMPONENT", h.name_range, ("COMPONENT", h.name), note=note))
     if hidden:
         report = False  # Roboconf skips the children of an instance of an unknown component
