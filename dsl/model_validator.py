@@ -62,6 +62,7 @@ def validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
                         "RM_UNREACHABLE_COMPONENT",
                         child.name_range,
                         ("COMPONENT", child.name),
+                        ("FACET", f.name),  # one problem per orphan facet, as in Roboconf
                         related=[Related(f.name_range, f"facet `{f.name}`, used by no component")],
                     )
                 )
