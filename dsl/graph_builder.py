@@ -162,14 +162,37 @@ def java_components(graph: Graph) -> frozenset[str] | None:
 def _register(graph: Graph, parsed: ParsedFile) -> None:
     for h in parsed.holders:
         if h.kind is HolderKind.COMPONENT:
-            node: Component | Facet = _component(h)
+            node: Component | Facet = _component(h, _declared(parsed, h))
             graph.components.setdefault(h.name, node)
         elif h.kind is HolderKind.FACET:
-            node = _facet(h)
+            node = _facet(h, _declared(parsed, h))
             graph.facets.setdefault(h.name, node)
         else:
             continue
         graph.declarations.setdefault(h.name, []).append(node)
+
+
+def _declared(parsed: ParsedFile, h: Holder) -> dict:
+    """What a block declares (refs, exports, imports), read once per parse of its file.
+
+    The model is rebuilt on every validation (relations change when other files change), but
+    what a block says only changes with its file's text, which the parse cache tracks.
+    """
+    key = ("declared", id(h))
+    hit = parsed.derived.get(key)
+    if hit is None:
+        hit = {
+            "installer": h.first("installer"),
+            "extends": h.first("extends"),
+            "facets": _refs(h.first("facets")),
+            "children": _refs(h.first("children")),
+            "exports": _exports(h),
+            "imports": _imports(h) if h.kind is HolderKind.COMPONENT else {},
+        }
+        if h.kind is HolderKind.FACET:
+            hit["extends_list"] = _refs(h.first("extends"))
+        parsed.derived[key] = hit
+    return hit
 
 
 def _refs(prop: Property | None) -> list[Ref]:
@@ -196,29 +219,35 @@ def _exports(h: Holder) -> dict:
     return out
 
 
-def _component(h: Holder) -> Component:
-    c = Component(h.name, h.name_range, h, doc=h.doc)
-    inst = h.first("installer")
-    if inst is not None:
-        c.installer, c.installer_range = inst.value, inst.value_range
-    ext = h.first("extends")
-    if ext is not None and not lx.is_blank(ext.value):
-        c.extends_ref = Ref(ext.value, ext.value_range)
-    c.facet_refs = _refs(h.first("facets"))
-    c.child_refs = _refs(h.first("children"))
-    c.exports = _exports(h)
+def _imports(h: Holder) -> dict:
+    out = {}
     for p in h.all("imports"):
         for _raw, decl in parse_imports(p):
             if decl.name:
-                c.imports[decl.name] = decl
+                out[decl.name] = decl
+    return out
+
+
+def _component(h: Holder, d: dict) -> Component:
+    c = Component(h.name, h.name_range, h, doc=h.doc)
+    inst = d["installer"]
+    if inst is not None:
+        c.installer, c.installer_range = inst.value, inst.value_range
+    ext = d["extends"]
+    if ext is not None and not lx.is_blank(ext.value):
+        c.extends_ref = Ref(ext.value, ext.value_range)
+    c.facet_refs = d["facets"]
+    c.child_refs = d["children"]
+    c.exports = d["exports"]
+    c.imports = d["imports"]
     return c
 
 
-def _facet(h: Holder) -> Facet:
+def _facet(h: Holder, d: dict) -> Facet:
     f = Facet(h.name, h.name_range, h, doc=h.doc)
-    f.exports = _exports(h)
-    f.child_refs = _refs(h.first("children"))
-    f.extends_refs = _refs(h.first("extends"))
+    f.exports = d["exports"]
+    f.child_refs = d["children"]
+    f.extends_refs = d["extends_list"]
     return f
 
 

@@ -11,7 +11,8 @@ from .model import Component, Facet, Graph, Instance, Node
 from .variables import ExportDecl, ImportDecl
 
 
-def _memo(graph: Graph, key: tuple, compute):
+def memo(graph: Graph, key: tuple, compute):
+    """``compute()`` once per graph and ``key``: the model is immutable once resolved."""
     cache = graph.cache
     hit = cache.get(key)
     if hit is None:
@@ -64,7 +65,7 @@ def imports(graph: Graph, c: Component) -> dict[str, ImportDecl]:
             out.update(x.imports)
         return out
 
-    return _memo(graph, ("imports", id(c)), compute)
+    return memo(graph, ("imports", id(c)), compute)
 
 
 def super_facets(f: Facet) -> list[Facet]:
@@ -110,7 +111,7 @@ def all_facets(graph: Graph, c: Component) -> list[Facet]:
                         out.append(g)
         return out
 
-    return _memo(graph, ("facets", id(c)), compute)
+    return memo(graph, ("facets", id(c)), compute)
 
 
 def sub_components(c: Component) -> list[Component]:
@@ -159,7 +160,7 @@ def all_children(graph: Graph, c: Component) -> list[Component]:
                 nodes.extend(f.children)
         return _expand(nodes)
 
-    return _memo(graph, ("children", id(c)), compute)
+    return memo(graph, ("children", id(c)), compute)
 
 
 def all_ancestors(graph: Graph, c: Component) -> list[Component]:
@@ -173,7 +174,7 @@ def all_ancestors(graph: Graph, c: Component) -> list[Component]:
                 nodes.extend(f.ancestors)
         return _expand(nodes)
 
-    return _memo(graph, ("ancestors", id(c)), compute)
+    return memo(graph, ("ancestors", id(c)), compute)
 
 
 def _fix(prefix: str, v: str) -> str:
@@ -190,7 +191,7 @@ def facet_exports(graph: Graph, f: Facet) -> dict[str, str | None]:
     def compute():
         return _facet_exports(f, frozenset())
 
-    return _memo(graph, ("fexports", id(f)), compute)
+    return memo(graph, ("fexports", id(f)), compute)
 
 
 def _facet_exports(f: Facet, seen: frozenset[int]) -> dict[str, str | None]:
@@ -209,7 +210,7 @@ def _facet_exports(f: Facet, seen: frozenset[int]) -> dict[str, str | None]:
 
 def exports(graph: Graph, c: Component) -> dict[str, str | None]:
     """findAllExportedVariables (§7.5), exactly; values are the graph defaults (None = no value)."""
-    return _memo(graph, ("exports", id(c)), lambda: _component_exports(graph, c, frozenset()))
+    return memo(graph, ("exports", id(c)), lambda: _component_exports(graph, c, frozenset()))
 
 
 def _component_exports(graph: Graph, c: Component, seen: frozenset[int]) -> dict[str, str | None]:
@@ -258,7 +259,7 @@ def graph_exports(graph: Graph) -> set[str]:
             out.update(exports(graph, c))
         return out
 
-    return _memo(graph, ("all-exports",), compute)
+    return memo(graph, ("all-exports",), compute)
 
 
 def instance_exports(graph: Graph, inst: Instance) -> dict[str, str | None]:

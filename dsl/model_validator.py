@@ -14,7 +14,14 @@ from .source import SourceRange
 
 
 def validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
-    """§9.3: ``where`` locates problems about the graph as a whole (the entry file)."""
+    """§9.3: ``where`` locates problems about the graph as a whole (the entry file).
+
+    Roboconf validates the graph twice while loading a project; the result is memoised.
+    """
+    return list(ih.memo(graph, ("validate_graph", where), lambda: _validate_graph(graph, where)))
+
+
+def _validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
     out: list[Problem] = []
     roots = graph.roots
     if not roots:
@@ -162,8 +169,42 @@ def _installer_range(c: Component) -> SourceRange:
     return c.name_range
 
 
+def _graph_has_containment_cycle(graph: Graph) -> bool:
+    """Whether any containment cycle exists (one iterative pass over the whole graph).
+
+    Searching from every component separately, as Roboconf does, is quadratic on large graphs;
+    most graphs have no cycle at all, and then no per-component search is needed.
+    """
+
+    def compute() -> bool:
+        state: dict[int, int] = {}  # 1 = on the current path, 2 = done
+        for root in graph.components.values():
+            if id(root) in state:
+                continue
+            stack = [(root, iter(ih.all_children(graph, root)))]
+            state[id(root)] = 1
+            while stack:
+                node, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    state[id(node)] = 2
+                    stack.pop()
+                    continue
+                mark = state.get(id(child))
+                if mark == 1:
+                    return True
+                if mark is None:
+                    state[id(child)] = 1
+                    stack.append((child, iter(ih.all_children(graph, child))))
+        return False
+
+    return ih.memo(graph, ("has-containment-cycle",), compute)
+
+
 def _containment_cycle(graph: Graph, start: Component) -> str | None:
     """Depth-first search over findAllChildren; the first cycle found, as ``A -> B -> A``."""
+    if not _graph_has_containment_cycle(graph):
+        return None
     path: list[Component] = []
     on_path: set[int] = set()
     done: set[int] = set()

@@ -71,12 +71,18 @@ def load_application(
     sources: Sources | None = None,
     cache: ParseCache | None = None,
     flexible: bool | None = None,
+    fs_cache: dict | None = None,
 ) -> Application:
     """Load and validate the project in ``root``.  Never raises on bad input.
 
     Without a ``descriptor/`` directory the project is loaded flexibly (a generated descriptor),
     and without instances either it is a reusable-recipe project (§12.1, §12.2).
+
+    ``fs_cache`` keeps what was learnt from the directory layout (which model files exist,
+    recipe directory checks) between calls; an editor clears it when files are created or
+    deleted.  File contents are always read afresh (or taken from ``sources`` overlays).
     """
+    fs_cache = {} if fs_cache is None else fs_cache
     sources = sources or Sources(root)
     cache = cache or ParseCache()
     app = Application(root)
@@ -111,7 +117,7 @@ def load_application(
                 out.extend(problems)
                 if not problems:
                     out.extend(validate_graph(graph, SourceRange.file_start(rel)))
-                    out.extend(check_recipes(graph, root / "graph"))
+                    out.extend(check_recipes(graph, root / "graph", fs_cache))
     app.graph = graph
 
     if (desc is not None) and sources.is_dir("instances"):
@@ -136,11 +142,12 @@ def load_application(
 
     if graph is not None:
         _commands_and_rules(app, sources, out)
-    if root.is_dir():
-        _file_locations(app, out)
+    _file_locations(app, out, fs_cache)
     if not has_errors(out):
         out.extend(_validate_template(app))
-    app.is_recipe = flexible and not has_desc_dir and not _has_instance_files(root)
+    app.is_recipe = flexible and not has_desc_dir and not any(
+        rel.lower().endswith(".instances") for rel in _model_files(root, fs_cache)
+    )
     if app.is_recipe:
         out[:] = [p for p in out if p.code not in RECIPE_FILTERED]
     app.problems = _dedupe(out)
@@ -179,10 +186,6 @@ def _first_graph(root: Path) -> str | None:
     return names[0] if names else None
 
 
-def _has_instance_files(root: Path) -> bool:
-    return any(p.suffix.lower() == ".instances" for p in _walk(root))
-
-
 def _walk(root: Path):
     """Every non-hidden file of the project, sorted by name, without following link loops."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -192,13 +195,27 @@ def _walk(root: Path):
                 yield Path(dirpath) / name
 
 
-def _file_locations(app: Application, out: list[Problem]) -> None:
+def _model_files(root: Path, fs_cache: dict) -> list[str]:
+    """Project-relative paths of every ``*.graph`` and ``*.instances`` file (one walk, cached)."""
+    key = ("model-files", str(root))
+    hit = fs_cache.get(key)
+    if hit is None:
+        if not root.is_dir():
+            return []
+        hit = [
+            p.relative_to(root).as_posix() for p in _walk(root) if p.suffix.lower() in (".graph", ".instances")
+        ]
+        fs_cache[key] = hit
+    return hit
+
+
+def _file_locations(app: Application, out: list[Problem], fs_cache: dict) -> None:
     processed = set(app.files)
+    files = _model_files(app.root, fs_cache)
     for ext, folder in ((".graph", "graph"), (".instances", "instances")):
-        for path in _walk(app.root):
-            if path.suffix.lower() != ext:
+        for rel in files:
+            if not rel.lower().endswith(ext):
                 continue
-            rel = path.relative_to(app.root).as_posix()
             if not rel.startswith(folder + "/"):
                 out.append(
                     problem(

@@ -25,30 +25,55 @@ def resource_dir(graph_dir: Path, c: Component) -> Path | None:
     return None
 
 
-def check_recipes(graph: Graph, graph_dir: Path) -> list[Problem]:
+def check_recipes(graph: Graph, graph_dir: Path, fs_cache: dict | None = None) -> list[Problem]:
+    """Resource-directory problems of every component.
+
+    With ``fs_cache``, a component whose declaration (name, chain, installer, imports, place)
+    is unchanged reuses its earlier result instead of touching the disk again.
+    """
     out: list[Problem] = []
     for c in graph.components.values():
-        d = resource_dir(graph_dir, c)
-        if d is None:
-            out.append(
-                problem(
-                    "PROJ_NO_RESOURCE_DIRECTORY",
-                    c.name_range,
-                    ("COMPONENT", c.name),
-                    note=f"Create `graph/{c.name}/` with its recipes.",
-                )
-            )
+        if fs_cache is None:
+            _check_component(graph, c, graph_dir, out)
             continue
-        own = (c.installer or "").lower()
-        if own == "target" and any(d.rglob("*.properties")):
-            _targets(c, d, out)
-        elif own == "puppet":
-            _puppet(graph, c, d, out)
-        elif own == "script":
-            if any(d.iterdir()) and not (d / "scripts").is_dir():
-                out.append(problem("REC_SCRIPT_NO_SCRIPTS_DIR", c.name_range, ("COMPONENT", c.name),
-                                   note=f"Move the scripts to `graph/{d.name}/scripts/`."))
+        key = (
+            "recipes",
+            str(graph_dir),
+            tuple(x.name for x in ih.chain(c)),
+            c.installer,
+            tuple(ih.imports(graph, c)),
+            c.name_range,
+        )
+        hit = fs_cache.get(key)
+        if hit is None:
+            hit = []
+            _check_component(graph, c, graph_dir, hit)
+            fs_cache[key] = hit
+        out.extend(hit)
     return out
+
+
+def _check_component(graph: Graph, c: Component, graph_dir: Path, out: list[Problem]) -> None:
+    d = resource_dir(graph_dir, c)
+    if d is None:
+        out.append(
+            problem(
+                "PROJ_NO_RESOURCE_DIRECTORY",
+                c.name_range,
+                ("COMPONENT", c.name),
+                note=f"Create `graph/{c.name}/` with its recipes.",
+            )
+        )
+        return
+    own = (c.installer or "").lower()
+    if own == "target" and any(d.rglob("*.properties")):
+        _targets(c, d, out)
+    elif own == "puppet":
+        _puppet(graph, c, d, out)
+    elif own == "script":
+        if any(d.iterdir()) and not (d / "scripts").is_dir():
+            out.append(problem("REC_SCRIPT_NO_SCRIPTS_DIR", c.name_range, ("COMPONENT", c.name),
+                               note=f"Move the scripts to `graph/{d.name}/scripts/`."))
 
 
 def _read_properties(path: Path) -> dict[str, str] | None:

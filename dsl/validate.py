@@ -43,6 +43,11 @@ class Validator:
 
     def __init__(self) -> None:
         self.cache = ParseCache()
+        self.fs_cache: dict = {}
+
+    def forget_filesystem(self) -> None:
+        """Files were created, deleted or renamed: rescan the layout at the next validation."""
+        self.fs_cache.clear()
 
     def validate(self, path: Path, overlays: Mapping[str, str] | None = None) -> ValidationResult:
         path = Path(path)
@@ -59,7 +64,7 @@ class Validator:
                 gc.enable()
 
     def _application(self, root: Path, overlays: Mapping[str, str]) -> ValidationResult:
-        app = load_application(root, sources=Sources(root, overlays), cache=self.cache)
+        app = load_application(root, sources=Sources(root, overlays), cache=self.cache, fs_cache=self.fs_cache)
         return ValidationResult(root, sorted(app.problems, key=sort_key), app, "application", sorted(app.files))
 
     def _file(self, path: Path) -> ValidationResult:
