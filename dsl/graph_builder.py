@@ -7,7 +7,7 @@ reported once the files themselves are clean, so that one typo does not produce 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import lexical as lx
 from .block_validator import validate_file
@@ -37,6 +37,7 @@ class FileLoad:
 JAVA_COMPONENTS = ("java-components",)
 JAVA_RESOLVED = ("java-resolved",)
 JAVA_FINDABLE = ("java-findable",)
+JAVA_VIEW = ("java-view",)
 
 
 def load_files(
@@ -157,6 +158,28 @@ def java_components(graph: Graph) -> frozenset[str] | None:
             stack.extend(ih.all_ancestors(graph, c))
         found = graph.cache[JAVA_FINDABLE] = frozenset(c.name for c in seen.values())
     return found
+
+
+def java_view(graph: Graph) -> Graph:
+    """The graph Roboconf validates: ``graph`` itself, or, when its conversion reported anything
+    (a warning such as P_EMPTY_FILE is enough, dsl.md §6.2), the same components and facets
+    without any relation — Roboconf then links nothing and every component is a root.  The
+    model rbcc builds for editors keeps its relations (docs/deviations.md); the verdict is
+    Roboconf's.
+    """
+    if graph.cache.get(JAVA_RESOLVED, True):
+        return graph
+    view = graph.cache.get(JAVA_VIEW)
+    if view is None:
+        known = graph.cache.get(JAVA_COMPONENTS, frozenset())
+        view = Graph(files=graph.files)
+        for name, c in graph.components.items():
+            if name in known:
+                view.components[name] = replace(c, super=None, facets=[], children=[], ancestors=[], extending=[])
+        for name, f in graph.facets.items():
+            view.facets[name] = replace(f, extends=[], extending=[], children=[], ancestors=[], components=[])
+        graph.cache[JAVA_VIEW] = view
+    return view
 
 
 def _register(graph: Graph, parsed: ParsedFile) -> None:

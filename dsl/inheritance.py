@@ -262,15 +262,30 @@ def graph_exports(graph: Graph) -> set[str]:
     return memo(graph, ("all-exports",), compute)
 
 
+def suffix_index(graph: Graph, c: Component) -> dict[str, list[str]]:
+    """The component's resolved export names grouped by suffix (text after the first dot)."""
+
+    def compute():
+        out: dict[str, list[str]] = {}
+        for k in exports(graph, c):
+            out.setdefault(_suffix(k), []).append(k)
+        return out
+
+    return memo(graph, ("suffixes", id(c)), compute)
+
+
 def instance_exports(graph: Graph, inst: Instance) -> dict[str, str | None]:
     """Exports of an instance after overrides (§8.5), before runtime substitutions."""
     if inst.component is None:
         return dict(inst.overrides)
-    base = dict(exports(graph, inst.component))
-    by_suffix: dict[str, list[str]] = {}
-    for k in base:
-        by_suffix.setdefault(_suffix(k), []).append(k)
-    for k, v in inst.overrides.items():
+    return apply_overrides(graph, inst.component, inst.overrides)
+
+
+def apply_overrides(graph: Graph, c: Component, overrides: dict[str, str]) -> dict[str, str | None]:
+    """The component's exports with an instance's overrides applied (§8.5)."""
+    base = dict(exports(graph, c))
+    by_suffix = suffix_index(graph, c)
+    for k, v in overrides.items():
         full = by_suffix.get(k, [])
         if not full:
             base[k] = v

@@ -93,9 +93,9 @@ class Graph:
     @property
     def roots(self) -> list[Component]:
         """Components without ancestors (dsl.md §6.3)."""
-        from .inheritance import all_ancestors
+        from .inheritance import all_ancestors, memo
 
-        return [c for c in self.components.values() if not all_ancestors(self, c)]
+        return list(memo(self, ("roots",), lambda: [c for c in self.components.values() if not all_ancestors(self, c)]))
 
     def node(self, name: str) -> Node | None:
         return self.components.get(name) or self.facets.get(name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import inheritance as ih
 from . import lexical as lx
+from .graph_builder import java_view
 from .model import Component, Facet, Graph, Instance, walk_instances
 from .problems import Problem, Related, problem
 from .source import SourceRange
@@ -18,6 +19,7 @@ def validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
 
     Roboconf validates the graph twice while loading a project; the result is memoised.
     """
+    graph = java_view(graph)
     return list(ih.memo(graph, ("validate_graph", where), lambda: _validate_graph(graph, where)))
 
 
@@ -274,10 +276,16 @@ def _facet_cycle(f: Facet) -> str:
 
 def validate_instances(graph: Graph, roots: list[Instance], *, roots_only: bool = False) -> list[Problem]:
     """§9.4 for every instance of ``roots`` (breadth first per root), or the roots alone."""
+    graph = java_view(graph)
     out: list[Problem] = []
     for inst in roots if roots_only else walk_instances(roots):
         validate_instance(graph, inst, out)
     return out
+
+
+def _in(graph: Graph, c: Component | None) -> Component | None:
+    """``c``'s counterpart in ``graph`` (the java_view of the graph the instances were built with)."""
+    return c if c is None else graph.components.get(c.name, c)
 
 
 def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
@@ -289,7 +297,7 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
         out.append(problem("RM_EMPTY_INSTANCE_NAME", inst.block.decl_range, here))
     elif not lx.is_flex_id(inst.name):
         out.append(problem("RM_INVALID_INSTANCE_NAME", rng, here))
-    c = inst.component
+    c = _in(graph, inst.component)
     if c is None:
         out.append(problem("RM_EMPTY_INSTANCE_COMPONENT", inst.component_range, here))
         return
@@ -306,7 +314,7 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
                 )
             )
     else:
-        pc = inst.parent.component
+        pc = _in(graph, inst.parent.component)
         if pc is None or pc not in ancestors or c not in ih.all_children(graph, pc):
             out.append(
                 problem(
@@ -318,9 +326,7 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
                 )
             )
     full = ih.exports(graph, c)
-    by_suffix: dict[str, list[str]] = {}
-    for k in full:
-        by_suffix.setdefault(ih.suffix(k), []).append(k)
+    by_suffix = ih.suffix_index(graph, c)
     for k in inst.overrides:
         if k in full:
             continue
@@ -347,18 +353,7 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
                     note="Use the full name (`Component.variable`).",
                 )
             )
-    randoms = ih.random_exports(graph, c)
-    probe = Instance(inst.name, inst.component_name, inst.block, inst.name_range, inst.component_range, c)
-    probe.overrides = dict(inst.overrides)
-    for full_name in randoms:
-        probe.overrides.setdefault(full_name, "0")
-    values = ih.instance_exports(graph, probe)
-    for k, v in values.items():
-        if v is not None and not lx.is_blank(v):
-            continue
-        low = k.lower()
-        if low == "ip" or low.endswith(".ip"):
-            continue
+    for k in _missing_values(graph, c, inst.overrides):
         out.append(
             problem(
                 "RM_MISSING_VARIABLE_VALUE",
@@ -368,3 +363,29 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
                 note=f"Give it a default in the graph or add `{ih.suffix(k)}: ...;` to this instance.",
             )
         )
+
+
+def _missing_values(graph: Graph, c: Component, overrides: dict[str, str]) -> list[str]:
+    """Variables left without a value (§9.4 step 5), memoised per component and overrides.
+
+    The random variables the component itself declares get a dummy value first (the DM
+    generates them); ``ip`` variables are filled at runtime.  Copies made by ``count`` share
+    their overrides, so most instances hit the memo.
+    """
+
+    def compute() -> list[str]:
+        probe = dict(overrides)
+        for full_name in ih.random_exports(graph, c):
+            probe.setdefault(full_name, "0")
+        missing = []
+        for k, v in ih.apply_overrides(graph, c, probe).items():
+            if v is not None and not lx.is_blank(v):
+                continue
+            low = k.lower()
+            if low == "ip" or low.endswith(".ip"):
+                continue
+            missing.append(k)
+        return missing
+
+    key = ("missing-values", id(c), tuple(overrides.items()))
+    return ih.memo(graph, key, compute)
