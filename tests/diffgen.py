@@ -94,6 +94,7 @@ class Comp:
     imports: list[str] = field(default_factory=list)
     root: bool = False
     parents: list[str] = field(default_factory=list)
+    via_facet: str | None = None
 
 
 @dataclass
@@ -131,10 +132,19 @@ def graph_models(draw) -> GraphModel:
         c.exports = draw(st.lists(st.sampled_from(EXPORTS), max_size=3, unique_by=lambda e: e[0]))
         if facets and draw(st.integers(0, 3)) == 0:
             c.facets = [draw(st.sampled_from(facets)).name]
+        c.via_facet = None
         if not root:
             # containment: a parent among the earlier components (or "any component with facet F")
             parent = draw(st.sampled_from(comps))
-            parent.children.append(name)
+            if facets and draw(st.integers(0, 4)) == 0:
+                # "any component with facet F": the parent lists the facet, the child has it
+                f = draw(st.sampled_from(facets))
+                if f.name not in parent.children:
+                    parent.children.append(f.name)
+                c.facets = [f.name]
+                c.via_facet = f.name
+            else:
+                parent.children.append(name)
             c.parents.append(parent.name)
             if draw(st.integers(0, 4)) == 0 and len(comps) > 1:
                 other = draw(st.sampled_from(comps))
@@ -162,6 +172,10 @@ def graph_models(draw) -> GraphModel:
             o = draw(st.sampled_from(others))
             var = draw(st.sampled_from(o.exports))[0]
             item = draw(st.sampled_from([f"{o.name}.{var}", f"{o.name}.*"]))
+            used = [f for f in facets if f.exports and f.name != (c.facets or [None])[0]]
+            if used and draw(st.integers(0, 3)) == 0:
+                f = draw(st.sampled_from(used))
+                item = draw(st.sampled_from([f"{f.name}.{f.exports[0][0]}", f"{f.name}.*"]))
             if draw(st.integers(0, 2)) == 0:
                 item += draw(st.sampled_from([" (optional)", "(OPTIONAL)"]))
             c.imports.append(item)
@@ -258,6 +272,9 @@ def instance_trees(draw, model: GraphModel) -> list[Inst]:
         if depth < 3:
             for child_name in c.children:
                 child = model.comp(child_name)
+                if child is None:  # a facet: one of the components declared through it
+                    cands = [x for x in model.comps if x.via_facet == child_name]
+                    child = draw(st.sampled_from(cands)) if cands else None
                 if child is not None and draw(st.integers(0, 2)) > 0:
                     inst.children.append(make(child, depth + 1))
         return inst
@@ -832,6 +849,10 @@ def app_cases(draw, max_mistakes: int = 3) -> Case:
     main, other = _split_graph(draw, model)
     roots = draw(instance_trees(model))
     inst = render_instances(roots)
+    inst_other = None
+    if len(roots) > 1 and draw(st.integers(0, 2)) == 0:
+        inst = [Line("import other.instances;", "import"), Line("", "blank")] + render_instances(roots[:1])
+        inst_other = render_instances(roots[1:])
     case = Case("app")
     props = {"name": "Test App", "version": "1.0.1-SNAPSHOT", "dsl-id": "roboconf-1.0", "graph-entry-point": "main.graph"}
     with_instances = draw(st.integers(0, 4)) > 0
@@ -851,7 +872,8 @@ def app_cases(draw, max_mistakes: int = 3) -> Case:
             target = other if other is not None and draw(st.booleans()) else main
             mistakes += _apply_mistakes(draw, GRAPH_MISTAKES, target, model, 1)
         elif where == "instances" and with_instances:
-            mistakes += _apply_mistakes(draw, INSTANCE_MISTAKES, inst, model, 1)
+            target = inst_other if inst_other is not None and draw(st.booleans()) else inst
+            mistakes += _apply_mistakes(draw, INSTANCE_MISTAKES, target, model, 1)
         elif where == "project":
             m = draw(st.sampled_from([*DESCRIPTOR_MISTAKES, "p_no_resource_dir", "p_unreachable_graph", "p_misplaced_graph"]))
             if m in DESCRIPTOR_MISTAKES:
@@ -865,6 +887,8 @@ def app_cases(draw, max_mistakes: int = 3) -> Case:
         case.files["graph/other.graph"] = other
     if with_instances:
         case.files["instances/model.instances"] = inst
+        if inst_other is not None:
+            case.files["instances/other.instances"] = inst_other
     dirs = [f"graph/{c.name}" for c in model.comps]
     if "p_no_resource_dir" in mistakes:
         dirs.remove(draw(st.sampled_from(dirs)))
