@@ -117,7 +117,8 @@ def _component(graph: Graph, c: Component, out: list[Problem]) -> None:
         out.append(
             problem(
                 "RM_ROOT_INSTALLER_MUST_BE_TARGET",
-                _installer_range(c),
+                # its own installer, else its name: an inherited installer is right for the parent
+                c.installer_range if c.installer is not None and c.installer_range is not None else c.name_range,
                 ("COMPONENT", name),
                 note="This component is nobody's child, so it is a root: use `installer: target;` or list it in a `children:`.",
             )
@@ -357,7 +358,8 @@ def validate_instance(graph: Graph, inst: Instance, out: list[Problem]) -> None:
         out.append(
             problem(
                 "RM_MISSING_VARIABLE_VALUE",
-                inst.override_ranges.get(k, inst.block.decl_range),
+                # the override that blanked it (by full name or by suffix), else the instance
+                inst.override_ranges.get(k) or inst.override_ranges.get(ih.suffix(k), inst.block.decl_range),
                 ("VARIABLE", k),
                 here,
                 note=f"Give it a default in the graph or add `{ih.suffix(k)}: ...;` to this instance.",
