@@ -35,7 +35,7 @@ class FileLoad:
 
 #: ``graph.cache`` key: the names of the components Roboconf's graph has (see FileLoad.java_files)
 JAVA_COMPONENTS = ("java-components",)
-JAVA_RESOLVED = ("java-resolved",)
+JAVA_LINKS = ("java-links",)
 JAVA_FINDABLE = ("java-findable",)
 JAVA_VIEW = ("java-view",)
 
@@ -124,22 +124,32 @@ def load_graph(entry: str, root_rel: str, sources: Sources, cache: ParseCache) -
         if any(isinstance(d, Component) and d.file in load.java_files for d in decls)
     )
     problems = list(load.problems)
-    graph.cache[JAVA_RESOLVED] = not problems
     resolve(graph, problems, report=not problems)
+    # What Roboconf links (dsl.md §6.2): nothing when anything was reported before its
+    # resolution phases (a warning is enough), only the components when their resolution
+    # reported a missing name (the facets' phase is skipped), else everything.
+    if load.problems or any(p.code in _BEFORE_RESOLUTION for p in problems):
+        graph.cache[JAVA_LINKS] = "none"
+    else:
+        graph.cache[JAVA_LINKS] = "components" if problems else "all"
     return graph, problems
+
+
+_BEFORE_RESOLUTION = frozenset({"CO_CONFLICTING_NAME", "CO_ALREADY_DEFINED_COMPONENT", "CO_ALREADY_DEFINED_FACET"})
 
 
 def java_components(graph: Graph) -> frozenset[str] | None:
     """The components Roboconf's ComponentHelpers.findComponent finds (instances are looked up
     with it), or None for a graph not built by ``load_graph``.
 
-    Roboconf registers the components of error-free files only; when its conversion reported
-    anything it links no relation, so all of them are roots, otherwise only the components
-    reachable from the roots (through extends and containment, both ways) are found.
+    Roboconf registers the components of error-free files only, and finds those reachable from
+    the root components of the graph as it linked it (java_view), through extends and
+    containment, both ways.
     """
     registered = graph.cache.get(JAVA_COMPONENTS)
-    if registered is None or not graph.cache.get(JAVA_RESOLVED):
-        return registered
+    if registered is None:
+        return None
+    graph = java_view(graph)
     found = graph.cache.get(JAVA_FINDABLE)
     if found is None:
         from . import inheritance as ih
@@ -156,18 +166,19 @@ def java_components(graph: Graph) -> frozenset[str] | None:
             stack.extend(c.extending)
             stack.extend(ih.all_children(graph, c))
             stack.extend(ih.all_ancestors(graph, c))
-        found = graph.cache[JAVA_FINDABLE] = frozenset(c.name for c in seen.values())
+        found = graph.cache[JAVA_FINDABLE] = frozenset(c.name for c in seen.values()) & registered
     return found
 
 
 def java_view(graph: Graph) -> Graph:
-    """The graph Roboconf validates: ``graph`` itself, or, when its conversion reported anything
-    (a warning such as P_EMPTY_FILE is enough, dsl.md §6.2), the same components and facets
-    without any relation — Roboconf then links nothing and every component is a root.  The
-    model rbcc builds for editors keeps its relations (docs/deviations.md); the verdict is
-    Roboconf's.
+    """The graph as Roboconf links it: ``graph`` itself, or, when its conversion reported
+    anything (a warning such as P_EMPTY_FILE is enough, dsl.md §6.2), the same components and
+    facets with fewer relations (none, or those of the components only; see load_graph).  The
+    model rbcc builds for editors keeps all its relations (docs/deviations.md); validation
+    uses this view, so that the verdict is Roboconf's.
     """
-    if graph.cache.get(JAVA_RESOLVED, True):
+    links = graph.cache.get(JAVA_LINKS, "all")
+    if links == "all":
         return graph
     view = graph.cache.get(JAVA_VIEW)
     if view is None:
@@ -178,6 +189,8 @@ def java_view(graph: Graph) -> Graph:
                 view.components[name] = replace(c, super=None, facets=[], children=[], ancestors=[], extending=[])
         for name, f in graph.facets.items():
             view.facets[name] = replace(f, extends=[], extending=[], children=[], ancestors=[], components=[])
+        if links == "components":
+            resolve(view, [], report=False, link_facets=False)
         graph.cache[JAVA_VIEW] = view
     return view
 
@@ -282,8 +295,9 @@ def _others(graph: Graph, node: Component | Facet) -> list[Related]:
     ]
 
 
-def resolve(graph: Graph, problems: list[Problem], report: bool) -> None:
-    """Link relations (always) and report CO_ problems in Roboconf's phases (when ``report``)."""
+def resolve(graph: Graph, problems: list[Problem], report: bool, link_facets: bool = True) -> None:
+    """Link relations (always; the facets' own ones only if ``link_facets``) and report CO_
+    problems in Roboconf's phases (when ``report``)."""
     found: list[Problem] = []
     # 1. component / facet name conflicts, 2. duplicates
     for name, decls in graph.declarations.items():
@@ -322,7 +336,7 @@ def resolve(graph: Graph, problems: list[Problem], report: bool) -> None:
         _link_children(graph, c, c.child_refs, phase3)
     # 4. facets
     phase4: list[Problem] = []
-    for f in graph.facets.values():
+    for f in graph.facets.values() if link_facets else ():
         for ref in f.extends_refs:
             g = graph.facets.get(ref.name)
             if g is None:
