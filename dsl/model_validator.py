@@ -56,7 +56,8 @@ def _validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
         note = (
             f"No component uses facet `{prefix}`." if facet_var else f"No component exports `{name}`; mark it `(optional)` or export it."
         )
-        out.append(problem(code, rng, ("VARIABLE", name), note=note))
+        # the importing component is named: an inherited import is reported by each sub-component
+        out.append(problem(code, rng, ("VARIABLE", name), ("COMPONENT", c.name), note=note))
     for f in graph.facets.values():
         if f.components:
             continue
@@ -147,6 +148,7 @@ def _component(graph: Graph, c: Component, out: list[Problem]) -> None:
                     "RM_COMPONENT_IMPORTS_EXPORTS",
                     decl.range,
                     ("VARIABLE", iname),
+                    ("COMPONENT", c.name),
                     note="Mark the import `(optional)` if instances of this component may talk to each other.",
                 )
             )
