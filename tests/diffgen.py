@@ -625,6 +625,43 @@ def m_keyword_case(draw, lines, ctx):
     return True
 
 
+def m_facet_extends_cycle(draw, lines, ctx):
+    idx = _decls(lines, "facet")
+    if not idx:
+        return False
+    i = draw(st.sampled_from(idx))
+    name = _name_of_decl(lines[i])
+    if draw(st.booleans()) or len(idx) < 2:
+        _insert_prop(lines, i, f"extends: {name};", "extends")
+        return True
+    j = draw(st.sampled_from([k for k in idx if k != i]))
+    other = _name_of_decl(lines[j])
+    hi, lo = (i, j) if i > j else (j, i)
+    _insert_prop(lines, hi, f"extends: {other if hi == i else name};", "extends")
+    _insert_prop(lines, lo, f"extends: {other if lo == i else name};", "extends")
+    return True
+
+
+def m_prefixed_export(draw, lines, ctx):
+    """Exports written with a component's prefix (overriding an inherited one, or not)."""
+    idx = _decls(lines, "component")
+    if not idx or not ctx:
+        return False
+    i = draw(st.sampled_from(idx))
+    prefix = draw(st.sampled_from([c.name for c in ctx.comps] + ["db"]))
+    var = draw(st.sampled_from(["port", "ip", "user", "x"]))
+    _insert_prop(lines, i, f"exports: {prefix}.{var} = {draw(st.sampled_from(['1', '']))};".replace(" = ;", ";"), "exports")
+    return True
+
+
+def m_crlf(draw, lines, ctx):
+    """Windows line endings on some lines (Roboconf deletes every \\r): never a mistake."""
+    for line in lines:
+        if draw(st.integers(0, 2)) == 0:
+            line.text += "\r"
+    return True
+
+
 GRAPH_MISTAKES = [
     m_missing_semicolon,
     m_missing_close,
@@ -654,6 +691,9 @@ GRAPH_MISTAKES = [
     m_instance_in_graph,
     m_hash_in_value,
     m_keyword_case,
+    m_facet_extends_cycle,
+    m_prefixed_export,
+    m_crlf,
 ]
 
 
@@ -763,6 +803,23 @@ def i_count_conflict(draw, lines, ctx):
     return False
 
 
+def i_nested_count(draw, lines, ctx):
+    idx = [i for i in _decls(lines, "instance") if lines[i].depth > 0]
+    if not idx:
+        return False
+    _insert_prop(lines, draw(st.sampled_from(idx)), f"count: {draw(st.sampled_from(['2', '3', '10']))};", "count")
+    return True
+
+
+def i_instance_data(draw, lines, ctx):
+    idx = _decls(lines, "instance")
+    if not idx:
+        return False
+    text = draw(st.sampled_from(["instance-data: ip.address = 10.0.0.1, k;", "instance-data: =x, a=b=c;", "instance-state: deployed_started;", "channels: ;", "channel: x;"]))
+    _insert_prop(lines, draw(st.sampled_from(idx)), text, text.split(":")[0])
+    return True
+
+
 def i_component_in_instances(draw, lines, ctx):
     lines += [Line("Extra {", "decl", 800, "component"), Line("\tinstaller: bash;", "prop", 800, "installer", 1), Line("}", "close", 800)]
     return True
@@ -790,6 +847,9 @@ INSTANCE_MISTAKES = [
     i_duplicate_instance,
     i_count_conflict,
     i_component_in_instances,
+    i_nested_count,
+    i_instance_data,
+    m_crlf,
 ]
 
 
@@ -875,7 +935,22 @@ def app_cases(draw, max_mistakes: int = 3) -> Case:
             target = inst_other if inst_other is not None and draw(st.booleans()) else inst
             mistakes += _apply_mistakes(draw, INSTANCE_MISTAKES, target, model, 1)
         elif where == "project":
-            m = draw(st.sampled_from([*DESCRIPTOR_MISTAKES, "p_no_resource_dir", "p_unreachable_graph", "p_misplaced_graph"]))
+            m = draw(
+                st.sampled_from(
+                    [
+                        *DESCRIPTOR_MISTAKES,
+                        "p_no_resource_dir",
+                        "p_unreachable_graph",
+                        "p_misplaced_graph",
+                        "p_empty_imported_graph",
+                        "p_no_instances_ep",
+                    ]
+                )
+            )
+            if m == "p_empty_imported_graph":
+                main.insert(0, Line("import empty.graph;", "import"))
+            elif m == "p_no_instances_ep":
+                props.pop("instance-entry-point", None)
             if m in DESCRIPTOR_MISTAKES:
                 DESCRIPTOR_MISTAKES[m](props)
             mistakes.append(m)
@@ -894,6 +969,8 @@ def app_cases(draw, max_mistakes: int = 3) -> Case:
         dirs.remove(draw(st.sampled_from(dirs)))
     if "p_unreachable_graph" in mistakes:
         case.files["graph/unused.graph"] = [Line("Unused {", "decl"), Line("\tinstaller: target;", "prop"), Line("}", "close")]
+    if "p_empty_imported_graph" in mistakes:
+        case.files["graph/empty.graph"] = [Line(draw(st.sampled_from(["# nothing yet", ""])), "comment")]
     if "p_misplaced_graph" in mistakes:
         case.files["misplaced.graph"] = [Line("# nothing", "comment")]
     case.dirs = dirs
