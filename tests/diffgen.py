@@ -55,6 +55,9 @@ class Case:
     files: dict[str, list[Line]] = field(default_factory=dict)
     dirs: list[str] = field(default_factory=list)
     mistakes: list[str] = field(default_factory=list)
+    #: applications: "descriptor", or "flexible" / "recipe" (no descriptor: loaded flexibly,
+    #: and filtered for reusable recipes when there is no instances file either)
+    layout: str = "descriptor"
 
     def texts(self) -> dict[str, str]:
         return {p: "".join(line.text + "\n" for line in lines) for p, lines in self.files.items()}
@@ -70,7 +73,7 @@ class Case:
         return root / "main.graph" if self.kind == "graph" else root
 
     def describe(self) -> str:
-        parts = [f"kind={self.kind} mistakes={self.mistakes}"]
+        parts = [f"kind={self.kind} layout={self.layout} mistakes={self.mistakes}"]
         for rel, text in sorted(self.texts().items()):
             parts.append(f"--- {rel}\n{text}")
         if self.dirs:
@@ -906,16 +909,22 @@ DESCRIPTOR_MISTAKES = {
 @st.composite
 def app_cases(draw, max_mistakes: int = 3) -> Case:
     model = draw(graph_models())
-    main, other = _split_graph(draw, model)
+    layout = draw(st.sampled_from(["descriptor", "descriptor", "descriptor", "descriptor", "flexible", "recipe"]))
+    if layout == "descriptor":
+        main, other = _split_graph(draw, model)
+    else:
+        # Roboconf takes the first graph file it lists in graph/ (file-system order): only one
+        main, other = render_graph(model, model.comps, model.facets), None
     roots = draw(instance_trees(model))
     inst = render_instances(roots)
     inst_other = None
     if len(roots) > 1 and draw(st.integers(0, 2)) == 0:
         inst = [Line("import other.instances;", "import"), Line("", "blank")] + render_instances(roots[:1])
         inst_other = render_instances(roots[1:])
-    case = Case("app")
+    case = Case("app", layout=layout)
     props = {"name": "Test App", "version": "1.0.1-SNAPSHOT", "dsl-id": "roboconf-1.0", "graph-entry-point": "main.graph"}
-    with_instances = draw(st.integers(0, 4)) > 0
+    # without a descriptor, instance files decide between "flexible" and "recipe"
+    with_instances = layout == "flexible" or (layout == "descriptor" and draw(st.integers(0, 4)) > 0)
     if with_instances:
         props["instance-entry-point"] = "model.instances"
     if draw(st.integers(0, 4)) == 0:
@@ -951,12 +960,15 @@ def app_cases(draw, max_mistakes: int = 3) -> Case:
                 main.insert(0, Line("import empty.graph;", "import"))
             elif m == "p_no_instances_ep":
                 props.pop("instance-entry-point", None)
+            if layout != "descriptor" and m not in ("p_no_resource_dir", "p_misplaced_graph"):
+                continue
             if m in DESCRIPTOR_MISTAKES:
                 DESCRIPTOR_MISTAKES[m](props)
             mistakes.append(m)
     case.mistakes = mistakes
 
-    case.files["descriptor/application.properties"] = [Line(f"{k} = {v}", "other") for k, v in props.items()]
+    if layout == "descriptor":
+        case.files["descriptor/application.properties"] = [Line(f"{k} = {v}", "other") for k, v in props.items()]
     case.files["graph/main.graph"] = main
     if other is not None:
         case.files["graph/other.graph"] = other

@@ -79,14 +79,17 @@ def explained_difference(ours: list[str], java: list[str], warning_codes: set[st
     return "; ".join(problems) or None
 
 
-def record_fixture(path: Path, about: str, rbcc: list[str] | None = None) -> Path:
+def record_fixture(path: Path, about: str, rbcc: list[str] | None = None, options: tuple[str, ...] = ()) -> Path:
     """Write ``<path>.json`` (next to a .graph file or an application directory) with Java's result.
 
-    ``rbcc``: our codes when they differ from Java's on purpose (a documented deviation).
+    ``rbcc``: our codes when they differ from Java's on purpose (a documented deviation);
+    ``options``: how the oracle loads it (``--flexible``, ``--recipe``), as rbcc does.
     """
     path = Path(path)
-    errors, warnings = run_oracle(path)
+    errors, warnings = run_oracle(path, *options)
     data: dict = {"about": about, "java": {"errors": errors, "warnings": warnings}}
+    if options:
+        data["oracle_options"] = list(options)
     if rbcc is not None:
         data["rbcc"] = sorted(rbcc)
     target = path.with_name(path.name.removesuffix(".graph") + ".json")
@@ -94,12 +97,13 @@ def record_fixture(path: Path, about: str, rbcc: list[str] | None = None) -> Pat
     return target
 
 
-if __name__ == "__main__":  # python tests/oracle_client.py PATH "what it is about" [--deviation]
+if __name__ == "__main__":  # python tests/oracle_client.py PATH "about" [--deviation] [--flexible|--recipe]
     import sys
 
     from rbcc.dsl.validate import Validator
 
     p = Path(sys.argv[1])
     ours = [x.code for x in Validator().validate(p).problems]
-    print(record_fixture(p, sys.argv[2], ours if "--deviation" in sys.argv else None).read_text(), end="")
+    opts = tuple(o for o in ("--flexible", "--recipe") if o in sys.argv)
+    print(record_fixture(p, sys.argv[2], ours if "--deviation" in sys.argv else None, opts).read_text(), end="")
     print("rbcc:", sorted(ours))

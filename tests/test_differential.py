@@ -45,6 +45,8 @@ DIFF_SETTINGS = settings(
     print_blob=True,
 )
 
+#: how the oracle loads each layout of application (see diffgen.Case.layout)
+ORACLE_OPTIONS = {"descriptor": (), "flexible": ("--flexible",), "recipe": ("--recipe",)}
 GRAPH_KINDS = (FileKind.GRAPH, FileKind.AGGREGATOR, FileKind.EMPTY)
 INSTANCE_KINDS = (FileKind.INSTANCE, FileKind.AGGREGATOR, FileKind.EMPTY)
 WARNING_CODES = frozenset(c for c, info in CODES.items() if info.level is Level.WARNING)
@@ -70,7 +72,7 @@ def java_read_files(case: Case, root: Path) -> tuple[set[str], set[str], set[str
         entries = [("main.graph", "", GRAPH_KINDS, "CO_NOT_A_GRAPH")]
     else:
         entries = [("graph/main.graph", "graph", GRAPH_KINDS, "CO_NOT_A_GRAPH")]
-        if "instances/model.instances" in case.files:
+        if case.layout == "descriptor" and "instances/model.instances" in case.files:
             entries.append(("instances/model.instances", "instances", INSTANCE_KINDS, "CO_NOT_INSTANCES"))
     for entry, root_rel, kinds, code in entries:
         load = load_files(entry, root_rel, Sources(root), ParseCache(), kinds, code)
@@ -114,10 +116,15 @@ def compare(case: Case) -> tuple[list[str], list[str], str | None]:
         path = case.write(root)
         assume(not roboconf_hangs(case, root))
         problems = Validator().validate(path).problems
-        data = run_oracle_json(path)
+        data = run_oracle_json(path, *ORACLE_OPTIONS[case.layout])
         read_ours, read_java, registered = java_read_files(case, root)
         unchecked = unchecked_resources(case, root)
     ours = [p.code for p in problems]
+    if case.layout != "descriptor":
+        # KNOWN ISSUE (dsl/project.py, reported, verdict): Roboconf's generated descriptor has
+        # the version "generated", which fails its own version check once nothing else failed.
+        data["problems"] = [x for x in data["problems"] if x["code"] != "RM_INVALID_APPLICATION_VERSION"]
+        data["errors"] = [c for c in data["errors"] if c != "RM_INVALID_APPLICATION_VERSION"]
     java = data["errors"] + data["warnings"]
     if any(is_error(c) for c in ours) != bool(data["errors"]):
         return ours, java, "verdict differs"

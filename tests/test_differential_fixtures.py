@@ -4,7 +4,7 @@ Each ``tests/fixtures/differential/<name>.json`` records what Roboconf's Java co
 ``<name>.graph`` (graph pipeline) or on the application directory ``<name>/``.  We must give the
 same verdict, and the same codes (as a multiset) unless the JSON also lists ``rbcc``: our codes
 when the difference is deliberate (docs/deviations.md); ``"java": null`` means that Roboconf
-never terminates on that input.  Record one with
+never terminates on that input; ``"known_issue"`` marks a disagreement not fixed yet.  Record one with
 ``python tests/oracle_client.py PATH "what it is about" [--deviation]``.
 """
 
@@ -30,7 +30,15 @@ def _target(record: Path) -> Path:
     return graph if graph.is_file() else record.with_suffix("")
 
 
-@pytest.mark.parametrize("record", CASES, ids=[c.stem for c in CASES])
+def _param(record: Path):
+    """``"known_issue"`` in a record: a disagreement not fixed yet (strict xfail, so that the
+    fix is noticed and the entry removed)."""
+    issue = json.loads(record.read_text(encoding="utf-8")).get("known_issue")
+    marks = [pytest.mark.xfail(strict=True, reason=issue)] if issue else []
+    return pytest.param(record, id=record.stem, marks=marks)
+
+
+@pytest.mark.parametrize("record", [_param(c) for c in CASES])
 def test_fixture_matches_recorded_result(record: Path) -> None:
     data = json.loads(record.read_text(encoding="utf-8"))
     target = _target(record)
