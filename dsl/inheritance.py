@@ -262,6 +262,35 @@ def graph_exports(graph: Graph) -> set[str]:
     return memo(graph, ("all-exports",), compute)
 
 
+def reachable_components(graph: Graph) -> list[Component]:
+    """Components reachable from the roots through extends and containment, both ways.
+
+    Roboconf's ComponentHelpers.findAllComponents: what its validators look at.  Components
+    only inside a containment cycle are not reachable.
+    """
+
+    def compute():
+        from collections import deque
+
+        out: list[Component] = []
+        seen: set[int] = set()
+        queue = deque(graph.roots)
+        while queue:
+            c = queue.popleft()
+            if id(c) in seen:
+                continue
+            seen.add(id(c))
+            out.append(c)
+            if c.super is not None:
+                queue.append(c.super)
+            queue.extend(c.extending)
+            queue.extend(all_children(graph, c))
+            queue.extend(all_ancestors(graph, c))
+        return out
+
+    return memo(graph, ("reachable",), compute)
+
+
 def suffix_index(graph: Graph, c: Component) -> dict[str, list[str]]:
     """The component's resolved export names grouped by suffix (text after the first dot)."""
 

@@ -30,7 +30,7 @@ def _validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
         out.append(
             problem("RM_NO_ROOT_COMPONENT", where, note="A root component (one that is nobody's child) must use `installer: target;`.")
         )
-    reachable = _reachable(graph, roots)
+    reachable = ih.reachable_components(graph)
     imports_needed: list[tuple[Component, str, SourceRange]] = []
     exported: set[str] = set()
     validated_facets: set[int] = set()
@@ -76,26 +76,6 @@ def _validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
                         related=[Related(f.name_range, f"facet `{f.name}`, used by no component")],
                     )
                 )
-    return out
-
-
-def _reachable(graph: Graph, roots: list[Component]) -> list[Component]:
-    out: list[Component] = []
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        c = stack.pop(0)
-        if id(c) in seen:
-            continue
-        seen.add(id(c))
-        out.append(c)
-        nxt: list[Component] = []
-        if c.super is not None:
-            nxt.append(c.super)
-        nxt.extend(c.extending)
-        nxt.extend(ih.all_children(graph, c))
-        nxt.extend(ih.all_ancestors(graph, c))
-        stack.extend(x for x in nxt if id(x) not in seen)
     return out
 
 

@@ -26,13 +26,13 @@ def resource_dir(graph_dir: Path, c: Component) -> Path | None:
 
 
 def check_recipes(graph: Graph, graph_dir: Path, fs_cache: dict | None = None) -> list[Problem]:
-    """Resource-directory problems of every component.
+    """Resource-directory problems of every component reachable from the roots (as Roboconf).
 
     With ``fs_cache``, a component whose declaration (name, chain, installer, imports, place)
     is unchanged reuses its earlier result instead of touching the disk again.
     """
     out: list[Problem] = []
-    for c in graph.components.values():
+    for c in ih.reachable_components(graph):
         if fs_cache is None:
             _check_component(graph, c, graph_dir, out)
             continue
