@@ -119,6 +119,7 @@ class GraphModel:
 
 @st.composite
 def graph_models(draw) -> GraphModel:
+    """A graph meant to be valid: no containment cycle, roots with the target installer."""
     n = draw(st.integers(2, 5))
     names = draw(st.permutations(COMPONENT_NAMES))[:n]
     n_roots = draw(st.integers(1, min(2, n - 1)))
@@ -129,43 +130,61 @@ def graph_models(draw) -> GraphModel:
         f.exports = draw(st.lists(st.sampled_from(FACET_EXPORTS), max_size=2, unique_by=lambda e: e[0]))
         if f_i > 0 and draw(st.booleans()):
             f.extends = [facets[0].name]
+    # a facet either tags components (shared exports, its own children) or is used as a child
+    # ("any component with this facet"): mixing both roles makes containment cycles
+    child_role = {f.name: draw(st.booleans()) for f in facets}
+    tags = [f for f in facets if not child_role[f.name]]
+    child_facets = [f for f in facets if child_role[f.name]]
+    ancestors: dict[str, set[str]] = {}
     for i, name in enumerate(names):
         root = i < n_roots
         c = Comp(name, "target" if root else draw(st.sampled_from(INSTALLERS)), root=root)
         c.exports = draw(st.lists(st.sampled_from(EXPORTS), max_size=3, unique_by=lambda e: e[0]))
-        if facets and draw(st.integers(0, 3)) == 0:
-            c.facets = [draw(st.sampled_from(facets)).name]
+        if tags and draw(st.integers(0, 3)) == 0:
+            c.facets = [draw(st.sampled_from(tags)).name]
         c.via_facet = None
+        anc: set[str] = set()
         if not root:
             # containment: a parent among the earlier components (or "any component with facet F")
             parent = draw(st.sampled_from(comps))
-            if facets and draw(st.integers(0, 4)) == 0:
+            if child_facets and draw(st.integers(0, 3)) == 0:
                 # "any component with facet F": the parent lists the facet, the child has it
-                f = draw(st.sampled_from(facets))
+                f = draw(st.sampled_from(child_facets))
+                holders = [x for x in comps if f.name in x.facets]
                 if f.name not in parent.children:
                     parent.children.append(f.name)
                 c.facets = [f.name]
                 c.via_facet = f.name
+                for x in [parent, *(x for x in comps if f.name in x.children)]:
+                    anc |= {x.name} | ancestors[x.name]
+                del holders
             else:
                 parent.children.append(name)
+                anc |= {parent.name} | ancestors[parent.name]
             c.parents.append(parent.name)
             if draw(st.integers(0, 4)) == 0 and len(comps) > 1:
                 other = draw(st.sampled_from(comps))
                 if other.name not in c.parents:
                     other.children.append(name)
                     c.parents.append(other.name)
-            # inheritance: extend an earlier non-root component, inheriting its installer
-            candidates = [x for x in comps if not x.root]
+                    anc |= {other.name} | ancestors[other.name]
+            # inheritance: extend an earlier non-root component that is not an ancestor
+            candidates = [x for x in comps if not x.root and x.name not in anc]
             if candidates and draw(st.integers(0, 3)) == 0:
                 sup = draw(st.sampled_from(candidates))
                 c.extends = sup.name
+                anc |= ancestors[sup.name]
                 if draw(st.booleans()):
                     c.installer = None
+        ancestors[name] = anc
         comps.append(c)
-    # facet containment: a facet's children, or a facet used as a child
-    for f in facets:
-        if draw(st.integers(0, 3)) == 0:
-            f.children = [draw(st.sampled_from(comps[n_roots:])).name]
+    # a tag facet's children: a leaf without facets that nothing extends
+    leaves = [
+        x for x in comps[n_roots:] if not x.children and not x.facets and not any(y.extends == x.name for y in comps)
+    ]
+    for f in tags:
+        if leaves and draw(st.integers(0, 3)) == 0:
+            f.children = [draw(st.sampled_from(leaves)).name]
     # imports of variables other components export
     for c in comps:
         others = [x for x in comps if x.name != c.name and x.exports]
@@ -665,6 +684,33 @@ def m_crlf(draw, lines, ctx):
     return True
 
 
+def m_random_edit(draw, lines, ctx):
+    """A blind edit: delete, duplicate or swap lines, a stray brace, a broken colon, dedent."""
+    if not lines:
+        return False
+    i = draw(st.integers(0, len(lines) - 1))
+    op = draw(st.sampled_from(["delete", "duplicate", "swap", "brace", "colon", "dedent", "join"]))
+    line = lines[i]
+    if op == "delete":
+        del lines[i]
+    elif op == "duplicate":
+        lines.insert(i, Line(line.text, line.kind, line.block, line.prop, line.depth))
+    elif op == "swap" and i + 1 < len(lines):
+        lines[i], lines[i + 1] = lines[i + 1], lines[i]
+    elif op == "brace":
+        lines.insert(i, Line("\t" * line.depth + draw(st.sampled_from(["{", "}", "} {"])), "other", line.block))
+    elif op == "colon" and ":" in line.text:
+        line.text = line.text.replace(":", draw(st.sampled_from([" ", "=", "::", " : "])), 1)
+    elif op == "dedent":
+        line.text = line.text.lstrip()
+    elif op == "join" and i + 1 < len(lines):
+        line.text = line.text + " " + lines[i + 1].text.strip()
+        del lines[i + 1]
+    else:
+        return False
+    return True
+
+
 GRAPH_MISTAKES = [
     m_missing_semicolon,
     m_missing_close,
@@ -697,6 +743,8 @@ GRAPH_MISTAKES = [
     m_facet_extends_cycle,
     m_prefixed_export,
     m_crlf,
+    m_random_edit,
+    m_random_edit,
 ]
 
 
@@ -853,6 +901,8 @@ INSTANCE_MISTAKES = [
     i_nested_count,
     i_instance_data,
     m_crlf,
+    m_random_edit,
+    m_random_edit,
 ]
 
 
@@ -927,9 +977,10 @@ def app_cases(draw, max_mistakes: int = 3) -> Case:
     with_instances = layout == "flexible" or (layout == "descriptor" and draw(st.integers(0, 4)) > 0)
     if with_instances:
         props["instance-entry-point"] = "model.instances"
-    if draw(st.integers(0, 4)) == 0:
-        c = draw(st.sampled_from([c for c in model.comps if c.exports] or model.comps))
-        var = c.exports[0][0] if c.exports else "ip"
+    exporting = [c for c in model.comps if c.exports]
+    if exporting and draw(st.integers(0, 4)) == 0:
+        c = draw(st.sampled_from(exporting))
+        var = c.exports[0][0]
         props["exports-prefix"] = "App"
         props["exports"] = f"{c.name}.{var} as v1"
 
