@@ -359,8 +359,11 @@ def _missing_values(graph: Graph, c: Component, overrides: dict[str, str]) -> li
 
     def compute() -> list[str]:
         probe = dict(overrides)
-        for full_name in ih.random_exports(graph, c):
-            probe.setdefault(full_name, "0")
+        # Roboconf's trick overrides them by their names as written (``rport``), so that by
+        # suffix the dummy also reaches the inherited variables of the same name (``Base.rport``)
+        for decl in c.exports.values():
+            if decl.is_random:
+                probe.setdefault(decl.name, "0")
         missing = []
         for k, v in ih.apply_overrides(graph, c, probe).items():
             if v is not None and not lx.is_blank(v):
