@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from rbcc.dsl.codes import CODES, Level
 from rbcc.dsl import inheritance as ih
-from rbcc.dsl.graph_builder import java_components, load_files, load_graph
+from rbcc.dsl.graph_builder import load_files, load_graph
 from rbcc.dsl.parser import ParseCache
 from rbcc.dsl.sources import Sources, join
 from rbcc.dsl.syntax import FileKind
@@ -85,18 +85,6 @@ def java_read_files(case: Case, root: Path) -> tuple[set[str], set[str], set[str
     return ours, java, registered
 
 
-def unchecked_resources(case: Case, root: Path) -> set[str]:
-    """KNOWN ISSUE (dsl/recipes.py, reported): Roboconf checks the resource directories of the
-    components it finds from the root components only; rbcc checks every component."""
-    if case.kind != "app":
-        return set()
-    graph, problems = load_graph("graph/main.graph", "graph", Sources(root), ParseCache())
-    found = java_components(graph)
-    if problems or found is None:
-        return set()
-    return set(graph.components) - found
-
-
 def roboconf_hangs(case: Case, root: Path) -> bool:
     """Roboconf never terminates when a component extends into an extends cycle it is not part
     of (searchForInheritanceCycle loops): such cases cannot be compared."""
@@ -118,7 +106,6 @@ def compare(case: Case) -> tuple[list[str], list[str], str | None]:
         problems = Validator().validate(path).problems
         data = run_oracle_json(path, *ORACLE_OPTIONS[case.layout])
         read_ours, read_java, registered = java_read_files(case, root)
-        unchecked = unchecked_resources(case, root)
     ours = [p.code for p in problems]
     if case.layout != "descriptor":
         # KNOWN ISSUE (dsl/project.py, reported, verdict): Roboconf's generated descriptor has
@@ -136,7 +123,6 @@ def compare(case: Case) -> tuple[list[str], list[str], str | None]:
         for p in problems
         if p.file not in unread
         and not (p.code in ("CO_UNREACHABLE_FILE", "P_IO_ERROR") and p.file not in registered)
-        and not (p.code == "PROJ_NO_RESOURCE_DIRECTORY" and dict(p.details).get("COMPONENT") in unchecked)
     ]
     kept_java = [
         x["code"] for x in data["problems"] if not (x["code"] == "PROJ_UNREACHABLE_FILE" and x.get("file") in unread)
