@@ -61,7 +61,7 @@ def _validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
     for f in graph.facets.values():
         if f.components:
             continue
-        if f.child_refs or f.children:
+        if f.children:  # linked children: none in Roboconf's unlinked graph (java_view)
             out.append(problem("RM_ORPHAN_FACET_WITH_CHILDREN", f.name_range, ("FACET", f.name)))
         else:
             out.append(problem("RM_ORPHAN_FACET", f.name_range, ("FACET", f.name)))

@@ -168,8 +168,16 @@ def graph_models(draw) -> GraphModel:
                     other.children.append(name)
                     c.parents.append(other.name)
                     anc |= {other.name} | ancestors[other.name]
-            # inheritance: extend an earlier non-root component that is not an ancestor
-            candidates = [x for x in comps if not x.root and x.name not in anc]
+            # inheritance: extend an earlier non-root component whose extends chain has no
+            # ancestor (a sub-component has the children of its super-components)
+            def chain(x: Comp) -> set[str]:
+                out: set[str] = set()
+                while x is not None and x.name not in out:
+                    out.add(x.name)
+                    x = next((y for y in comps if y.name == x.extends), None)
+                return out
+
+            candidates = [x for x in comps if not x.root and not (chain(x) & anc)]
             if candidates and draw(st.integers(0, 3)) == 0:
                 sup = draw(st.sampled_from(candidates))
                 c.extends = sup.name
@@ -186,15 +194,23 @@ def graph_models(draw) -> GraphModel:
         if leaves and draw(st.integers(0, 3)) == 0:
             f.children = [draw(st.sampled_from(leaves)).name]
     # imports of variables other components export
+    by_name = {x.name: x for x in comps}
     for c in comps:
-        others = [x for x in comps if x.name != c.name and x.exports]
+        # not its own variables: those of its super-components and facets are its own too
+        own, own_facets, x = set(), set(), c
+        while x is not None and x.name not in own:
+            own.add(x.name)
+            own_facets.update(x.facets)
+            x = by_name.get(x.extends) if x.extends else None
+        own_facets.update(g for f in facets if f.name in own_facets for g in f.extends)
+        others = [x for x in comps if x.name not in own and x.exports]
         if not others or draw(st.integers(0, 2)) > 0:
             continue
         for _ in range(draw(st.integers(1, 2))):
             o = draw(st.sampled_from(others))
             var = draw(st.sampled_from(o.exports))[0]
             item = draw(st.sampled_from([f"{o.name}.{var}", f"{o.name}.*"]))
-            used = [f for f in facets if f.exports and f.name != (c.facets or [None])[0]]
+            used = [f for f in facets if f.exports and f.name not in own_facets]
             if used and draw(st.integers(0, 3)) == 0:
                 f = draw(st.sampled_from(used))
                 item = draw(st.sampled_from([f"{f.name}.{f.exports[0][0]}", f"{f.name}.*"]))
@@ -957,9 +973,12 @@ DESCRIPTOR_MISTAKES = {
 
 
 @st.composite
-def app_cases(draw, max_mistakes: int = 3) -> Case:
+def app_cases(draw, max_mistakes: int = 3, instances_only: bool = False) -> Case:
+    """An application; ``instances_only``: with a descriptor, mistakes in the instances only
+    (so that Roboconf gets to validate them)."""
     model = draw(graph_models())
-    layout = draw(st.sampled_from(["descriptor", "descriptor", "descriptor", "descriptor", "flexible", "recipe"]))
+    layouts = ["descriptor"] if instances_only else ["descriptor"] * 4 + ["flexible", "recipe"]
+    layout = draw(st.sampled_from(layouts))
     if layout == "descriptor":
         main, other = _split_graph(draw, model)
     else:
@@ -974,7 +993,7 @@ def app_cases(draw, max_mistakes: int = 3) -> Case:
     case = Case("app", layout=layout)
     props = {"name": "Test App", "version": "1.0.1-SNAPSHOT", "dsl-id": "roboconf-1.0", "graph-entry-point": "main.graph"}
     # without a descriptor, instance files decide between "flexible" and "recipe"
-    with_instances = layout == "flexible" or (layout == "descriptor" and draw(st.integers(0, 4)) > 0)
+    with_instances = instances_only or layout == "flexible" or (layout == "descriptor" and draw(st.integers(0, 4)) > 0)
     if with_instances:
         props["instance-entry-point"] = "model.instances"
     exporting = [c for c in model.comps if c.exports]
@@ -987,7 +1006,7 @@ def app_cases(draw, max_mistakes: int = 3) -> Case:
     n = draw(st.integers(0, max_mistakes))
     mistakes: list[str] = []
     for _ in range(n):
-        where = draw(st.sampled_from(["graph", "graph", "instances", "instances", "project"]))
+        where = "instances" if instances_only else draw(st.sampled_from(["graph", "graph", "instances", "instances", "project"]))
         if where == "graph":
             target = other if other is not None and draw(st.booleans()) else main
             mistakes += _apply_mistakes(draw, GRAPH_MISTAKES, target, model, 1)

@@ -145,3 +145,9 @@ def test_graph_files_agree_with_roboconf(case: Case) -> None:
 @given(app_cases())
 def test_applications_agree_with_roboconf(case: Case) -> None:
     check(case)
+
+
+@DIFF_SETTINGS
+@given(app_cases(instances_only=True))
+def test_instances_agree_with_roboconf(case: Case) -> None:
+    check(case)
