@@ -189,17 +189,29 @@ def facet_exports(graph: Graph, f: Facet) -> dict[str, str | None]:
     """Resolved exported variables of a facet (§7.4)."""
 
     def compute():
-        return _facet_exports(f, frozenset())
+        if not _facet_cycles(graph):
+            # farthest super-facets first, so that the recursion below only meets memoised results
+            for g in reversed(super_facets(f)):
+                memo(graph, ("fexports", id(g)), lambda g=g: _facet_exports(graph, g, frozenset()))
+        return _facet_exports(graph, f, frozenset())
 
     return memo(graph, ("fexports", id(f)), compute)
 
 
-def _facet_exports(f: Facet, seen: frozenset[int]) -> dict[str, str | None]:
+def _facet_cycles(graph: Graph) -> bool:
+    """Whether some facet extends itself, directly or not."""
+    return memo(graph, ("facet-cycles",), lambda: any(any(g is f for g in super_facets(f)) for f in graph.facets.values()))
+
+
+def _facet_exports(graph: Graph, f: Facet, seen: frozenset[int]) -> dict[str, str | None]:
+    # Without any cycle, ``seen`` cannot matter and each super-facet is resolved once (memoised);
+    # resolving it again along every path of a lattice of facets would take exponential time.
+    acyclic = not _facet_cycles(graph)
     r: dict[str, str | None] = {}
     for g in f.extends:
         if id(g) in seen or g is f:
             continue
-        r.update(_facet_exports(g, seen | {id(f)}))
+        r.update(facet_exports(graph, g) if acyclic else _facet_exports(graph, g, seen | {id(f)}))
     for v, decl in f.exports.items():
         if v in r:
             r[v] = decl.value
@@ -210,17 +222,29 @@ def _facet_exports(f: Facet, seen: frozenset[int]) -> dict[str, str | None]:
 
 def exports(graph: Graph, c: Component) -> dict[str, str | None]:
     """findAllExportedVariables (§7.5), exactly; values are the graph defaults (None = no value)."""
-    return memo(graph, ("exports", id(c)), lambda: _component_exports(graph, c, frozenset()))
+    def compute():
+        supers = chain(c)[1:]
+        if not supers or supers[-1].super is None:
+            # farthest ancestor first, so that each resolution only meets memoised results
+            for s in reversed(supers):
+                memo(graph, ("exports", id(s)), lambda s=s: _component_exports(graph, s, frozenset()))
+        return _component_exports(graph, c, frozenset())
+
+    return memo(graph, ("exports", id(c)), compute)
 
 
 def _component_exports(graph: Graph, c: Component, seen: frozenset[int]) -> dict[str, str | None]:
+    # Without a cycle in the extends chain, ``seen`` cannot matter and each super-component is
+    # resolved once (memoised); resolving the whole chain again for every level is exponential.
+    ch = chain(c)
+    acyclic = ch[-1].super is None
     r: dict[str, str | None] = {}
     for f in c.facets:
         r.update(facet_exports(graph, f))
-    for s in reversed(chain(c)):
+    for s in reversed(ch):
         if s is c or id(s) in seen:
             continue
-        r.update(_component_exports(graph, s, seen | {id(c)}))
+        r.update(exports(graph, s) if acyclic else _component_exports(graph, s, seen | {id(c)}))
     n: dict[str, str | None] = {}
     for v, decl in c.exports.items():
         value = decl.value
