@@ -31,6 +31,10 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+#: deepest nesting of blocks read (Roboconf's own parser overflows its stack on very deep files)
+MAX_NESTING = 100
+
+
 class LineParser:
     """Parse one file's text into blocks and problems; never raises on any input."""
 
@@ -45,6 +49,7 @@ class LineParser:
         #: number of top-level blocks Roboconf has when it stops reading at the first cancel
         self.java_end: int | None = None
         self._comments: list[str] = []
+        self._depth = 0
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -155,7 +160,9 @@ class LineParser:
         decl = self._code_range(lineno, line)
         holder = Holder(kind, line[ns:ne], self._range(lineno, ns, ne), decl, doc=doc)
         self.blocks.append(holder)
+        self._depth += 1
         status = self._body(holder)
+        self._depth -= 1
         if status is not _Status.OK:
             holder.cancelled = True
         return status, holder
@@ -181,6 +188,9 @@ class LineParser:
                 holder.end_line = lineno
                 return self._close(line, lineno, status)
             if lx.matches_instance(trimmed):
+                if self._depth >= MAX_NESTING:
+                    self._too_deep(line, lineno)
+                    continue
                 start = lx.strip_keyword(line, "instance")
                 sub_status, sub = self._holder(HolderKind.INSTANCE, line, lineno, start, None, top=False)
                 if sub_status is _Status.OK:
@@ -285,6 +295,25 @@ class LineParser:
         if code.lower().startswith("import "):
             return True
         return code.endswith("{") and ":" not in code and not code.startswith("}")
+
+    def _too_deep(self, line: str, lineno: int) -> None:
+        """A block nested more than MAX_NESTING levels deep: report it and skip it entirely."""
+        self._error(
+            "P_IO_ERROR",
+            self._code_range(lineno, line),
+            ("EXCEPTION", f"more than {MAX_NESTING} nested blocks"),
+            note=f"Blocks may be nested {MAX_NESTING} levels deep at most; this one and its content were skipped.",
+        )
+        self.recovered = True
+        depth = 1
+        while depth > 0 and self.i < self.n:
+            line = self.lines[self.i]
+            code = lx.java_trim(line[: lx.code_end(line)])
+            self.i += 1
+            if code.startswith("}"):
+                depth -= 1
+            elif code.endswith("{"):
+                depth += 1
 
     def _skip_balanced(self, depth: int) -> None:
         """Skip the rest of a broken construct: until its braces balance or a new declaration."""

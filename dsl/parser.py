@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import lexical as lx
-from .line_parser import LineParser, file_kind, parse_lines
+from .line_parser import MAX_NESTING, LineParser, file_kind, parse_lines
 from .syntax import Blank, Comment, Holder, HolderKind, ParsedFile
 
 GRAMMAR_DIR = Path(__file__).parent / "grammar"
@@ -94,6 +94,8 @@ class _FastBuilder(LineParser):
         if rule == "Body":
             self._body_lines(self._stack[-1], value)
         elif rule == "Open":
+            if len(self._stack) >= MAX_NESTING:
+                raise _Fallback  # the line parser reports it
             holder = self._open(value, top=not self._stack)
             if self._stack:
                 self._stack[-1].items.append(holder)
