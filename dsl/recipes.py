@@ -20,8 +20,11 @@ def resource_dir(graph_dir: Path, c: Component) -> Path | None:
     """First existing ``graph/<name>`` along the extends chain (§7.1)."""
     for x in ih.chain(c):
         d = graph_dir / x.name
-        if d.is_dir():
-            return d
+        try:
+            if d.is_dir():
+                return d
+        except OSError:  # e.g. a component name longer than the file system allows
+            continue
     return None
 
 

@@ -36,7 +36,14 @@ class Sources:
         path = self.root / key
         try:
             if not path.is_file():
-                return None
+                # is_file() hides why: a directory, a loop of links or a fifo exists but is no file
+                if path.is_dir():
+                    raise SourceError("is a directory")
+                try:
+                    path.stat()  # ELOOP for a loop of symbolic links
+                except (FileNotFoundError, NotADirectoryError):
+                    return None
+                raise SourceError("not a regular file")
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise SourceError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
             data = path.read_bytes()
