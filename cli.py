@@ -84,6 +84,8 @@ from .lsp.commands import fmt as _fmt_command, lsp as _lsp_command  # noqa: E402
 
 main.add_command(_lsp_command)
 main.add_command(_fmt_command)
+from .compiler.commands import doc as _doc_command, graph as _graph_command  # noqa: E402  (click commands only)
+main.add_command(_graph_command); main.add_command(_doc_command)  # noqa: E702
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m rbcc.cli

@@ -115,8 +115,16 @@ def _write_bytes_atomically(path: Path, data: bytes) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE (default: standard output).")
 @click.option("--focus", metavar="COMPONENT", help="Only what is within --depth edges of this component or facet (its instances, for instance views).")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="How far from --focus to go.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Draw every edge even for a large application (by default, above 300 components the components view "
+    "leaves imports out and the wiring view groups instances by machine; dot may then take minutes).",
+)
 @click.option("--no-legend", is_flag=True, help="Leave the legend out.")
-def graph(app: Path, view: str, fmt: str | None, output: Path | None, focus: str | None, depth: int, no_legend: bool) -> None:
+def graph(
+    app: Path, view: str, fmt: str | None, output: Path | None, focus: str | None, depth: int, full: bool, no_legend: bool
+) -> None:
     """Draw an application: its components, its instances, or their wiring.
 
     \b
@@ -140,10 +148,12 @@ def graph(app: Path, view: str, fmt: str | None, output: Path | None, focus: str
         _fail(dotgen.INSTALL_HINT)
     loaded = load(app)
     try:
-        diagram = build_diagram(view, loaded.graph, loaded.roots, loaded.title, focus=focus, depth=depth)
+        diagram = build_diagram(view, loaded.graph, loaded.roots, loaded.title, focus=focus, depth=depth, full=full)
     except UnknownFocus as exc:
         raise click.BadParameter(str(exc), param_hint="--focus") from None
     _warn_errors(loaded, "diagram")
+    if diagram.note:
+        click.echo(f"rbcc: note: {diagram.note}", err=True)
     if fmt == "json":
         data: bytes = (json.dumps(diagram.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     else:

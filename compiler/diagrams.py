@@ -78,6 +78,8 @@ class Diagram:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     clusters: dict[str, Cluster] = field(default_factory=dict)
+    #: what was left out, said under the title (``""``: everything is drawn)
+    note: str = ""
 
     def add(self, node: Node) -> Node:
         return self.nodes.setdefault(node.id, node)
@@ -104,7 +106,7 @@ class Diagram:
             if not frontier:
                 break
             keep |= frontier
-        out = Diagram(self.view, self.title)
+        out = Diagram(self.view, self.title, note=self.note)
         out.nodes = {k: v for k, v in self.nodes.items() if k in keep}
         out.edges = [e for e in self.edges if e.source in keep and e.target in keep]
         used = {n.cluster for n in out.nodes.values() if n.cluster}
@@ -123,6 +125,7 @@ class Diagram:
             "version": JSON_VERSION,
             "view": self.view,
             "title": self.title,
+            "note": self.note,
             "clusters": [{"id": c.id, "label": c.label, "parent": c.parent} for c in self.clusters.values()],
             "nodes": [
                 {
@@ -191,16 +194,19 @@ def _instance_id(inst: Instance) -> str:
 LinkFn = Callable[[str, str], "str | None"]  # (kind, name) -> URL, for the documentation site
 
 
-def components_diagram(graph: Graph, title: str, links: LinkFn | None = None) -> Diagram:
+def components_diagram(
+    graph: Graph, title: str, links: LinkFn | None = None, *, imports: bool = True, clusters: bool = True
+) -> Diagram:
     """Components and facets with containment, inheritance, facets and imports (as declared).
 
     Inherited relations are not repeated on sub-components: they follow from the ``extends``
     edges.  With several root components, each root's subtree is drawn in its own cluster.
+    ``imports=False`` leaves the import edges out, ``clusters=False`` the clusters (see ``LARGE``).
     """
     d = Diagram("components", title)
     comps = sorted(graph.components.values(), key=lambda c: c.name)
     facets = sorted(graph.facets.values(), key=lambda f: f.name)
-    cluster_of = _root_clusters(graph, d)
+    cluster_of = _root_clusters(graph, d) if clusters else {}
     for c in comps:
         inst = ih.installer(c)
         kind = TARGET if inst is not None and inst.strip().lower() == "target" else COMPONENT
@@ -243,7 +249,7 @@ def components_diagram(graph: Graph, title: str, links: LinkFn | None = None) ->
             d.link(Edge(cid, _facet_id(f.name), HAS_FACET))
         for child in sorted(c.children, key=lambda x: (isinstance(x, Facet), x.name)):
             d.link(Edge(cid, ref_id(child), CHILDREN))
-        for group in _own_import_groups(graph, c):
+        for group in _own_import_groups(graph, c) if imports else ():
             names = ", ".join(group.names)
             if group.external:
                 target = d.add(Node(node_id("x", group.prefix), EXTERNAL, group.prefix, group.prefix, "external application"))
@@ -440,9 +446,67 @@ def wiring_diagram(graph: Graph, roots: list[Instance], title: str, links: LinkF
     return d
 
 
+def machine_wiring_diagram(roots: list[Instance], title: str, wiring: Wiring, links: LinkFn | None = None) -> Diagram:
+    """The wiring of a large application summed up per root instance (machine to machine)."""
+    d = Diagram("wiring", title)
+
+    def root_of(inst: Instance) -> Instance:
+        while inst.parent is not None:
+            inst = inst.parent
+        return inst
+
+    size = {id(r): sum(1 for _ in r.walk()) for r in roots}
+
+    def machine(inst: Instance) -> str:
+        r = root_of(inst)
+        nid = _instance_id(r)
+        if nid not in d.nodes:
+            kind = TARGET if _is_target(r) else INSTANCE
+            n = size.get(id(r), 1)
+            d.add(Node(nid, kind, r.path, r.name, f"{r.component_name}, {n} instance{'s' if n > 1 else ''}", None,
+                       r.component_name, r.path, links(INSTANCE, r.path) if links else None))
+        return nid
+
+    pairs: dict[tuple[str, str], list] = {}
+    for b in wiring.bindings:
+        pairs.setdefault((machine(b.importer), machine(b.exporter)), []).append(b)
+    for (src, dst), group in pairs.items():
+        prefixes = sorted({b.prefix for b in group})
+        shown = ", ".join(prefixes[:3]) + (", …" if len(prefixes) > 3 else "")
+        d.link(
+            Edge(src, dst, WIRING, f"{len(group)} × {shown}", all(b.optional for b in group), False, ", ".join(prefixes))
+        )
+    missing: dict[tuple[str, str], int] = {}
+    for u in wiring.unresolved:
+        if u.blocking:
+            key = (machine(u.importer), u.group.prefix)
+            missing[key] = missing.get(key, 0) + 1
+    for (src, prefix), n in missing.items():
+        target = d.add(Node(node_id("m", prefix), MISSING, prefix, f"{prefix}.*", "no exporting instance"))
+        d.link(Edge(src, target.id, UNRESOLVED, f"{n} × {prefix}"))
+    external: dict[tuple[str, str], list] = {}
+    for x in wiring.external:
+        external.setdefault((machine(x.importer), x.group.prefix), []).append(x)
+    for (src, prefix), group in external.items():
+        target = d.add(Node(node_id("x", prefix), EXTERNAL, prefix, prefix, "external application"))
+        d.link(Edge(src, target.id, EXTERNAL_IMPORT, f"{len(group)} × {prefix}", all(x.group.optional for x in group)))
+    return d
+
+
 # ------------------------------------------------------------------------------------------
 # Front door
 # ------------------------------------------------------------------------------------------
+
+
+#: above this many components and facets, the whole components view leaves imports out, and
+#: above this many instance imports the wiring view is drawn machine by machine, unless ``full``
+#: or a focus is asked: Graphviz's dot needs minutes (or fails) to lay out thousands of edges
+#: crossing the clusters (see benchmarks/bench_graph.py), and nobody could read them anyway.
+LARGE = 300
+LARGE_WIRING = 300
+#: above this many components and facets, the roots are not clustered either: at 5,000 components
+#: dot spent over 10 minutes on 400 clusters (and reported "trouble in init_rank"), 2.3 without them
+LARGE_CLUSTERS = 2000
 
 
 def build_diagram(
@@ -454,17 +518,35 @@ def build_diagram(
     focus: str | None = None,
     depth: int = 1,
     links: LinkFn | None = None,
+    full: bool = False,
 ) -> Diagram:
-    """Build ``view`` for a graph (possibly ``None``) and its root instances, optionally focused."""
+    """Build ``view`` for a graph (possibly ``None``) and its root instances, optionally focused.
+
+    Large applications get a lighter diagram (see ``LARGE``) unless ``full`` or ``focus``; the
+    diagram's ``note`` then says what was left out.
+    """
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
     graph = graph or Graph()
+    detailed = full or focus is not None
     if view == "components":
-        d = components_diagram(graph, title, links)
+        size = len(graph.components) + len(graph.facets)
+        draw = detailed or size <= LARGE
+        cluster = detailed or size <= LARGE_CLUSTERS
+        d = components_diagram(graph, title, links, imports=draw, clusters=cluster)
+        if not draw:
+            count = sum(len(c.imports) for c in graph.components.values())
+            left = f"{count} imports" + ("" if cluster else " and the root clusters")
+            d.note = f"{left} not drawn ({size} components and facets): use --focus COMPONENT or --full"
     elif view == "instances":
         d = instances_diagram(roots, title, links)
     else:
-        d = wiring_diagram(graph, roots, title, links)
+        wiring = resolve_wiring(graph, walk_instances(roots))
+        if detailed or len(wiring.bindings) <= LARGE_WIRING:
+            d = wiring_diagram(graph, roots, title, links, wiring)
+        else:
+            d = machine_wiring_diagram(roots, title, wiring, links)
+            d.note = f"{len(wiring.bindings)} instance imports, grouped by machine: use --focus COMPONENT or --full"
     if focus is not None:
         if graph.node(focus) is None:
             raise UnknownFocus(focus, list(graph.components) + list(graph.facets))

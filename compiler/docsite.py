@@ -54,6 +54,8 @@ FORMATS = ("html", "markdown")
 MARKER = ".rbcc-doc"
 #: recipe files up to this size are shown inline
 MAX_INLINE_RECIPE = 32 * 1024
+#: seconds ``dot`` may take per diagram (thousands of nodes take minutes); the page then links the DOT
+RENDER_TIMEOUT = 120.0
 
 CAPTIONS = {
     "components": "Components and facets: containment, inheritance, facets and imports",
@@ -160,7 +162,7 @@ class _Builder:
         if not self.render:
             return Figure(name, CAPTIONS[view], None, "Diagrams were not rendered.")
         try:
-            svg = dotgen.render(source, "svg")
+            svg = dotgen.render(source, "svg", timeout=RENDER_TIMEOUT)
         except dotgen.DotNotFound as exc:
             if str(exc) not in self.out.warnings:
                 self.out.warnings.append(str(exc))

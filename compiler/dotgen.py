@@ -130,12 +130,11 @@ def to_dot(d: Diagram, *, legend: bool = True) -> str:
         name=d.view,
         comment=f"rbcc graph --view {d.view}: {d.title}",
         graph_attr={
-            "label": _text(f"{d.title} — {d.view}"),
+            "label": _text(f"{d.title} — {d.view}" + (f"\n{d.note}" if d.note else "")),
             "labelloc": "t",
             "fontname": FONT,
             "fontsize": "14",
             "rankdir": "TB",
-            "newrank": "true",
             "nodesep": "0.35",
             "ranksep": "0.55",
             "tooltip": _text(f"{d.title} — {d.view}"),
