@@ -428,3 +428,27 @@ def test_parse_lines_never_raises_on_odd_text():
         parse_lines("x.graph", text)
         parse_text("x.graph", text)
         parse_text("x.instances", text)
+
+
+def test_unclosed_instance_followed_by_another_one_is_a_single_error_on_the_unclosed_block():
+    # Roboconf nests the second block inside the first; the only error is the missing `}`
+    text = "instance of VM {\n\tname: vm1;\n\ninstance of VM {\n\tname: vm2;\n}\n"
+    parsed = parse(text, "t.instances")
+    assert spans(parsed.problems) == [("P_C_C_BRACKET_MISSING", "error", 1, 1, 17)]
+    assert validate_file(parsed) == []
+
+
+@pytest.mark.parametrize("path", ["t.instances", "t.graph"])
+def test_nesting_is_limited_to_100_levels_on_both_parse_paths(path):
+    def nested(depth: int) -> str:
+        return "".join("instance of VM {\n\tname: a;\n" for _ in range(depth)) + "}\n" * depth
+
+    at_limit = parse(nested(100), path)
+    assert at_limit.problems == [] or [p.code for p in at_limit.problems] == ["P_INVALID_FILE_TYPE"]
+    beyond = parse(nested(102), path)
+    # the 101st block (line 201) is reported and skipped with everything inside it
+    assert [(p.code, p.range.start_line) for p in beyond.problems if p.code != "P_INVALID_FILE_TYPE"] == [("P_IO_ERROR", 201)]
+    depth, holder = 1, beyond.holders[0]
+    while holder.holders:
+        depth, holder = depth + 1, holder.holders[0]
+    assert depth == 100
