@@ -110,15 +110,19 @@ def _node_label(n: Node) -> str:
     return f"<{label}>"
 
 
-def edge_attrs(e: Edge) -> dict[str, str]:
-    """The DOT attributes of one edge (its kind's style, dashed when optional, labels)."""
+def edge_attrs(e: Edge, *, xlabel: bool = False) -> dict[str, str]:
+    """The DOT attributes of one edge (its kind's style, dashed when optional, labels).
+
+    ``xlabel``: place the label after the layout.  Needed with clusters: dot 2.43 fails with
+    "trouble in init_rank" on labelled edges between clusters (a label is a node in its ranking).
+    """
     style = EDGE_STYLES[e.kind]
     attrs = dict(style.attrs)
     attrs["class"] = e.kind + (" optional" if e.optional else "") + (" wildcard" if e.wildcard else "")
     if e.optional and e.kind in OPTIONAL_DASHED:
         attrs["style"] = "dashed"
     if e.label:
-        attrs["label"] = _text(e.label)
+        attrs["xlabel" if xlabel else "label"] = _text(e.label)
     if e.tooltip:
         attrs["tooltip"] = _text(e.tooltip)
     return attrs
@@ -170,7 +174,7 @@ def to_dot(d: Diagram, *, legend: bool = True) -> str:
     for e in d.edges:
         style = EDGE_STYLES[e.kind]
         tail, head = (e.target, e.source) if style.reverse else (e.source, e.target)
-        g.edge(tail, head, **edge_attrs(e))
+        g.edge(tail, head, **edge_attrs(e, xlabel=bool(d.clusters)))
     if legend and d.nodes:
         g.node("legend", _legend(d), shape="plain", fontsize="9", **{"class": "legend"})
     return g.source

@@ -158,7 +158,7 @@ def test_each_edge_kind_has_its_own_style_in_dot():
     for _, _, a in by_class[IMPORTS]:
         assert a["arrowhead"] == "vee" and a["constraint"] == "false"
         assert (a.get("style") == "dashed") == ("optional" in a["class"].split())
-        assert ("label" in a) == ("wildcard" in a["class"].split())
+        assert ("xlabel" in a) == ("wildcard" in a["class"].split())  # clusters: labels placed after layout
     # colours tell kinds apart too
     colours = {k: {a["color"] for _, _, a in v} for k, v in by_class.items()}
     assert all(len(c) == 1 for c in colours.values())
@@ -299,3 +299,65 @@ def test_empty_diagram():
 
     source = dotgen.to_dot(Diagram("instances", "Empty"))
     assert source.startswith("// rbcc graph --view instances: Empty\ndigraph instances {")
+
+
+# ------------------------------------------------------------------------------------------
+# Large applications
+# ------------------------------------------------------------------------------------------
+
+
+def test_large_components_view_leaves_imports_then_clusters_out(monkeypatch):
+    from rbcc.compiler import diagrams
+
+    monkeypatch.setattr(diagrams, "LARGE", 5)
+    d = diagram(RELATIONS, "components")
+    assert not any(e.kind in (IMPORTS, EXTERNAL_IMPORT) for e in d.edges)
+    assert d.clusters and d.note.startswith("6 imports not drawn (11 components and facets)")
+    assert "6 imports not drawn" in dotgen.to_dot(d)
+    monkeypatch.setattr(diagrams, "LARGE_CLUSTERS", 5)
+    d = diagram(RELATIONS, "components")
+    assert d.clusters == {} and "and the root clusters" in d.note
+    # --full and --focus draw everything
+    assert any(e.kind == IMPORTS for e in diagram(RELATIONS, "components", full=True).edges)
+    focused = diagram(RELATIONS, "components", focus="lb")
+    assert focused.note == "" and any(e.kind == IMPORTS for e in focused.edges)
+
+
+def test_large_wiring_is_drawn_machine_to_machine(monkeypatch):
+    from rbcc.compiler import diagrams
+
+    monkeypatch.setattr(diagrams, "LARGE_WIRING", 2)
+    d = diagram(RELATIONS, "wiring")
+    assert d.note == "6 instance imports, grouped by machine: use --focus COMPONENT or --full"
+    assert set(d.nodes) == {"i//vm-app", "i//vm-db1", "i//vm-db2", "x/Auth"}
+    edges = {(e.source, e.target): e for e in d.edges}
+    assert edges[("i//vm-app", "i//vm-db1")].label == "1 × db"
+    assert edges[("i//vm-app", "i//vm-app")].label == "2 × app-server, web"  # within the machine
+    assert edges[("i//vm-db1", "i//vm-db2")].optional
+    assert edges[("i//vm-app", "x/Auth")].kind == EXTERNAL_IMPORT
+    assert d.nodes["i//vm-app"].detail == "vm, 4 instances"
+    assert diagram(RELATIONS, "wiring", full=True).note == ""
+
+
+@pytest.mark.parametrize("view", ["components", "instances", "wiring"])
+def test_a_generated_application_renders(tmp_path_factory, view):
+    """A realistic synthetic application (benchmarks/generate.py) renders with the real dot."""
+    import sys
+
+    from support import REPO, need
+
+    gen = REPO / "benchmarks" / "generate.py"
+    if not gen.is_file():
+        pytest.skip("benchmarks/generate.py is not there")
+    need(dotgen.find_dot() is not None, "Graphviz's dot is not installed (Debian package graphviz)")
+    root = tmp_path_factory.getbasetemp() / "generated-120"
+    if not (root / "descriptor").is_dir():
+        sys.path.insert(0, str(gen.parent))
+        try:
+            from generate import generate
+        finally:
+            sys.path.remove(str(gen.parent))
+        generate(120, 1, root)
+    d = diagram(root, view)
+    svg = dotgen.render(dotgen.to_dot(d), "svg", timeout=120).decode("utf-8")
+    assert svg.count('class="edge ') == len(d.edges)
