@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from rbcc.dsl.block_validator import validate_file
 from rbcc.dsl.parser import parse_text
 from rbcc.dsl.variables import parse_exports, parse_imports
@@ -217,8 +216,14 @@ def _exports(value: str):
 
 def test_exports_tokenizer_values():
     assert _exports('ip, port = 8080, url = "http://x/;a,b", empty = "", eq = a=b, blank =  ') == (
-        [("ip", None, None), ("port", "8080", None), ("url", "http://x/;a,b", None), ("empty", "", None),
-         ("eq", "a=b", None), ("blank", None, None)],
+        [
+            ("ip", None, None),
+            ("port", "8080", None),
+            ("url", "http://x/;a,b", None),
+            ("empty", "", None),
+            ("eq", "a=b", None),
+            ("blank", None, None),
+        ],
         [],
     )
 

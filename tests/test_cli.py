@@ -21,7 +21,7 @@ RELATED_KEYS = {"file", "line", "column", "end_line", "end_column", "message"}
 
 
 def rbcc(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return subprocess.run(  # noqa: PLW1510 - the exit status is what the tests look at
         [sys.executable, "-m", "rbcc.cli", *map(str, args)],
         capture_output=True,
         text=True,
@@ -142,7 +142,7 @@ def test_json_format_has_the_documented_shape():
         "end_column": 19,
         "related": [],
     }
-    unclosed = [p for p in data["problems"] if p["line"] == 20][0]
+    unclosed = next(p for p in data["problems"] if p["line"] == 20)
     assert unclosed["code"] == "P_INVALID_PROPERTY"
     assert unclosed["related"][0]["line"] == 17  # the facet left open
 
@@ -153,7 +153,13 @@ def test_json_for_a_clean_project_and_counts_for_warnings(warnings_only_app):
     warn = json.loads(rbcc("validate", "--format", "json", warnings_only_app).stdout)
     assert (warn["errors"], warn["warnings"]) == (0, 1)
     (p,) = warn["problems"]
-    assert (p["code"], p["file"], p["line"], p["column"], p["end_column"]) == ("RM_ORPHAN_FACET", "graph/main.graph", 5, 7, 13)
+    assert (p["code"], p["file"], p["line"], p["column"], p["end_column"]) == (
+        "RM_ORPHAN_FACET",
+        "graph/main.graph",
+        5,
+        7,
+        13,
+    )
 
 
 def test_json_paths_are_relative_to_the_project():

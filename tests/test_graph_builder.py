@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from rbcc.dsl import inheritance as ih
 from rbcc.dsl.graph_builder import load_graph
 from rbcc.dsl.parser import ParseCache
@@ -172,7 +171,7 @@ def test_installer_is_the_first_one_along_the_chain(inheritance):
 
 def test_sub_components_override_inherited_imports(inheritance):
     c = inheritance.components
-    flags = lambda comp: {k: d.optional for k, d in ih.imports(inheritance, comp).items()}  # noqa: E731
+    flags = lambda comp: {k: d.optional for k, d in ih.imports(inheritance, comp).items()}
     assert flags(c["Server"]) == {"Database.ip": False, "Database.port": True}
     assert flags(c["Tomcat"]) == {"Database.ip": False, "Database.port": False}  # made mandatory
     assert flags(c["Tomcat8"]) == {"Database.ip": False, "Database.port": False}

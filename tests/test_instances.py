@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from rbcc.dsl import inheritance as ih
 from rbcc.dsl.graph_builder import load_graph
 from rbcc.dsl.instances_builder import expand_counts, load_instances
@@ -31,7 +30,10 @@ def load(entry: str, graph_file: str = "app.graph", directory: Path = HERE):
 
 
 def spans(problems) -> list[tuple]:
-    return [(p.code, p.level.value, p.range.file, p.range.start_line, p.range.start_column, p.range.end_column) for p in problems]
+    return [
+        (p.code, p.level.value, p.range.file, p.range.start_line, p.range.start_column, p.range.end_column)
+        for p in problems
+    ]
 
 
 def paths(roots) -> list[str]:

@@ -110,7 +110,9 @@ def test_clean_graphs_have_no_runtime_problem():
 
 
 def test_graph_without_root_is_reported_at_the_start_of_the_entry_file(tmp_path):
-    problems = graph_text(tmp_path, "A {\n\tinstaller: x;\n\tchildren: B;\n}\nB {\n\tinstaller: y;\n\tchildren: A;\n}\n")
+    problems = graph_text(
+        tmp_path, "A {\n\tinstaller: x;\n\tchildren: B;\n}\nB {\n\tinstaller: y;\n\tchildren: A;\n}\n"
+    )
     assert spans(problems) == [("RM_NO_ROOT_COMPONENT", "error", 1, 1, 1)]
     assert problems[0].range.file == "g.graph"
 
@@ -120,7 +122,9 @@ def test_facets_only_graph_has_no_root(tmp_path):
 
 
 def test_root_installer_must_be_exactly_target(tmp_path):
-    problems = graph_text(tmp_path, "A {\n\tinstaller: target ;\n}\nB {\n\tinstaller: TARGET;\n}\nC {\n\tinstaller: target;\n}\n")
+    problems = graph_text(
+        tmp_path, "A {\n\tinstaller: target ;\n}\nB {\n\tinstaller: TARGET;\n}\nC {\n\tinstaller: target;\n}\n"
+    )
     assert spans(problems) == [
         ("RM_ROOT_INSTALLER_MUST_BE_TARGET", "error", 2, 13, 20),  # `target ` with its space
         ("RM_ROOT_INSTALLER_MUST_BE_TARGET", "error", 5, 13, 19),
@@ -164,7 +168,11 @@ def test_orphan_facet_variable_imported_by_full_name_is_not_a_facet_variable(tmp
         tmp_path,
         "VM {\n\tinstaller: target;\n\timports: F.ip, F.*;\n}\nfacet F {\n\texports: ip;\n}\n",
     )
-    assert [p.code for p in problems] == ["RM_UNRESOLVABLE_VARIABLE", "RM_UNRESOLVABLE_FACET_VARIABLE", "RM_ORPHAN_FACET"]
+    assert [p.code for p in problems] == [
+        "RM_UNRESOLVABLE_VARIABLE",
+        "RM_UNRESOLVABLE_FACET_VARIABLE",
+        "RM_ORPHAN_FACET",
+    ]
 
 
 def test_programmatic_models_get_the_name_checks(tmp_path):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from rbcc.dsl import lexical as lx
 from rbcc.dsl.block_validator import validate_file
 from rbcc.dsl.line_parser import parse_lines, split_lines
@@ -58,7 +57,7 @@ def test_java_trim_strips_control_characters_but_not_unicode_spaces():
 
 
 def test_split_nicely_drops_only_trailing_empty_items_like_java_split():
-    items = lambda v: [x for x, _, _ in lx.split_nicely(v)]  # noqa: E731
+    items = lambda v: [x for x, _, _ in lx.split_nicely(v)]
     assert items("a, b,") == ["a", "b"]
     assert items("a,,b") == ["a", "", "b"]
     assert items(",a") == ["", "a"]
@@ -447,7 +446,9 @@ def test_nesting_is_limited_to_100_levels_on_both_parse_paths(path):
     assert at_limit.problems == [] or [p.code for p in at_limit.problems] == ["P_INVALID_FILE_TYPE"]
     beyond = parse(nested(102), path)
     # the 101st block (line 201) is reported and skipped with everything inside it
-    assert [(p.code, p.range.start_line) for p in beyond.problems if p.code != "P_INVALID_FILE_TYPE"] == [("P_IO_ERROR", 201)]
+    assert [(p.code, p.range.start_line) for p in beyond.problems if p.code != "P_INVALID_FILE_TYPE"] == [
+        ("P_IO_ERROR", 201)
+    ]
     depth, holder = 1, beyond.holders[0]
     while holder.holders:
         depth, holder = depth + 1, holder.holders[0]

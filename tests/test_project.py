@@ -12,7 +12,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from rbcc.dsl.validate import Validator
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
@@ -148,7 +147,8 @@ def test_invalid_external_exports_in_the_descriptor(tmp_path):
     write(
         tmp_path,
         {
-            "descriptor/application.properties": DESCRIPTOR + "exports-prefix = T\nexports = VM.ip as ip, toto IS titi\n",
+            "descriptor/application.properties": DESCRIPTOR
+            + "exports-prefix = T\nexports = VM.ip as ip, toto IS titi\n",
             "graph/main.graph": VM,
             "graph/VM/readme.txt": "x\n",
         },
@@ -180,13 +180,18 @@ def test_imports_are_resolved_from_the_graph_directory(tmp_path):
 
 
 def test_import_leaving_the_project_is_not_followed(tmp_path):
-    write(tmp_path, {"descriptor/application.properties": DESCRIPTOR, "graph/main.graph": "import ../../etc/passwd;\n" + VM})
+    write(
+        tmp_path,
+        {"descriptor/application.properties": DESCRIPTOR, "graph/main.graph": "import ../../etc/passwd;\n" + VM},
+    )
     assert spans(validate(tmp_path).problems) == [("CO_UNREACHABLE_FILE", "error", "graph/main.graph", 1, 8, 24)]
 
 
 def test_import_path_written_differently_is_another_file_as_in_roboconf(tmp_path):
     # `./main.graph` is not `main.graph` for Roboconf: the file is read twice, VM is defined twice
-    write(tmp_path, {"descriptor/application.properties": DESCRIPTOR, "graph/main.graph": "import ./main.graph;\n" + VM})
+    write(
+        tmp_path, {"descriptor/application.properties": DESCRIPTOR, "graph/main.graph": "import ./main.graph;\n" + VM}
+    )
     assert Counter(p.code for p in validate(tmp_path).problems) == Counter({"CO_ALREADY_DEFINED_COMPONENT": 2})
 
 
@@ -233,7 +238,13 @@ def test_graph_warnings_are_reported_once(tmp_path):
 
 def test_reusable_recipe_project_filters_roboconfs_recipe_codes(tmp_path):
     # no descriptor and no instances: a reusable recipe (dsl.md §12.2)
-    write(tmp_path, {"graph/tomcat.graph": "Tomcat {\n\tinstaller: script;\n}\nfacet web {\n}\n", "graph/Tomcat/scripts/a.sh": "x\n"})
+    write(
+        tmp_path,
+        {
+            "graph/tomcat.graph": "Tomcat {\n\tinstaller: script;\n}\nfacet web {\n}\n",
+            "graph/Tomcat/scripts/a.sh": "x\n",
+        },
+    )
     result = validate(tmp_path)
     assert result.problems == []
     assert result.application.is_recipe

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from rbcc.dsl.codes import CODES, Level
 from rbcc.dsl.problems import Problem
 from rbcc.dsl.validate import Validator
@@ -91,7 +90,23 @@ INSTANCE_SEEDS = _fixture_texts("instances/*.instances") + _fixture_texts("apps/
 DESCRIPTOR_SEEDS = _fixture_texts("apps/*/descriptor/application.properties") + [DESCRIPTOR]
 
 _NASTY = st.sampled_from(
-    list("{}:;,#\"=\n\r\t *.()[]\\/-_") + ["\x00", "\ufeff", "é", "日本", "\u2028", "instance of ", "facet ", "import ", "}\n", "{\n", "random[port] ", "external ", "(optional)", "$(ROBOCONF_INSTANCE_NAME)"]
+    list('{}:;,#"=\n\r\t *.()[]\\/-_')
+    + [
+        "\x00",
+        "\ufeff",
+        "é",
+        "日本",
+        "\u2028",
+        "instance of ",
+        "facet ",
+        "import ",
+        "}\n",
+        "{\n",
+        "random[port] ",
+        "external ",
+        "(optional)",
+        "$(ROBOCONF_INSTANCE_NAME)",
+    ]
 )
 
 
@@ -99,7 +114,9 @@ _NASTY = st.sampled_from(
 def mutated(draw, seeds: list[str]) -> str:
     text = draw(st.sampled_from(seeds))
     for _ in range(draw(st.integers(1, 6))):
-        op = draw(st.sampled_from(["delete", "insert", "duplicate-chars", "delete-line", "duplicate-line", "swap-lines"]))
+        op = draw(
+            st.sampled_from(["delete", "insert", "duplicate-chars", "delete-line", "duplicate-line", "swap-lines"])
+        )
         if op in ("delete", "insert", "duplicate-chars"):
             i = draw(st.integers(0, len(text)))
             j = min(len(text), i + draw(st.integers(0, 12)))
@@ -124,10 +141,56 @@ def mutated(draw, seeds: list[str]) -> str:
 
 
 _GRAPH_TOKENS = st.sampled_from(
-    ["VM", "Tomcat", "facet", "web", "instance of", "import", "main.graph", "{", "}", "\n", "\t", " ", ":", ";", ",", "#",
-     "installer", "target", "script", "children", "exports", "imports", "extends", "facets", "=", '"', "port", "ip",
-     "Tomcat.port", "VM.*", "random[port]", "external", "(optional)", "name", "count", "3", "0", "-1", "data.x",
-     "instance-data", "instance-state", "channels", "a.b", "..", "/", "\r", "\x00", "ü"]
+    [
+        "VM",
+        "Tomcat",
+        "facet",
+        "web",
+        "instance of",
+        "import",
+        "main.graph",
+        "{",
+        "}",
+        "\n",
+        "\t",
+        " ",
+        ":",
+        ";",
+        ",",
+        "#",
+        "installer",
+        "target",
+        "script",
+        "children",
+        "exports",
+        "imports",
+        "extends",
+        "facets",
+        "=",
+        '"',
+        "port",
+        "ip",
+        "Tomcat.port",
+        "VM.*",
+        "random[port]",
+        "external",
+        "(optional)",
+        "name",
+        "count",
+        "3",
+        "0",
+        "-1",
+        "data.x",
+        "instance-data",
+        "instance-state",
+        "channels",
+        "a.b",
+        "..",
+        "/",
+        "\r",
+        "\x00",
+        "ü",
+    ]
 )
 
 
@@ -137,10 +200,33 @@ def soup(tokens=_GRAPH_TOKENS):
 
 _DESC_LINES = st.builds(
     lambda k, sep, v: f"{k}{sep}{v}",
-    st.sampled_from(["name", "application-name", "version", "dsl-id", "graph-entry-point", "instance-entry-point",
-                     "exports-prefix", "exports", "tags", "description", "fail.read", "#", "!", " ", "\\"]),
+    st.sampled_from(
+        [
+            "name",
+            "application-name",
+            "version",
+            "dsl-id",
+            "graph-entry-point",
+            "instance-entry-point",
+            "exports-prefix",
+            "exports",
+            "tags",
+            "description",
+            "fail.read",
+            "#",
+            "!",
+            " ",
+            "\\",
+        ]
+    ),
     st.sampled_from([" = ", ":", " ", "=", ""]),
-    st.lists(st.sampled_from(list("abc.graph1.0 ,\\=:#!\t") + ["\\u00e9", "\\uZZZZ", "main.graph", "main.instances", " as ", "Tomcat.port"]), max_size=12).map("".join),
+    st.lists(
+        st.sampled_from(
+            list("abc.graph1.0 ,\\=:#!\t")
+            + ["\\u00e9", "\\uZZZZ", "main.graph", "main.instances", " as ", "Tomcat.port"]
+        ),
+        max_size=12,
+    ).map("".join),
 )
 descriptor_soup = st.lists(_DESC_LINES, max_size=10).map("\n".join)
 
@@ -221,7 +307,9 @@ def test_invalid_utf8_is_replaced_not_fatal():
     [
         pytest.param("VM {\n\tinstaller: target;\n}\n" + "x" * (10 * 1024 * 1024), id="one-long-line"),
         pytest.param(GRAPH + ("# " + "c" * 1022 + "\n") * (10 * 1024), id="long-comment-lines"),
-        pytest.param("VM {\n\tinstaller: target;\n\texports: v = \"" + "q" * (10 * 1024 * 1024) + "\";\n}\n", id="long-value"),
+        pytest.param(
+            'VM {\n\tinstaller: target;\n\texports: v = "' + "q" * (10 * 1024 * 1024) + '";\n}\n', id="long-value"
+        ),
     ],
 )
 def test_ten_megabyte_file_is_validated_in_a_few_seconds(content):
@@ -256,7 +344,13 @@ def test_deep_nesting_inside_a_component_is_cut_too():
 
 
 def test_file_importing_itself_is_read_once(tmp_path):
-    write_app(tmp_path, {**RESOURCES, **app_files(graph="import main.graph;\n" + GRAPH, instances="import main.instances;\n" + INSTANCES)})
+    write_app(
+        tmp_path,
+        {
+            **RESOURCES,
+            **app_files(graph="import main.graph;\n" + GRAPH, instances="import main.instances;\n" + INSTANCES),
+        },
+    )
     result = Validator().validate(tmp_path)
     assert check_outcome(result) == []
 
@@ -272,7 +366,10 @@ def test_two_files_importing_each_other(tmp_path):
 
 
 def test_import_leaving_the_project_is_refused_on_its_path(tmp_path):
-    write_app(tmp_path, app_files(graph="import ../../etc/passwd;\n" + GRAPH, instances="import /../../../etc/hosts;\n" + INSTANCES))
+    write_app(
+        tmp_path,
+        app_files(graph="import ../../etc/passwd;\n" + GRAPH, instances="import /../../../etc/hosts;\n" + INSTANCES),
+    )
     problems = check_outcome(Validator().validate(tmp_path))
     assert [(p.code, p.range.file, p.range.start_line, p.range.start_column, p.range.end_column) for p in problems] == [
         ("CO_UNREACHABLE_FILE", "graph/main.graph", 1, 8, 24),
@@ -301,7 +398,12 @@ def test_symlink_loops_in_graph_directory(tmp_path):
     problems = check_outcome(Validator().validate(tmp_path))
     by_code = {p.code: p for p in problems}
     io = by_code["P_IO_ERROR"]
-    assert (io.range.file, io.range.start_line, io.range.start_column, io.range.end_column) == ("graph/main.graph", 1, 8, 18)
+    assert (io.range.file, io.range.start_line, io.range.start_column, io.range.end_column) == (
+        "graph/main.graph",
+        1,
+        8,
+        18,
+    )
     assert "symbolic links" in io.message
 
 
@@ -342,7 +444,13 @@ def test_descriptor_that_is_a_directory(tmp_path):
 
 def test_component_name_too_long_for_the_file_system(tmp_path):
     name = "C" + "x" * 5000
-    write_app(tmp_path, app_files(graph=f"VM {{\n\tinstaller: target;\n\tchildren: {name};\n}}\n{name} {{\n\tinstaller: script;\n}}\n", instances=""))
+    write_app(
+        tmp_path,
+        app_files(
+            graph=f"VM {{\n\tinstaller: target;\n\tchildren: {name};\n}}\n{name} {{\n\tinstaller: script;\n}}\n",
+            instances="",
+        ),
+    )
     problems = check_outcome(Validator().validate(tmp_path))
     assert {p.code for p in problems} >= {"PROJ_NO_RESOURCE_DIRECTORY"}
 
@@ -381,4 +489,8 @@ def test_long_extends_chains_and_facet_lattices_do_not_explode():
     start = time.perf_counter()
     problems = validate_files(app_files(graph=text, instances="instance of VM {\n\tname: vm;\n}\n"))
     assert time.perf_counter() - start < 10
-    assert {p.code for p in problems} <= {"PROJ_NO_RESOURCE_DIRECTORY", "RM_ORPHAN_FACET", "RM_ROOT_INSTALLER_MUST_BE_TARGET"}
+    assert {p.code for p in problems} <= {
+        "PROJ_NO_RESOURCE_DIRECTORY",
+        "RM_ORPHAN_FACET",
+        "RM_ROOT_INSTALLER_MUST_BE_TARGET",
+    }

@@ -16,7 +16,6 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from rbcc.dsl.line_parser import parse_lines
 from rbcc.dsl.parser import _FastBuilder, parse_text
 from rbcc.dsl.syntax import Blank, Comment, Holder, Import, ParsedFile, Property, Unknown
@@ -38,7 +37,15 @@ def _dump_item(item) -> tuple:
     if isinstance(item, Unknown):
         return ("unknown", item.text, _r(item.range))
     if isinstance(item, Property):
-        return ("property", item.name, item.value, _r(item.name_range), _r(item.value_range), _r(item.range), item.comment)
+        return (
+            "property",
+            item.name,
+            item.value,
+            _r(item.name_range),
+            _r(item.value_range),
+            _r(item.range),
+            item.comment,
+        )
     if isinstance(item, Holder):
         return (
             "holder",
@@ -249,7 +256,11 @@ def has_import_trap(text: str) -> bool:
     return False
 
 
-_SETTINGS = settings(max_examples=int(os.environ.get("RBCC_HYPOTHESIS_EXAMPLES", "100")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_SETTINGS = settings(
+    max_examples=int(os.environ.get("RBCC_HYPOTHESIS_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 # -- properties -----------------------------------------------------------------------------------
