@@ -42,10 +42,16 @@ def language_of(path: str) -> str | None:
     return None
 
 
+#: Larger texts go straight to the line parser: textX costs several microseconds per token, and a
+#: multi-megabyte file (generated, or not a model at all) would take seconds.  Real model files are
+#: a few kilobytes.
+FAST_PATH_MAX_CHARS = 1_000_000
+
+
 def parse_text(path: str, text: str, language: str | None = None) -> ParsedFile:
     """Parse ``text`` (the content of ``path``) into blocks and problems.  Never raises."""
     language = language or language_of(path)
-    if language is not None and "\r" not in text and "\0" not in text:
+    if language is not None and len(text) <= FAST_PATH_MAX_CHARS and "\r" not in text and "\0" not in text:
         fast = _FastBuilder(path, text).build(language)
         if fast is not None:
             return fast
@@ -104,13 +110,15 @@ class _FastBuilder(LineParser):
             self._stack.append(holder)
         elif rule == "Close":
             self._stack.pop().end_line = self._advance(value)
-        elif rule in ("CommentLine", "BlankLine", "Import"):
-            self._line(value)
+        elif rule in ("CommentLines", "BlankLines", "Import"):
+            first = self._advance(value)
+            last = self.line if value.endswith("\n") else self.line + 1
+            for lineno in range(first, last):
+                self._line(lineno)
         elif rule != "EOF":
             raise _Fallback
 
-    def _line(self, value: str) -> None:
-        lineno = self._advance(value)
+    def _line(self, lineno: int) -> None:
         line = self.lines[lineno - 1] if lineno <= self.n else ""
         trimmed = lx.java_trim(line)
         if trimmed == "":
