@@ -168,6 +168,7 @@ def graph_models(draw) -> GraphModel:
                     other.children.append(name)
                     c.parents.append(other.name)
                     anc |= {other.name} | ancestors[other.name]
+
             # inheritance: extend an earlier non-root component whose extends chain has no
             # ancestor (a sub-component has the children of its super-components)
             def chain(x: Comp) -> set[str]:
@@ -276,7 +277,7 @@ class Inst:
     name: str
     count: int | None = None
     overrides: list[tuple[str, str]] = field(default_factory=list)
-    children: list["Inst"] = field(default_factory=list)
+    children: list[Inst] = field(default_factory=list)
 
 
 def _exported_names(model: GraphModel, c: Comp) -> list[str]:
@@ -365,8 +366,7 @@ def _decls(lines: list[Line], what: str) -> list[int]:
 def _name_of_decl(line: Line) -> str:
     text = line.text.strip()
     for kw in ("facet ", "instance of "):
-        if text.startswith(kw):
-            text = text[len(kw):]
+        text = text.removeprefix(kw)
     return text.split("{")[0].strip()
 
 
@@ -424,7 +424,10 @@ def m_invalid_line(draw, lines, ctx):
         return False
     i = draw(st.sampled_from(idx))
     d = lines[i]
-    lines.insert(i + 1, Line("\t" * (d.depth + 1) + draw(st.sampled_from(["oops", "installer = bash;", "a b c"])), "other", d.block))
+    lines.insert(
+        i + 1,
+        Line("\t" * (d.depth + 1) + draw(st.sampled_from(["oops", "installer = bash;", "a b c"])), "other", d.block),
+    )
     return True
 
 
@@ -475,7 +478,12 @@ def m_unknown_extends(draw, lines, ctx):
     idx = _decls(lines, "component")
     if not idx:
         return False
-    _insert_prop(lines, draw(st.sampled_from(idx)), draw(st.sampled_from(["extends: Ghost;", "extends: VM, Tomcat;", "extends: VM ;"])), "extends")
+    _insert_prop(
+        lines,
+        draw(st.sampled_from(idx)),
+        draw(st.sampled_from(["extends: Ghost;", "extends: VM, Tomcat;", "extends: VM ;"])),
+        "extends",
+    )
     return True
 
 
@@ -483,7 +491,17 @@ def m_unresolvable_import(draw, lines, ctx):
     idx = _decls(lines, "component")
     if not idx:
         return False
-    text = draw(st.sampled_from(["imports: Ghost.x;", "imports: Ghost.*;", "imports: Ghost.x (optional);", "imports: noDot;", "imports: a b.c;"]))
+    text = draw(
+        st.sampled_from(
+            [
+                "imports: Ghost.x;",
+                "imports: Ghost.*;",
+                "imports: Ghost.x (optional);",
+                "imports: noDot;",
+                "imports: a b.c;",
+            ]
+        )
+    )
     _insert_prop(lines, draw(st.sampled_from(idx)), text, "imports")
     return True
 
@@ -531,7 +549,12 @@ def m_unknown_property(draw, lines, ctx):
     idx = _decls(lines, "component") + _decls(lines, "facet")
     if not idx:
         return False
-    _insert_prop(lines, draw(st.sampled_from(idx)), draw(st.sampled_from(["foo: bar;", "Installer: bash;", "imports: x.y;", "name: x;"])), "foo")
+    _insert_prop(
+        lines,
+        draw(st.sampled_from(idx)),
+        draw(st.sampled_from(["foo: bar;", "Installer: bash;", "imports: x.y;", "name: x;"])),
+        "foo",
+    )
     return True
 
 
@@ -623,7 +646,13 @@ def m_conflicting_name(draw, lines, ctx):
 
 
 def m_missing_file_import(draw, lines, ctx):
-    lines.insert(0, Line(draw(st.sampled_from(["import ghost.graph;", "import ghost.graph", "import ;", "import a.graph; x"])), "import"))
+    lines.insert(
+        0,
+        Line(
+            draw(st.sampled_from(["import ghost.graph;", "import ghost.graph", "import ;", "import a.graph; x"])),
+            "import",
+        ),
+    )
     return True
 
 
@@ -641,7 +670,11 @@ def m_instance_in_graph(draw, lines, ctx):
             Line("\t}", "other", d.block, "", 1),
         ]
         return True
-    lines += [Line("instance of VM {", "decl", 502, "instance"), Line("\tname: vm;", "prop", 502, "name", 1), Line("}", "close", 502)]
+    lines += [
+        Line("instance of VM {", "decl", 502, "instance"),
+        Line("\tname: vm;", "prop", 502, "name", 1),
+        Line("}", "close", 502),
+    ]
     return True
 
 
@@ -659,7 +692,11 @@ def m_keyword_case(draw, lines, ctx):
     if not idx:
         return False
     i = draw(st.sampled_from(idx))
-    lines[i].text = lines[i].text.replace("facet ", "FACET ", 1).replace("instance of ", draw(st.sampled_from(["INSTANCE OF ", "instance  of ", "instanceof "])), 1)
+    lines[i].text = (
+        lines[i]
+        .text.replace("facet ", "FACET ", 1)
+        .replace("instance of ", draw(st.sampled_from(["INSTANCE OF ", "instance  of ", "instanceof "])), 1)
+    )
     return True
 
 
@@ -688,7 +725,9 @@ def m_prefixed_export(draw, lines, ctx):
     i = draw(st.sampled_from(idx))
     prefix = draw(st.sampled_from([c.name for c in ctx.comps] + ["db"]))
     var = draw(st.sampled_from(["port", "ip", "user", "x"]))
-    _insert_prop(lines, i, f"exports: {prefix}.{var} = {draw(st.sampled_from(['1', '']))};".replace(" = ;", ";"), "exports")
+    _insert_prop(
+        lines, i, f"exports: {prefix}.{var} = {draw(st.sampled_from(['1', '']))};".replace(" = ;", ";"), "exports"
+    )
     return True
 
 
@@ -779,7 +818,12 @@ def i_bad_count(draw, lines, ctx):
     idx = _decls(lines, "instance")
     if not idx:
         return False
-    _insert_prop(lines, draw(st.sampled_from(idx)), f"count: {draw(st.sampled_from(['0', '-1', 'x', '3 ', '1', '+2', '99999999999']))};", "count")
+    _insert_prop(
+        lines,
+        draw(st.sampled_from(idx)),
+        f"count: {draw(st.sampled_from(['0', '-1', 'x', '3 ', '1', '+2', '99999999999']))};",
+        "count",
+    )
     return True
 
 
@@ -815,7 +859,11 @@ def i_wrong_parent(draw, lines, ctx):
         if not nonroots:
             return False
         c = draw(st.sampled_from(nonroots))
-        lines += [Line(f"instance of {c.name} {{", "decl", 600, "instance"), Line("\tname: orphan;", "prop", 600, "name", 1), Line("}", "close", 600)]
+        lines += [
+            Line(f"instance of {c.name} {{", "decl", 600, "instance"),
+            Line("\tname: orphan;", "prop", 600, "name", 1),
+            Line("}", "close", 600),
+        ]
         return True
     # a child instance under a parent that cannot contain it
     i = draw(st.sampled_from(idx))
@@ -834,7 +882,20 @@ def i_magic_override(draw, lines, ctx):
     idx = _decls(lines, "instance")
     if not idx:
         return False
-    text = draw(st.sampled_from(["magic: 5;", "Ghost.port: 1;", "port: ;", 'cfg: "";', "data.x: 1;", "channels: a, b;", "instance-state: DEPLOYED;", "ip: 1.2.3.4;"]))
+    text = draw(
+        st.sampled_from(
+            [
+                "magic: 5;",
+                "Ghost.port: 1;",
+                "port: ;",
+                'cfg: "";',
+                "data.x: 1;",
+                "channels: a, b;",
+                "instance-state: DEPLOYED;",
+                "ip: 1.2.3.4;",
+            ]
+        )
+    )
     _insert_prop(lines, draw(st.sampled_from(idx)), text, text.split(":")[0])
     return True
 
@@ -865,7 +926,11 @@ def i_count_conflict(draw, lines, ctx):
         if lines[j].prop == "name" and lines[j].block == lines[i].block:
             name = lines[j].text.split(":", 1)[1].strip().rstrip(";")
             lines[j].text = f"\tname: {name};"
-            lines += [Line(f"instance of {comp} {{", "decl", 700, "instance"), Line(f"\tname: {name}{draw(st.sampled_from(['2', '1']))};", "prop", 700, "name", 1), Line("}", "close", 700)]
+            lines += [
+                Line(f"instance of {comp} {{", "decl", 700, "instance"),
+                Line(f"\tname: {name}{draw(st.sampled_from(['2', '1']))};", "prop", 700, "name", 1),
+                Line("}", "close", 700),
+            ]
             return True
     return False
 
@@ -882,13 +947,27 @@ def i_instance_data(draw, lines, ctx):
     idx = _decls(lines, "instance")
     if not idx:
         return False
-    text = draw(st.sampled_from(["instance-data: ip.address = 10.0.0.1, k;", "instance-data: =x, a=b=c;", "instance-state: deployed_started;", "channels: ;", "channel: x;"]))
+    text = draw(
+        st.sampled_from(
+            [
+                "instance-data: ip.address = 10.0.0.1, k;",
+                "instance-data: =x, a=b=c;",
+                "instance-state: deployed_started;",
+                "channels: ;",
+                "channel: x;",
+            ]
+        )
+    )
     _insert_prop(lines, draw(st.sampled_from(idx)), text, text.split(":")[0])
     return True
 
 
 def i_component_in_instances(draw, lines, ctx):
-    lines += [Line("Extra {", "decl", 800, "component"), Line("\tinstaller: bash;", "prop", 800, "installer", 1), Line("}", "close", 800)]
+    lines += [
+        Line("Extra {", "decl", 800, "component"),
+        Line("\tinstaller: bash;", "prop", 800, "installer", 1),
+        Line("}", "close", 800),
+    ]
     return True
 
 
@@ -991,7 +1070,12 @@ def app_cases(draw, max_mistakes: int = 3, instances_only: bool = False) -> Case
         inst = [Line("import other.instances;", "import"), Line("", "blank")] + render_instances(roots[:1])
         inst_other = render_instances(roots[1:])
     case = Case("app", layout=layout)
-    props = {"name": "Test App", "version": "1.0.1-SNAPSHOT", "dsl-id": "roboconf-1.0", "graph-entry-point": "main.graph"}
+    props = {
+        "name": "Test App",
+        "version": "1.0.1-SNAPSHOT",
+        "dsl-id": "roboconf-1.0",
+        "graph-entry-point": "main.graph",
+    }
     # without a descriptor, instance files decide between "flexible" and "recipe"
     with_instances = instances_only or layout == "flexible" or (layout == "descriptor" and draw(st.integers(0, 4)) > 0)
     if with_instances:
@@ -1006,7 +1090,11 @@ def app_cases(draw, max_mistakes: int = 3, instances_only: bool = False) -> Case
     n = draw(st.integers(0, max_mistakes))
     mistakes: list[str] = []
     for _ in range(n):
-        where = "instances" if instances_only else draw(st.sampled_from(["graph", "graph", "instances", "instances", "project"]))
+        where = (
+            "instances"
+            if instances_only
+            else draw(st.sampled_from(["graph", "graph", "instances", "instances", "project"]))
+        )
         if where == "graph":
             target = other if other is not None and draw(st.booleans()) else main
             mistakes += _apply_mistakes(draw, GRAPH_MISTAKES, target, model, 1)
@@ -1050,7 +1138,11 @@ def app_cases(draw, max_mistakes: int = 3, instances_only: bool = False) -> Case
     if "p_no_resource_dir" in mistakes:
         dirs.remove(draw(st.sampled_from(dirs)))
     if "p_unreachable_graph" in mistakes:
-        case.files["graph/unused.graph"] = [Line("Unused {", "decl"), Line("\tinstaller: target;", "prop"), Line("}", "close")]
+        case.files["graph/unused.graph"] = [
+            Line("Unused {", "decl"),
+            Line("\tinstaller: target;", "prop"),
+            Line("}", "close"),
+        ]
     if "p_empty_imported_graph" in mistakes:
         case.files["graph/empty.graph"] = [Line(draw(st.sampled_from(["# nothing yet", ""])), "comment")]
     if "p_misplaced_graph" in mistakes:

@@ -16,10 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from rbcc.dsl.codes import CODES, Level
 from rbcc.dsl.validate import Validator
-
 from support import FIXTURES
 
 DIR = FIXTURES / "differential"
