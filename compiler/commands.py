@@ -37,6 +37,13 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+def _need_graphviz_package() -> None:
+    try:
+        import graphviz  # noqa: F401
+    except ImportError:
+        _fail("the graphviz Python package is needed to write diagrams: pip install 'rbcc[graph]' (or graphviz)")
+
+
 def load(path: Path) -> Loaded:
     """Load an application directory (or one ``.graph`` file) for drawing; exits 2 if impossible."""
     from ..dsl.project import is_application_dir
@@ -137,6 +144,7 @@ def graph(
 
     The same application always gives the same bytes, so diagrams can be committed.
     """
+    _need_graphviz_package()
     from . import dotgen
     from .diagrams import UnknownFocus, build_diagram
 
@@ -198,6 +206,7 @@ def doc(app: Path, out_dir: Path, fmt: str) -> None:
     with defaults, imports with links, children, recipe files), the instances with their wiring,
     and the three diagrams as SVG (rendered with Graphviz's dot when it is installed).
     """
+    _need_graphviz_package()
     from .docsite import OutputError, build_site, write_site
 
     loaded = load(app)

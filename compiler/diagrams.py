@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..dsl import inheritance as ih
 from ..dsl.model import Component, Facet, Graph, Instance, walk_instances
-from .wiring import Wiring, import_groups, resolve_wiring
+from .wiring import ImportGroup, Wiring, import_groups, resolve_wiring
 
 VIEWS = ("components", "instances", "wiring")
 
@@ -279,7 +279,7 @@ def _own_import_groups(graph: Graph, c: Component):
         names = tuple(n for n in group.names if n in own)
         if names:
             decls = [c.imports[n] for n in names]
-            yield type(group)(group.prefix, names, all(x.optional for x in decls), group.external)
+            yield ImportGroup(group.prefix, names, all(x.optional for x in decls), group.external)
 
 
 def _root_clusters(graph: Graph, d: Diagram) -> dict[str, str]:
@@ -505,7 +505,7 @@ def machine_wiring_diagram(roots: list[Instance], title: str, wiring: Wiring, li
 LARGE = 300
 LARGE_WIRING = 300
 #: above this many components and facets, the roots are not clustered either: at 5,000 components
-#: dot spent over 10 minutes on 400 clusters (and reported "trouble in init_rank"), 2.3 without them
+#: dot ran over 10 minutes on its 400 clusters (and reported "trouble in init_rank"), 49 s without them
 LARGE_CLUSTERS = 2000
 
 

@@ -92,6 +92,7 @@ class _Builder:
         self.facet_slug = slugs(list(self.graph.facets))
         paths = slugs([i.path for i in self.all_instances])
         self.anchor = {id(i): "i-" + paths[i.path] for i in self.all_instances}
+        self.anchor_of_path = {i.path: self.anchor[id(i)] for i in self.all_instances}
         self.instances_of: dict[str, list[Instance]] = {}
         for i in self.all_instances:
             self.instances_of.setdefault(i.component_name, []).append(i)
@@ -130,10 +131,8 @@ class _Builder:
             if name in self.graph.facets:
                 return self.facet_page(name) + self.ext
             return None
-        if kind == INSTANCE:
-            for i in self.all_instances:
-                if i.path == name:
-                    return f"instances{self.ext}#{self.anchor[id(i)]}"
+        if kind == INSTANCE and name in self.anchor_of_path:
+            return f"instances{self.ext}#{self.anchor_of_path[name]}"
         return None
 
     # -- build ------------------------------------------------------------------------------

@@ -266,6 +266,10 @@ def render(source: str, fmt: str, *, timeout: float | None = None) -> bytes:
     except OSError as exc:
         raise RenderError(f"cannot run {exe}: {exc.strerror or exc}") from exc
     if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip()
-        raise RenderError(f"dot failed (exit status {proc.returncode}): {err}")
+        lines = [x for x in proc.stderr.decode("utf-8", "replace").splitlines() if x.strip() and not x.startswith("\t")]
+        err = "; ".join(dict.fromkeys(lines[:5]))  # dot repeats itself, and dumps its ranks in tabbed lines
+        hint = ""
+        if "trouble in init_rank" in err or "triangulation failed" in err:
+            hint = " (Graphviz cannot lay out so many edges between clusters: leave --full out, or use --focus)"
+        raise RenderError(f"dot failed (exit status {proc.returncode}): {err}{hint}")
     return proc.stdout

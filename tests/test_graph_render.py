@@ -228,3 +228,11 @@ def test_rbcc_executable_end_to_end(tmp_path):
     p = subprocess.run([exe, "graph", str(RELATIONS), "--view", "instances"], capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("// rbcc graph --view instances")
+
+
+def test_cli_without_the_graphviz_package(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # "import graphviz" now raises ImportError
+    r = run(RELATIONS)
+    assert r.exit_code == 2 and "pip install 'rbcc[graph]'" in r.stderr
