@@ -80,12 +80,16 @@ def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: boo
     sys.exit(1 if failed else 0)
 
 
-from .lsp.commands import fmt as _fmt_command, lsp as _lsp_command  # noqa: E402  (click commands only)
+def _register_commands() -> None:
+    """Commands defined next to the code they drive (their modules import only click)."""
+    from .compiler.commands import doc, graph
+    from .lsp.commands import fmt, lsp
 
-main.add_command(_lsp_command)
-main.add_command(_fmt_command)
-from .compiler.commands import doc as _doc_command, graph as _graph_command  # noqa: E402  (click commands only)
-main.add_command(_graph_command); main.add_command(_doc_command)  # noqa: E702
+    for command in (graph, doc, lsp, fmt):
+        main.add_command(command)
+
+
+_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m rbcc.cli

@@ -10,12 +10,13 @@ and is re-validated and re-published with it, stale diagnostics included.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..dsl import graph_builder, project
+from ..dsl import graph_builder
 from ..dsl.model import Graph
 from ..dsl.parser import ParseCache
 from ..dsl.problems import Problem
@@ -29,24 +30,6 @@ SKIP_DIRS = {"node_modules", "__pycache__", "target", "venv"}
 EXTENSIONS = (".graph", ".instances")
 
 
-def _guard_optional_steps() -> None:
-    """Keep the server alive when an optional front-end step is not installed yet."""
-    original = project._commands_and_rules
-
-    def safe(app, sources, out):
-        try:
-            original(app, sources, out)
-        except ImportError as exc:  # pragma: no cover - depends on the front end's state
-            log.warning("commands/rules not validated: %s", exc)
-
-    if not getattr(original, "_rbcc_guarded", False):
-        safe._rbcc_guarded = True  # type: ignore[attr-defined]
-        project._commands_and_rules = safe
-
-
-_guard_optional_steps()
-
-
 @dataclass
 class AppState:
     """One application of the workspace and what was last published for it."""
@@ -58,7 +41,11 @@ class AppState:
     #: bumped on every change to a file of the application
     generation: int = 0
     _full_graph: tuple[int, Graph] | None = None
-    _files: tuple[int, list[str]] | None = None
+    _files: tuple[tuple, list[str]] | None = None
+    #: bumped when files are created, deleted or renamed (watched-file events)
+    layout: int = 0
+    #: what the loader learnt from the directory layout; cleared with ``layout``
+    fs_cache: dict = field(default_factory=dict)
     #: open documents edited since the last validation (always re-published)
     touched: set[str] = field(default_factory=set)
     loose: bool = False
@@ -132,6 +119,8 @@ class Workspace:
                 self.apps[root] = AppState(root)
         state = self.app_for(path, create=path.suffix.lower() in EXTENSIONS)
         if state is not None:
+            state.layout += 1
+            state.fs_cache.clear()
             self.touch(state, None)
         return state
 
@@ -169,11 +158,17 @@ class Workspace:
         if state.loose:
             return self._validate_loose(state)
         generation = state.generation
+        # Loading allocates many objects and frees few: the cyclic collector would rescan them.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
         try:
-            app = load_application(state.root, sources=self.sources(state), cache=self.cache)
+            app = load_application(state.root, sources=self.sources(state), cache=self.cache, fs_cache=state.fs_cache)
         except Exception:  # the front end never should; keep the server alive if it does
             log.exception("validation of %s failed", state.root)
             return {}
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         state.app = app
         if app.graph is not None:  # the validated graph doubles as the lenient one when it has every file
             graph_files = {f for f in self.files(state) if f.lower().endswith(".graph")}
@@ -217,7 +212,10 @@ class Workspace:
     # ---- lenient whole-application views (completion, navigation) -------------------------
     def files(self, state: AppState) -> list[str]:
         """Every ``.graph`` and ``.instances`` file of the application (relative, sorted)."""
-        if state._files is not None and state._files[0] == state.generation:
+        # Listing the folders costs a walk over every recipe directory: redo it only when the
+        # layout changed (watched-file events) or another document was opened.
+        key = (state.layout, tuple(sorted(str(p) for p in self.documents if state.root in p.parents)))
+        if state._files is not None and state._files[0] == key:
             return state._files[1]
         found: set[str] = set()
         if state.loose:
@@ -234,7 +232,7 @@ class Workspace:
             if state.root in path.parents and path.suffix.lower() in EXTENSIONS:
                 found.add(state.rel(path))
         result = sorted(found)
-        state._files = (state.generation, result)
+        state._files = (key, result)
         return result
 
     def parsed_files(self, state: AppState, suffix: str | None = None) -> dict[str, ParsedFile]:
