@@ -85,8 +85,13 @@ def super_facets(f: Facet) -> list[Facet]:
 
 def sub_facets(f: Facet) -> list[Facet]:
     """``f`` and every facet extending it, transitively."""
-    out = [f]
-    seen = {id(f)}
+    return _extending_closure(f)
+
+
+def _extending_closure(start):
+    """``start`` and everything extending it, transitively, breadth first (cycles tolerated)."""
+    out = [start]
+    seen = {id(start)}
     i = 0
     while i < len(out):
         for x in out[i].extending:
@@ -116,16 +121,7 @@ def all_facets(graph: Graph, c: Component) -> list[Facet]:
 
 def sub_components(c: Component) -> list[Component]:
     """``c`` and every component extending it, transitively."""
-    out = [c]
-    seen = {id(c)}
-    i = 0
-    while i < len(out):
-        for x in out[i].extending:
-            if id(x) not in seen:
-                seen.add(id(x))
-                out.append(x)
-        i += 1
-    return out
+    return _extending_closure(c)
 
 
 def _expand(nodes: list[Node]) -> list[Component]:
