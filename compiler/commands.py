@@ -169,6 +169,12 @@ def graph(
         if fmt == "dot":
             data = source.encode("utf-8")
         else:
+            if dotgen.too_dense(diagram):
+                click.echo(
+                    f"rbcc: note: {len(diagram.edges)} edges between {len(diagram.nodes)} nodes: dot may take minutes "
+                    "(--focus COMPONENT draws a part)",
+                    err=True,
+                )
             try:
                 data = dotgen.render(source, fmt)
             except dotgen.DotNotFound as exc:

@@ -54,6 +54,8 @@ FORMATS = ("html", "markdown")
 MARKER = ".rbcc-doc"
 #: recipe files up to this size are shown inline
 MAX_INLINE_RECIPE = 32 * 1024
+#: rows of the wiring table (a 1,000-component application has 28,000 instance imports)
+MAX_WIRING_ROWS = 2000
 #: seconds ``dot`` may take per diagram (thousands of nodes take minutes); the page then links the DOT
 RENDER_TIMEOUT = 120.0
 
@@ -160,6 +162,10 @@ class _Builder:
         self.out.files[f"{name}.dot"] = source.encode("utf-8")
         if not self.render:
             return Figure(name, CAPTIONS[view], None, "Diagrams were not rendered.")
+        if dotgen.too_dense(d):
+            note = f"Too dense to lay out ({len(d.edges)} edges between {len(d.nodes)} nodes): see the DOT source, or `rbcc graph --focus`."
+            self.out.warnings.append(f"{view} diagram not rendered: {len(d.edges)} edges between {len(d.nodes)} nodes")
+            return Figure(name, CAPTIONS[view], None, note)
         try:
             svg = dotgen.render(source, "svg", timeout=RENDER_TIMEOUT)
         except dotgen.DotNotFound as exc:
@@ -439,7 +445,18 @@ class _Builder:
             rows.append([self.inst_link(u.importer), Code(u.group.label()), "—", status])
         for x in w.external:
             rows.append([self.inst_link(x.importer), Code(x.group.label()), ["application ", Code(x.group.prefix)], "bound at deployment"])
-        out.append(Table(["Instance", "Imports", "From", "Variables received"], rows))
+        out.append(Table(["Instance", "Imports", "From", "Variables received"], rows[:MAX_WIRING_ROWS]))
+        if len(rows) > MAX_WIRING_ROWS:
+            out.append(
+                Para(
+                    [
+                        f"{len(rows) - MAX_WIRING_ROWS} more imports are not listed here: ",
+                        Code("rbcc graph APP --view wiring --full --format json"),
+                        " lists them all.",
+                    ],
+                    "note",
+                )
+            )
         return out
 
 

@@ -316,3 +316,20 @@ def test_doc_command_with_dot_renders_svg(tmp_path):
     out = tmp_path / "site"
     CliRunner().invoke(doc, [str(RELATIONS), "-o", str(out)], catch_exceptions=False)
     assert (out / "diagram-wiring.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_too_dense_diagrams_are_not_rendered(monkeypatch):
+    monkeypatch.setattr(dotgen, "too_dense", lambda d: d.view == "wiring")
+    site = build_site(app_of(RELATIONS), "html")
+    assert not any(k == "diagram-wiring.svg" for k in site.files) and "diagram-wiring.dot" in site.files
+    assert any("wiring diagram not rendered" in w for w in site.warnings)
+    assert "Too dense to lay out" in site.files["instances.html"].decode("utf-8")
+    assert broken_links(site.files) == []
+
+
+def test_long_wiring_tables_are_cut(monkeypatch):
+    from rbcc.compiler import docsite
+
+    monkeypatch.setattr(docsite, "MAX_WIRING_ROWS", 2)
+    text = build_site(app_of(RELATIONS), "html", render=False).files["instances.html"].decode("utf-8")
+    assert "5 more imports are not listed here" in text  # 6 bindings + 1 external, 2 shown

@@ -361,3 +361,19 @@ def test_a_generated_application_renders(tmp_path_factory, view):
     d = diagram(root, view)
     svg = dotgen.render(dotgen.to_dot(d), "svg", timeout=120).decode("utf-8")
     assert svg.count('class="edge ') == len(d.edges)
+
+
+def test_too_dense():
+    from rbcc.compiler.diagrams import Diagram, Edge, Node
+
+    def make(nodes: int, edges: int) -> Diagram:
+        d = Diagram("wiring", "t")
+        for i in range(nodes):
+            d.add(Node(f"n{i}", "instance", str(i), str(i)))
+        d.edges = [Edge(f"n{i % nodes}", f"n{(i * 7) % nodes}", WIRING) for i in range(edges)]
+        return d
+
+    assert dotgen.too_dense(make(100, 1001))  # 10 edges per node
+    assert not dotgen.too_dense(make(300, 1001))  # 3.3 per node
+    assert not dotgen.too_dense(make(10, 900))  # few edges in all
+    assert not dotgen.too_dense(diagram(RELATIONS, "wiring"))
