@@ -51,7 +51,12 @@ def main() -> None:
 @click.option("--werror", is_flag=True, help="Treat warnings as errors (exit status 1).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when printing to a terminal).")
-def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: bool | None) -> None:
+@click.option(
+    "--srcroot",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="SARIF: make paths relative to DIR (the repository root, for GitHub code scanning).",
+)
+def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: bool | None, srcroot: Path | None) -> None:
     """Validate an application directory (or a single file) with Roboconf's rules.
 
     Reports every problem at once with its Roboconf code, level and exact location.
@@ -65,7 +70,12 @@ def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: boo
     if fmt == "json":
         text = render_json(result.problems, result.root)
     elif fmt == "sarif":
-        text = render_sarif(result.problems, result.root, tool_version=__version__)
+        try:
+            text = render_sarif(result.problems, result.root, tool_version=__version__, srcroot=srcroot)
+        except ValueError as exc:
+            raise click.UsageError(
+                f"--srcroot: {result.root} is not inside {srcroot}; give the directory that contains the application"
+            ) from exc
     else:
         if color is None:
             color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")

@@ -231,3 +231,36 @@ def test_relative_paths_from_another_directory(tmp_path):
     proc = rbcc("validate", "--format", "json", "clean", cwd=APPS)
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["problems"] == []
+
+
+def test_sarif_srcroot_makes_paths_relative_to_the_repository(tmp_path: Path) -> None:
+    app = tmp_path / "apps" / "demo"
+    (app / "graph").mkdir(parents=True)
+    (app / "graph" / "main.graph").write_text("VM {\n\tinstaller: target;\n\tchildren: Nope;\n}\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "rbcc.cli", "validate", str(app), "--format", "sarif", "--srcroot", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for result in json.loads(done.stdout)["runs"][0]["results"]
+        for loc in result["locations"]
+    }
+    assert uris == {"apps/demo/graph/main.graph"}
+
+
+def test_sarif_srcroot_outside_gives_a_usage_error(tmp_path: Path) -> None:
+    app = tmp_path / "demo"
+    (app / "graph").mkdir(parents=True)
+    (app / "graph" / "main.graph").write_text("VM {\n\tinstaller: target;\n}\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "rbcc.cli", "validate", str(app), "--format", "sarif", "--srcroot", str(elsewhere)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "is not inside" in done.stderr and "Traceback" not in done.stderr
