@@ -33,11 +33,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import generate  # noqa: E402  (benchmarks/ is not a package)
-
-from rbcc.compiler import dotgen  # noqa: E402
-from rbcc.compiler.diagrams import build_diagram  # noqa: E402
-from rbcc.dsl.validate import Validator  # noqa: E402
+from generate import generate
+from rbcc.compiler import dotgen
+from rbcc.compiler.diagrams import build_diagram
+from rbcc.dsl.validate import Validator
 
 #: ``dot -v`` lines that time a phase: network simplex (ranking, then x coordinates), crossing
 #: minimisation, spline routing, and the SVG rendering itself
@@ -77,7 +76,9 @@ def run_dot(source: str, timeout: float) -> tuple[float | None, int | None, dict
         return None, None, {}, "dot is not installed"
     t = time.perf_counter()
     try:
-        p = subprocess.run([exe, "-v", "-Tsvg"], input=source.encode(), capture_output=True, timeout=timeout, check=False)
+        p = subprocess.run(
+            [exe, "-v", "-Tsvg"], input=source.encode(), capture_output=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
         return None, None, {}, f"dot did not finish in {timeout:g} s"
     seconds = time.perf_counter() - t

@@ -119,8 +119,14 @@ def _write_bytes_atomically(path: Path, data: bytes) -> None:
     type=click.Choice(GRAPH_FORMATS),
     help="Output format (default: from the -o suffix, else dot). svg, png and pdf need Graphviz's dot.",
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE (default: standard output).")
-@click.option("--focus", metavar="COMPONENT", help="Only what is within --depth edges of this component or facet (its instances, for instance views).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE (default: standard output)."
+)
+@click.option(
+    "--focus",
+    metavar="COMPONENT",
+    help="Only what is within --depth edges of this component or facet (its instances, for instance views).",
+)
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="How far from --focus to go.")
 @click.option(
     "--full",
@@ -130,7 +136,14 @@ def _write_bytes_atomically(path: Path, data: bytes) -> None:
 )
 @click.option("--no-legend", is_flag=True, help="Leave the legend out.")
 def graph(
-    app: Path, view: str, fmt: str | None, output: Path | None, focus: str | None, depth: int, full: bool, no_legend: bool
+    app: Path,
+    view: str,
+    fmt: str | None,
+    output: Path | None,
+    focus: str | None,
+    depth: int,
+    full: bool,
+    no_legend: bool,
 ) -> None:
     """Draw an application: its components, its instances, or their wiring.
 
@@ -198,8 +211,22 @@ def graph(
 
 @click.command()
 @click.argument("app", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Directory to write the site into (new, empty, or a previous rbcc doc output).")
-@click.option("--format", "fmt", type=click.Choice(("html", "markdown")), default="html", show_default=True, help="A static HTML site, or Markdown pages.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write the site into (new, empty, or a previous rbcc doc output).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("html", "markdown")),
+    default="html",
+    show_default=True,
+    help="A static HTML site, or Markdown pages.",
+)
 def doc(app: Path, out_dir: Path, fmt: str) -> None:
     """Write the documentation of an application: a static site that works offline.
 

@@ -23,7 +23,14 @@ from .wiring import ImportGroup, Wiring, import_groups, resolve_wiring
 VIEWS = ("components", "instances", "wiring")
 
 #: node kinds
-COMPONENT, TARGET, FACET, INSTANCE, EXTERNAL, MISSING = "component", "target", "facet", "instance", "external", "missing"
+COMPONENT, TARGET, FACET, INSTANCE, EXTERNAL, MISSING = (
+    "component",
+    "target",
+    "facet",
+    "instance",
+    "external",
+    "missing",
+)
 #: edge kinds
 CHILDREN, EXTENDS, HAS_FACET, IMPORTS, EXTERNAL_IMPORT, CONTAINS, WIRING, UNRESOLVED = (
     "children",
@@ -252,12 +259,16 @@ def components_diagram(
         for group in _own_import_groups(graph, c) if imports else ():
             names = ", ".join(group.names)
             if group.external:
-                target = d.add(Node(node_id("x", group.prefix), EXTERNAL, group.prefix, group.prefix, "external application"))
+                target = d.add(
+                    Node(node_id("x", group.prefix), EXTERNAL, group.prefix, group.prefix, "external application")
+                )
                 d.link(Edge(cid, target.id, EXTERNAL_IMPORT, group.label(), group.optional, group.wildcard, names))
                 continue
             node = graph.node(group.prefix)
             if node is None:
-                target = d.add(Node(node_id("m", group.prefix), MISSING, group.prefix, group.prefix, "nothing exports it"))
+                target = d.add(
+                    Node(node_id("m", group.prefix), MISSING, group.prefix, group.prefix, "nothing exports it")
+                )
                 tid = target.id
             else:
                 tid = ref_id(node)
@@ -391,7 +402,9 @@ def _instance_tooltip(inst: Instance, roots: list[Instance]) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-def wiring_diagram(graph: Graph, roots: list[Instance], title: str, links: LinkFn | None = None, wiring: Wiring | None = None) -> Diagram:
+def wiring_diagram(
+    graph: Graph, roots: list[Instance], title: str, links: LinkFn | None = None, wiring: Wiring | None = None
+) -> Diagram:
     """Who imports what from whom once imports are resolved (``wiring.resolve_wiring``).
 
     One node per real instance (``count`` copies included) taking part in an import, clustered by
@@ -431,17 +444,47 @@ def wiring_diagram(graph: Graph, roots: list[Instance], title: str, links: LinkF
     for b in wiring.bindings:
         received = ", ".join(f"{k} = {v}" if v is not None else k for k, v in b.variables) or "(no variable yet)"
         d.link(
-            Edge(_instance_id(b.importer), _instance_id(b.exporter), WIRING, b.group.label(), b.optional, b.group.wildcard, received)
+            Edge(
+                _instance_id(b.importer),
+                _instance_id(b.exporter),
+                WIRING,
+                b.group.label(),
+                b.optional,
+                b.group.wildcard,
+                received,
+            )
         )
     for u in wiring.unresolved:
         if not u.blocking:
             continue
-        target = d.add(Node(node_id("m", u.group.prefix), MISSING, u.group.prefix, f"{u.group.prefix}.*", "no exporting instance"))
-        d.link(Edge(_instance_id(u.importer), target.id, UNRESOLVED, u.group.label(), False, u.group.wildcard, ", ".join(u.group.names)))
-    for x in wiring.external:
-        target = d.add(Node(node_id("x", x.group.prefix), EXTERNAL, x.group.prefix, x.group.prefix, "external application"))
+        target = d.add(
+            Node(node_id("m", u.group.prefix), MISSING, u.group.prefix, f"{u.group.prefix}.*", "no exporting instance")
+        )
         d.link(
-            Edge(_instance_id(x.importer), target.id, EXTERNAL_IMPORT, x.group.label(), x.group.optional, x.group.wildcard, ", ".join(x.group.names))
+            Edge(
+                _instance_id(u.importer),
+                target.id,
+                UNRESOLVED,
+                u.group.label(),
+                False,
+                u.group.wildcard,
+                ", ".join(u.group.names),
+            )
+        )
+    for x in wiring.external:
+        target = d.add(
+            Node(node_id("x", x.group.prefix), EXTERNAL, x.group.prefix, x.group.prefix, "external application")
+        )
+        d.link(
+            Edge(
+                _instance_id(x.importer),
+                target.id,
+                EXTERNAL_IMPORT,
+                x.group.label(),
+                x.group.optional,
+                x.group.wildcard,
+                ", ".join(x.group.names),
+            )
         )
     return d
 
@@ -463,8 +506,19 @@ def machine_wiring_diagram(roots: list[Instance], title: str, wiring: Wiring, li
         if nid not in d.nodes:
             kind = TARGET if _is_target(r) else INSTANCE
             n = size.get(id(r), 1)
-            d.add(Node(nid, kind, r.path, r.name, f"{r.component_name}, {n} instance{'s' if n > 1 else ''}", None,
-                       r.component_name, r.path, links(INSTANCE, r.path) if links else None))
+            d.add(
+                Node(
+                    nid,
+                    kind,
+                    r.path,
+                    r.name,
+                    f"{r.component_name}, {n} instance{'s' if n > 1 else ''}",
+                    None,
+                    r.component_name,
+                    r.path,
+                    links(INSTANCE, r.path) if links else None,
+                )
+            )
         return nid
 
     pairs: dict[tuple[str, str], list] = {}
@@ -474,7 +528,9 @@ def machine_wiring_diagram(roots: list[Instance], title: str, wiring: Wiring, li
         prefixes = sorted({b.prefix for b in group})
         shown = ", ".join(prefixes[:3]) + (", …" if len(prefixes) > 3 else "")
         d.link(
-            Edge(src, dst, WIRING, f"{len(group)} × {shown}", all(b.optional for b in group), False, ", ".join(prefixes))
+            Edge(
+                src, dst, WIRING, f"{len(group)} × {shown}", all(b.optional for b in group), False, ", ".join(prefixes)
+            )
         )
     missing: dict[tuple[str, str], int] = {}
     for u in wiring.unresolved:

@@ -12,7 +12,6 @@ import html
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Union
 
 # ------------------------------------------------------------------------------------------
 # Model
@@ -36,8 +35,8 @@ class Link:
     code: bool = False
 
 
-Inline = Union[str, Code, Link]
-Inlines = Union[Inline, list]
+Inline = str | Code | Link
+Inlines = Inline | list
 
 
 @dataclass
@@ -99,7 +98,7 @@ class Figure:
     note: str = ""
 
 
-Block = Union[Heading, Para, Facts, Table, Bullets, Pre, Details, Figure]
+Block = Heading | Para | Facts | Table | Bullets | Pre | Details | Figure
 
 
 @dataclass
@@ -187,7 +186,9 @@ class HtmlRenderer:
         if isinstance(b, Table):
             head = "".join(f"<th>{_esc(h)}</th>" for h in b.headers)
             body = "".join(
-                "<tr>" + "".join(f'<td data-label="{_esc(h)}"><span>{r(c, page)}</span></td>' for h, c in zip(b.headers, row)) + "</tr>"
+                "<tr>"
+                + "".join(f'<td data-label="{_esc(h)}"><span>{r(c, page)}</span></td>' for h, c in zip(b.headers, row))
+                + "</tr>"
                 for row in b.rows
             )
             return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
@@ -239,7 +240,7 @@ class HtmlRenderer:
             f"<title>{_esc(title)}</title>\n"
             f'<link rel="stylesheet" href="{prefix}style.css">\n'
             "</head>\n<body>\n"
-            f'<header><nav>{nav}</nav></header>\n<main>\n{body}\n</main>\n'
+            f"<header><nav>{nav}</nav></header>\n<main>\n{body}\n</main>\n"
             f"<footer>{_esc(self.site.footer)}</footer>\n</body>\n</html>\n"
         )
 

@@ -203,15 +203,22 @@ class _Builder:
                 facts.append(
                     (
                         "Exported to other applications",
-                        _join([[Code(e.internal), " as ", Code(f"{desc.exports_prefix}.{e.alias}")] for e in exported.values()]),
+                        _join(
+                            [
+                                [Code(e.internal), " as ", Code(f"{desc.exports_prefix}.{e.alias}")]
+                                for e in exported.values()
+                            ]
+                        ),
                     )
                 )
         g = self.graph
         facts.append(
             (
                 "Contents",
-                f"{len(g.components)} components, {len(g.facets)} facets, {len(self.roots)} root instances, "
-                f"{len(self.all_instances)} instances in all",
+                (
+                    f"{len(g.components)} components, {len(g.facets)} facets, {len(self.roots)} root instances, "
+                    f"{len(self.all_instances)} instances in all"
+                ),
             )
         )
         blocks.append(Facts(facts))
@@ -256,14 +263,25 @@ class _Builder:
         rows = []
         for p in problems[:500]:
             where = f"{p.range.file}:{p.range.start_line}" if p.range else ""
-            rows.append([Code(p.code), p.level.name.lower() if hasattr(p.level, "name") else str(p.level), Code(where) if where else "", p.message])
+            rows.append(
+                [
+                    Code(p.code),
+                    p.level.name.lower() if hasattr(p.level, "name") else str(p.level),
+                    Code(where) if where else "",
+                    p.message,
+                ]
+            )
         out.append(Table(["Code", "Level", "Where", "Message"], rows))
         return out
 
     def component_page(self, c: Component) -> Page:
         g = self.graph
         blocks: list = [Heading(1, [Code(c.name)])]
-        kind = "Machine (root component with the target installer)" if (ih.installer(c) or "").strip() == "target" else "Component"
+        kind = (
+            "Machine (root component with the target installer)"
+            if (ih.installer(c) or "").strip() == "target"
+            else "Component"
+        )
         blocks.append(Para([kind, " — defined in ", Code(f"{c.file}"), f", line {c.name_range.start_line}."], "note"))
         blocks += _doc_blocks(c.doc)
         facts: list[tuple[str, Inlines]] = []
@@ -280,15 +298,24 @@ class _Builder:
             facts.append(("Extends", _join([self.node_link(x.name) for x in chain[1:]], " → ")))
         subs = [x for x in ih.sub_components(c) if x is not c]
         if subs:
-            facts.append(("Inheriting types", _join([self.node_link(x.name) for x in sorted(subs, key=lambda x: x.name)])))
+            facts.append(
+                ("Inheriting types", _join([self.node_link(x.name) for x in sorted(subs, key=lambda x: x.name)]))
+            )
         facets = ih.all_facets(g, c)
         if facets:
             direct = {id(f) for f in c.facets}
-            items = [[self.node_link(f.name)] + ([] if id(f) in direct else [" (inherited)"]) for f in sorted(facets, key=lambda f: f.name)]
+            items = [
+                [self.node_link(f.name)] + ([] if id(f) in direct else [" (inherited)"])
+                for f in sorted(facets, key=lambda f: f.name)
+            ]
             facts.append(("Facets", _join(items)))
         ancestors = ih.all_ancestors(g, c)
         facts.append(
-            ("Placed under", _join([self.node_link(x.name) for x in sorted(ancestors, key=lambda x: x.name)]) or "nothing: a root component")
+            (
+                "Placed under",
+                _join([self.node_link(x.name) for x in sorted(ancestors, key=lambda x: x.name)])
+                or "nothing: a root component",
+            )
         )
         blocks.append(Facts(facts))
         blocks += self.exports_blocks(ih.exports(g, c), c)
@@ -296,7 +323,9 @@ class _Builder:
         blocks.append(Heading(2, "Children", "children"))
         if c.children or ih.all_children(g, c):
             declared = _join([self.node_link(x.name) for x in sorted(c.children, key=lambda x: x.name)]) or "none"
-            effective = _join([self.node_link(x.name) for x in sorted(ih.all_children(g, c), key=lambda x: x.name)]) or "none"
+            effective = (
+                _join([self.node_link(x.name) for x in sorted(ih.all_children(g, c), key=lambda x: x.name)]) or "none"
+            )
             blocks.append(Facts([("Declared", declared), ("All components that can run inside", effective)]))
         else:
             blocks.append(Para("None: nothing runs inside this component.", "note"))
@@ -318,13 +347,21 @@ class _Builder:
         if f.extends:
             facts.append(("Extends", _join([self.node_link(x.name) for x in sorted(f.extends, key=lambda x: x.name)])))
         if f.extending:
-            facts.append(("Extended by", _join([self.node_link(x.name) for x in sorted(f.extending, key=lambda x: x.name)])))
+            facts.append(
+                ("Extended by", _join([self.node_link(x.name) for x in sorted(f.extending, key=lambda x: x.name)]))
+            )
         users = sorted({x.name for sub in ih.sub_facets(f) for x in sub.components})
-        facts.append(("Components with this facet", _join([self.node_link(n) for n in users]) or "none (an orphan facet)"))
+        facts.append(
+            ("Components with this facet", _join([self.node_link(n) for n in users]) or "none (an orphan facet)")
+        )
         if f.children:
-            facts.append(("Children", _join([self.node_link(x.name) for x in sorted(f.children, key=lambda x: x.name)])))
+            facts.append(
+                ("Children", _join([self.node_link(x.name) for x in sorted(f.children, key=lambda x: x.name)]))
+            )
         if f.ancestors:
-            facts.append(("Placed under", _join([self.node_link(x.name) for x in sorted(f.ancestors, key=lambda x: x.name)])))
+            facts.append(
+                ("Placed under", _join([self.node_link(x.name) for x in sorted(f.ancestors, key=lambda x: x.name)]))
+            )
         blocks.append(Facts(facts))
         blocks += self.exports_blocks(ih.facet_exports(g, f), None)
         return Page(self.facet_page(f.name), f.name, blocks)
@@ -368,7 +405,9 @@ class _Builder:
             else:
                 source = self.node_link(prefix)
                 names = self.by_prefix.get(prefix, set()) if decl.is_wildcard else self.by_variable.get(name, set())
-                exporters = _join([self.node_link(n) for n in sorted(names) if n != c.name]) or ("nothing" if not names else "itself only")
+                exporters = _join([self.node_link(n) for n in sorted(names) if n != c.name]) or (
+                    "nothing" if not names else "itself only"
+                )
             flags = "optional" if decl.optional else "required"
             by = self.node_link(declarer.get(name, c.name)) if declarer.get(name, c.name) != c.name else "here"
             rows.append([Code(name), source, flags, exporters, by])
@@ -403,7 +442,9 @@ class _Builder:
             Para(f"{len(self.roots)} root instances (machines), {len(self.all_instances)} instances in all.", "note")
         )
         if not self.app.instances and self.app.all_instances:
-            blocks.append(Para("The instances have errors: Roboconf would not deploy them; shown as written.", "warning"))
+            blocks.append(
+                Para("The instances have errors: Roboconf would not deploy them; shown as written.", "warning")
+            )
         blocks.append(Heading(2, "Instance tree", "tree"))
         if self.roots:
             blocks.append(Bullets([self.instance_item(r) for r in self.roots]))
@@ -434,7 +475,10 @@ class _Builder:
         if not (w.bindings or w.unresolved or w.external):
             return out + [Para("No instance imports anything.", "note")]
         out.append(
-            Para("Each instance imports from every other instance that exports variables with the imported prefix.", "note")
+            Para(
+                "Each instance imports from every other instance that exports variables with the imported prefix.",
+                "note",
+            )
         )
         rows = []
         for b in w.bindings:
@@ -444,7 +488,14 @@ class _Builder:
             status = "nothing exports it: the instance cannot start" if u.blocking else "nothing exports it (optional)"
             rows.append([self.inst_link(u.importer), Code(u.group.label()), "—", status])
         for x in w.external:
-            rows.append([self.inst_link(x.importer), Code(x.group.label()), ["application ", Code(x.group.prefix)], "bound at deployment"])
+            rows.append(
+                [
+                    self.inst_link(x.importer),
+                    Code(x.group.label()),
+                    ["application ", Code(x.group.prefix)],
+                    "bound at deployment",
+                ]
+            )
         out.append(Table(["Instance", "Imports", "From", "Variables received"], rows[:MAX_WIRING_ROWS]))
         if len(rows) > MAX_WIRING_ROWS:
             out.append(
@@ -471,7 +522,7 @@ _SVG_ID = re.compile(r'\bid="([^"]*)"')
 def inline_svg(svg: str, view: str) -> str:
     """Graphviz SVG ready to inline in HTML: no XML prolog, ids prefixed (several per page)."""
     m = _SVG_START.search(svg)
-    body = svg[m.start():] if m else svg
+    body = svg[m.start() :] if m else svg
     body = _SVG_ID.sub(lambda x: f'id="{view}-{x.group(1)}"', body)
     return body.rstrip() + "\n"
 
@@ -562,7 +613,9 @@ def write_site(site: SiteFiles, out_dir: Path) -> None:
         if not out_dir.is_dir():
             raise OutputError(f"{out_dir} exists and is not a directory")
         if any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
-            raise OutputError(f"{out_dir} is not empty and was not written by rbcc doc; choose a new or empty directory")
+            raise OutputError(
+                f"{out_dir} is not empty and was not written by rbcc doc; choose a new or empty directory"
+            )
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))

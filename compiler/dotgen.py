@@ -67,23 +67,54 @@ class EdgeStyle:
 
 
 NODE_STYLES: dict[str, NodeStyle] = {
-    COMPONENT: NodeStyle("a component; second line: its installer", {"shape": "box", "style": "rounded,filled", "fillcolor": "#e8f0fe", "color": "#1f5fa8"}),
-    TARGET: NodeStyle("a machine (installer: target)", {"shape": "box3d", "style": "filled", "fillcolor": "#fff2cc", "color": "#9a6b00"}),
+    COMPONENT: NodeStyle(
+        "a component; second line: its installer",
+        {"shape": "box", "style": "rounded,filled", "fillcolor": "#e8f0fe", "color": "#1f5fa8"},
+    ),
+    TARGET: NodeStyle(
+        "a machine (installer: target)",
+        {"shape": "box3d", "style": "filled", "fillcolor": "#fff2cc", "color": "#9a6b00"},
+    ),
     FACET: NodeStyle("a facet", {"shape": "tab", "style": "filled", "fillcolor": "#f3e8fd", "color": "#7b3294"}),
-    INSTANCE: NodeStyle("an instance; second line: its component", {"shape": "box", "style": "rounded,filled", "fillcolor": "#eaf5ea", "color": "#2e7d32"}),
-    EXTERNAL: NodeStyle("another application (its exports-prefix)", {"shape": "folder", "style": "filled", "fillcolor": "#fde9d9", "color": "#d95f02"}),
-    MISSING: NodeStyle("a prefix no component or instance exports", {"shape": "box", "style": "dashed", "color": "#c62828", "fontcolor": "#c62828"}),
+    INSTANCE: NodeStyle(
+        "an instance; second line: its component",
+        {"shape": "box", "style": "rounded,filled", "fillcolor": "#eaf5ea", "color": "#2e7d32"},
+    ),
+    EXTERNAL: NodeStyle(
+        "another application (its exports-prefix)",
+        {"shape": "folder", "style": "filled", "fillcolor": "#fde9d9", "color": "#d95f02"},
+    ),
+    MISSING: NodeStyle(
+        "a prefix no component or instance exports",
+        {"shape": "box", "style": "dashed", "color": "#c62828", "fontcolor": "#c62828"},
+    ),
 }
 
 EDGE_STYLES: dict[str, EdgeStyle] = {
-    CHILDREN: EdgeStyle("contains (children)", {"color": "#333333", "dir": "back", "arrowtail": "diamond", "penwidth": "1.3"}),
-    CONTAINS: EdgeStyle("runs on / contains", {"color": "#333333", "dir": "back", "arrowtail": "diamond", "penwidth": "1.3"}),
-    EXTENDS: EdgeStyle("extends", {"color": "#1f5fa8", "dir": "back", "arrowtail": "empty", "penwidth": "1.3"}, reverse=True),
-    HAS_FACET: EdgeStyle("has facet", {"color": "#7b3294", "dir": "back", "arrowtail": "empty", "style": "dotted", "penwidth": "1.5"}, reverse=True),
-    IMPORTS: EdgeStyle("imports from", {"color": "#1a7f37", "arrowhead": "vee", "constraint": "false", "fontcolor": "#1a7f37"}),
+    CHILDREN: EdgeStyle(
+        "contains (children)", {"color": "#333333", "dir": "back", "arrowtail": "diamond", "penwidth": "1.3"}
+    ),
+    CONTAINS: EdgeStyle(
+        "runs on / contains", {"color": "#333333", "dir": "back", "arrowtail": "diamond", "penwidth": "1.3"}
+    ),
+    EXTENDS: EdgeStyle(
+        "extends", {"color": "#1f5fa8", "dir": "back", "arrowtail": "empty", "penwidth": "1.3"}, reverse=True
+    ),
+    HAS_FACET: EdgeStyle(
+        "has facet",
+        {"color": "#7b3294", "dir": "back", "arrowtail": "empty", "style": "dotted", "penwidth": "1.5"},
+        reverse=True,
+    ),
+    IMPORTS: EdgeStyle(
+        "imports from", {"color": "#1a7f37", "arrowhead": "vee", "constraint": "false", "fontcolor": "#1a7f37"}
+    ),
     WIRING: EdgeStyle("imports from", {"color": "#1a7f37", "arrowhead": "vee", "fontcolor": "#1a7f37"}),
-    EXTERNAL_IMPORT: EdgeStyle("imports from another application", {"color": "#d95f02", "arrowhead": "vee", "fontcolor": "#d95f02"}),
-    UNRESOLVED: EdgeStyle("unresolved mandatory import", {"color": "#c62828", "arrowhead": "tee", "style": "bold", "fontcolor": "#c62828"}),
+    EXTERNAL_IMPORT: EdgeStyle(
+        "imports from another application", {"color": "#d95f02", "arrowhead": "vee", "fontcolor": "#d95f02"}
+    ),
+    UNRESOLVED: EdgeStyle(
+        "unresolved mandatory import", {"color": "#c62828", "arrowhead": "tee", "style": "bold", "fontcolor": "#c62828"}
+    ),
 }
 
 #: kinds whose ``optional`` edges are dashed
@@ -96,11 +127,7 @@ def _text(s: str) -> str:
 
 
 def _html(s: str) -> str:
-    return (
-        s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-        if s
-        else " "
-    )
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") if s else " "
 
 
 def _node_label(n: Node) -> str:
@@ -210,7 +237,11 @@ def _legend(d: Diagram) -> str:
             )
     if any(e.wildcard and e.label for e in d.edges):
         rows.append('<TR><TD ALIGN="RIGHT">P.*</TD><TD ALIGN="LEFT">label: wildcard import</TD></TR>')
-    return '<<TABLE BORDER="1" COLOR="#bdbdbd" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
+    return (
+        '<<TABLE BORDER="1" COLOR="#bdbdbd" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">'
+        + "".join(rows)
+        + "</TABLE>>"
+    )
 
 
 #: how the legend writes each edge kind (the side of the marker is the side it is drawn on)

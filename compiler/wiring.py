@@ -74,9 +74,7 @@ def import_groups(graph: Graph, component: Component) -> list[ImportGroup]:
             by_key.setdefault((p, decl.external), []).append(decl)
     out = []
     for (p, external), decls in sorted(by_key.items()):
-        out.append(
-            ImportGroup(p, tuple(sorted(d.name for d in decls)), all(d.optional for d in decls), external)
-        )
+        out.append(ImportGroup(p, tuple(sorted(d.name for d in decls)), all(d.optional for d in decls), external))
     return out
 
 

@@ -10,6 +10,7 @@ viewport never scrolls sideways.  The flagship example's index is captured; with
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -21,11 +22,10 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
-from support import FIXTURES, REPO, need
-
 from rbcc.compiler import dotgen
 from rbcc.compiler.docsite import build_site, write_site
 from rbcc.dsl.validate import Validator
+from support import FIXTURES, REPO, need
 
 RELATIONS = FIXTURES / "diagrams" / "relations"
 STORM = REPO / "examples" / "storm"
@@ -134,13 +134,13 @@ class Browser:
 
     def close(self) -> None:
         """Ask Chromium to quit (it then reaps its own helpers); kill its process group if it won't."""
+        import websocket
+
         try:
             if getattr(self, "ws", None) is not None:
-                try:
+                with contextlib.suppress(OSError, subprocess.TimeoutExpired, websocket.WebSocketException):
                     self.ws.send(json.dumps({"id": self.next_id + 1, "method": "Browser.close"}))
                     self.proc.wait(timeout=15)
-                except Exception:
-                    pass
                 self.ws.close()
         finally:
             if self.proc.poll() is None:
@@ -240,7 +240,13 @@ def test_site_fits_a_phone(browser, tmp_path):
     root = site_dir(RELATIONS, tmp_path / "site")
     browser.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True)
     try:
-        for rel in ("index.html", "instances.html", "components/app-server.html", "components/lb.html", "facets/deployable.html"):
+        for rel in (
+            "index.html",
+            "instances.html",
+            "components/app-server.html",
+            "components/lb.html",
+            "facets/deployable.html",
+        ):
             assert browser.open((root / rel).as_uri()) == []
             facts = browser.eval(PAGE_FACTS)
             assert facts["overflow"] <= 1, f"{rel} scrolls sideways on a phone by {facts['overflow']}px"

@@ -10,12 +10,11 @@ from urllib.parse import unquote, urldefrag
 
 import pytest
 from click.testing import CliRunner
-from support import FIXTURES, need
-
 from rbcc.compiler import dotgen
 from rbcc.compiler.commands import doc
 from rbcc.compiler.docsite import MARKER, OutputError, build_site, inline_svg, write_site
 from rbcc.dsl.validate import Validator
+from support import FIXTURES, need
 
 RELATIONS = FIXTURES / "diagrams" / "relations"
 BROKEN = FIXTURES / "diagrams" / "broken"
@@ -138,7 +137,7 @@ def test_component_page(site):
     assert re.search(r"<code>app-server\.port</code>.*?<code>9090</code>", text)
     assert re.search(r"<code>web\.httpPort</code>.*?<code>80</code>", text)
     # imports inherited from server, linked to their exporter
-    assert re.search(r"<code>db\.ip</code>.*?required.*?db\.html.*?server\.html", text, re.S)
+    assert re.search(r"<code>db\.ip</code>.*?required.*?db\.html.*?server\.html", text, re.DOTALL)
     # children: the declared facet and the components it stands for
     assert '<a href="../facets/deployable.html"><code>deployable</code></a>' in text
     assert '<a href="war.html"><code>war</code></a>' in text
@@ -158,7 +157,7 @@ def test_component_without_things(site):
 
 def test_imports_page_shows_optional_wildcard_and_external(site):
     text = page(site, "components/lb.html")
-    assert re.search(r"<code>web\.\*</code>.*?optional.*?server\.html", text, re.S)
+    assert re.search(r"<code>web\.\*</code>.*?optional.*?server\.html", text, re.DOTALL)
     assert "another application (<code>Auth</code>)" in text and "bound at deployment" in text
 
 
@@ -177,7 +176,11 @@ def test_instances_page(site):
     assert '<li id="i-vm-db2"><code>vm-db2</code>' in text and "(copy made by count)" in text
     assert "overrides: <code>app-server.port = 9191</code>" in text
     # the wiring table: importer, imports, exporter, what it receives
-    assert re.search(r"#i-vm-app-app-shop.*?<code>app-server\.port</code>.*?#i-vm-app-app.*?<code>app-server\.port = 9191</code>", text, re.S)
+    assert re.search(
+        r"#i-vm-app-app-shop.*?<code>app-server\.port</code>.*?#i-vm-app-app.*?<code>app-server\.port = 9191</code>",
+        text,
+        re.DOTALL,
+    )
     assert "<code>Auth.token</code>" in text
     if dotgen.find_dot() is not None:
         assert 'id="diagram-instances"' in text and 'id="diagram-wiring"' in text
@@ -193,7 +196,10 @@ def test_inline_svg_ids_are_unique_per_page(site):
 
 def test_inline_svg():
     svg = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<!-- c -->\n<svg width="1pt"><g id="graph0" class="graph"><g id="node1"></g></g></svg>\n'
-    assert inline_svg(svg, "wiring") == '<svg width="1pt"><g id="wiring-graph0" class="graph"><g id="wiring-node1"></g></g></svg>\n'
+    assert (
+        inline_svg(svg, "wiring")
+        == '<svg width="1pt"><g id="wiring-graph0" class="graph"><g id="wiring-node1"></g></g></svg>\n'
+    )
 
 
 def test_application_with_errors():
@@ -204,7 +210,7 @@ def test_application_with_errors():
     inst = site.files["instances.html"].decode("utf-8")
     assert "nothing exports it: the instance cannot start" in inst
     api = site.files["components/api.html"].decode("utf-8")
-    assert re.search(r"<code>cache\.host</code>.*?<code>cache</code>.*?nothing", api, re.S)
+    assert re.search(r"<code>cache\.host</code>.*?<code>cache</code>.*?nothing", api, re.DOTALL)
     assert broken_links(site.files) == []
 
 
@@ -231,7 +237,9 @@ def test_without_dot_the_site_says_so(monkeypatch):
 
 def md_broken_links(files: dict[str, bytes]) -> list[str]:
     bad = []
-    anchors = {k: set(re.findall(r'<a id="([^"]+)"></a>', v.decode("utf-8"))) for k, v in files.items() if k.endswith(".md")}
+    anchors = {
+        k: set(re.findall(r'<a id="([^"]+)"></a>', v.decode("utf-8"))) for k, v in files.items() if k.endswith(".md")
+    }
     for key, data in files.items():
         if not key.endswith(".md"):
             continue

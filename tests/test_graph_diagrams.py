@@ -7,8 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
-
 from rbcc.compiler import dotgen
 from rbcc.compiler.diagrams import (
     CHILDREN,
@@ -23,9 +21,10 @@ from rbcc.compiler.diagrams import (
     build_diagram,
     node_id,
 )
-from rbcc.compiler.wiring import import_groups, resolve_wiring
+from rbcc.compiler.wiring import resolve_wiring
 from rbcc.dsl.model import Component, walk_instances
 from rbcc.dsl.validate import Validator
+from support import FIXTURES
 
 RELATIONS = FIXTURES / "diagrams" / "relations"
 BROKEN = FIXTURES / "diagrams" / "broken"
@@ -225,7 +224,9 @@ def test_wiring_view_has_one_edge_per_binding():
 
 def test_wiring_view_shows_unresolved_mandatory_imports():
     d = diagram(BROKEN, "wiring")
-    assert [(e.source, e.target, e.kind, e.label) for e in d.edges] == [("i//vm/api", "m/cache", UNRESOLVED, "cache.host")]
+    assert [(e.source, e.target, e.kind, e.label) for e in d.edges] == [
+        ("i//vm/api", "m/cache", UNRESOLVED, "cache.host")
+    ]
 
 
 # ------------------------------------------------------------------------------------------

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import FIXTURES, need
-
 from rbcc.compiler import dotgen
 from rbcc.compiler.commands import graph
 from rbcc.compiler.diagrams import Diagram, Edge, Node, build_diagram, node_id
 from rbcc.dsl.validate import Validator
+from support import FIXTURES, need
 
 RELATIONS = FIXTURES / "diagrams" / "relations"
 BROKEN = FIXTURES / "diagrams" / "broken"
@@ -225,7 +224,9 @@ def test_rbcc_executable_end_to_end(tmp_path):
         pytest.skip("rbcc.cli does not register the graph command yet")
     import subprocess
 
-    p = subprocess.run([exe, "graph", str(RELATIONS), "--view", "instances"], capture_output=True, text=True, check=False)
+    p = subprocess.run(
+        [exe, "graph", str(RELATIONS), "--view", "instances"], capture_output=True, text=True, check=False
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("// rbcc graph --view instances")
 

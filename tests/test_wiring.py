@@ -6,11 +6,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
-
 from rbcc.compiler.wiring import ImportGroup, import_groups, prefix_of, resolve_wiring
 from rbcc.dsl.model import walk_instances
 from rbcc.dsl.validate import Validator
+from support import FIXTURES
 
 RELATIONS = FIXTURES / "diagrams" / "relations"
 BROKEN = FIXTURES / "diagrams" / "broken"
@@ -63,7 +62,9 @@ def test_every_binding_of_the_fixture():
         ("/vm-app/app/shop", "app-server", "/vm-app/app"),
     }
     assert w.unresolved == []
-    assert [(x.importer.path, x.group.prefix, x.group.names) for x in w.external] == [("/vm-app/lb", "Auth", ("Auth.token",))]
+    assert [(x.importer.path, x.group.prefix, x.group.names) for x in w.external] == [
+        ("/vm-app/lb", "Auth", ("Auth.token",))
+    ]
     assert w.blocked == []
 
 
@@ -88,7 +89,7 @@ def test_optional_flags_follow_roboconf():
 
 
 def test_unresolved_mandatory_import_blocks_the_instance():
-    app, w = wiring_of(BROKEN)
+    _, w = wiring_of(BROKEN)
     assert [(u.importer.path, u.group.prefix, u.blocking) for u in w.unresolved] == [("/vm/api", "cache", True)]
     assert [i.path for i in w.blocked] == ["/vm/api"]
     assert w.bindings == []
