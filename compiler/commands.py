@@ -9,13 +9,13 @@ atomically.  Exit status: 0 done, 2 usage or I/O error (no such application, not
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
+
+from ..atomic import write_atomically
 
 GRAPH_FORMATS = ("dot", "svg", "png", "pdf", "json")
 BINARY_FORMATS = ("png", "pdf")
@@ -87,21 +87,6 @@ def _warn_errors(loaded: Loaded, what: str) -> None:
             f"(see `rbcc validate {loaded.root}`)",
             err=True,
         )
-
-
-def _write_bytes_atomically(path: Path, data: bytes) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 @click.command()
@@ -204,7 +189,7 @@ def graph(
             stream.flush()
         return
     try:
-        _write_bytes_atomically(output, data)
+        write_atomically(output, data)
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror or exc}")
 

@@ -61,7 +61,7 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
       rbcc fmt --check graph/         # CI: fail if anything is not formatted
       rbcc fmt --diff main.graph      # show what would change
     """
-    from ..cli import write_atomically
+    from ..atomic import write_atomically
     from ..dsl.formatter import format_text
 
     changed = skipped = 0
