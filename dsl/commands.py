@@ -15,7 +15,6 @@ The application model comes from the caller through the small :class:`CommandsCo
 
 from __future__ import annotations
 
-import bisect
 import re
 import tempfile
 import time
@@ -28,7 +27,7 @@ from typing import ClassVar, Protocol
 
 from . import lexical as lx
 from .problems import Problem, problem
-from .source import SourceRange
+from .source import OffsetIndex, SourceRange
 
 # ------------------------------------------------------------------------------------------
 # The application model, as the validator needs it
@@ -553,21 +552,8 @@ class _MText:
         return self.slice(s, e)
 
 
-class _Locator:
+class _Locator(OffsetIndex):
     """Source offsets → ranges (lines split on ``\\n``, 1-based code-point columns)."""
-
-    def __init__(self, text: str, file: str) -> None:
-        self.file = file
-        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-
-    def point(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset) - 1
-        return line + 1, offset - self.starts[line] + 1
-
-    def span(self, start: int, end: int) -> SourceRange:
-        sl, sc = self.point(start)
-        el, ec = self.point(max(start, end))
-        return SourceRange(self.file, sl, sc, el, ec)
 
     def of(self, t: _MText, start: int, end: int) -> SourceRange:
         """The source range of ``t.text[start:end]`` (an empty span gives an empty range)."""

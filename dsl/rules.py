@@ -8,13 +8,12 @@ keyword, the rule name, the ``when`` or ``then`` keyword) although Roboconf repo
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 
 from . import lexical as lx
 from .problems import Problem, problem
-from .source import SourceRange
+from .source import OffsetIndex, SourceRange
 
 _JAVA_DOT = "[^\n\r\u0085\u2028\u2029]"  # Java's "." (no DOTALL): anything but a line terminator
 _MULTILINE_COMMENT = re.compile(r"(?:/\*(?:[^*]|(?:\*+[^*/]))*\*+/)")
@@ -87,22 +86,8 @@ class _Mapped:
         return _Mapped(self.text[s:e], self.origin[s:e])
 
 
-class _Locator:
+class _Locator(OffsetIndex):
     """Offsets of the original text → ranges (lines split on ``\\n``, 1-based columns)."""
-
-    def __init__(self, text: str, file: str) -> None:
-        self.file = file
-        self.size = len(text)
-        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-
-    def point(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset) - 1
-        return line + 1, offset - self.starts[line] + 1
-
-    def span(self, start: int, end: int) -> SourceRange:
-        sl, sc = self.point(start)
-        el, ec = self.point(max(start, end))
-        return SourceRange(self.file, sl, sc, el, ec)
 
     def mapped(self, m: _Mapped, start: int, end: int) -> SourceRange:
         """Range of ``m.text[start:end]`` in the original text (empty spans stay empty)."""

@@ -7,6 +7,7 @@ server converts them to UTF-16 offsets itself.
 
 from __future__ import annotations
 
+import bisect
 from typing import NamedTuple
 
 
@@ -42,3 +43,24 @@ class SourceRange(NamedTuple):
     def with_file(self, file: str) -> SourceRange:
         """The same span in another file name (used when files are reported relative)."""
         return SourceRange(file, self.start_line, self.start_column, self.end_line, self.end_column)
+
+
+class OffsetIndex:
+    """Character offsets of a text → ``SourceRange`` (lines split on ``\\n``, 1-based columns).
+
+    For the languages read as a whole text (commands, rules) rather than line by line.
+    """
+
+    def __init__(self, text: str, file: str) -> None:
+        self.file = file
+        self.size = len(text)
+        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def point(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+    def span(self, start: int, end: int) -> SourceRange:
+        sl, sc = self.point(start)
+        el, ec = self.point(max(start, end))
+        return SourceRange(self.file, sl, sc, el, ec)
