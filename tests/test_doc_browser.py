@@ -257,8 +257,7 @@ def test_site_fits_a_phone(browser, tmp_path):
 
 
 def test_flagship_example_and_its_screenshot(browser, tmp_path):
-    if not (STORM / "descriptor" / "application.properties").is_file():
-        pytest.skip("examples/storm is not there yet")
+    assert (STORM / "descriptor" / "application.properties").is_file(), "the flagship example is missing"
     root = site_dir(STORM, tmp_path / "site")
     facts = crawl(browser, root)
     check_links(root, facts)
