@@ -147,30 +147,26 @@ def _expand(nodes: list[Node]) -> list[Component]:
 
 def all_children(graph: Graph, c: Component) -> list[Component]:
     """findAllChildren (§7.3): inherited and facet-derived children, expanded to components."""
-
-    def compute():
-        nodes: list[Node] = []
-        for x in chain(c):
-            nodes.extend(x.children)
-            for f in all_facets(graph, x):
-                nodes.extend(f.children)
-        return _expand(nodes)
-
-    return memo(graph, ("children", id(c)), compute)
+    return _inherited_relation(graph, c, "children")
 
 
 def all_ancestors(graph: Graph, c: Component) -> list[Component]:
-    """findAllAncestors (§7.3)."""
+    """findAllAncestors (§7.3), the mirror of ``all_children``."""
+    return _inherited_relation(graph, c, "ancestors")
+
+
+def _inherited_relation(graph: Graph, c: Component, relation: str) -> list[Component]:
+    """``relation`` (children or ancestors) of every component of the chain and of its facets."""
 
     def compute():
         nodes: list[Node] = []
         for x in chain(c):
-            nodes.extend(x.ancestors)
+            nodes.extend(getattr(x, relation))
             for f in all_facets(graph, x):
-                nodes.extend(f.ancestors)
+                nodes.extend(getattr(f, relation))
         return _expand(nodes)
 
-    return memo(graph, ("ancestors", id(c)), compute)
+    return memo(graph, (relation, id(c)), compute)
 
 
 def _fix(prefix: str, v: str) -> str:
