@@ -188,8 +188,7 @@ def test_instances_page(site):
 
 
 def test_inline_svg_ids_are_unique_per_page(site):
-    if dotgen.find_dot() is None:
-        pytest.skip("needs dot")
+    need(dotgen.find_dot() is not None, "Graphviz's dot is not installed (Debian package graphviz)")
     ids = re.findall(r'\bid="([^"]+)"', page(site, "instances.html"))
     assert len(ids) == len(set(ids))
 
