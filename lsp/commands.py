@@ -10,10 +10,11 @@ import click
 
 
 @click.command("lsp")
+@click.option("--stdio", is_flag=True, help="Talk over stdin/stdout (the default; accepted for vscode-languageclient).")
 @click.option("--tcp", metavar="HOST:PORT", help="Listen on TCP instead of stdio (for debugging).")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the server log to FILE.")
 @click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
-def lsp(tcp: str | None, log_file: Path | None, verbose: int) -> None:
+def lsp(stdio: bool, tcp: str | None, log_file: Path | None, verbose: int) -> None:
     """Run the Roboconf language server (stdio by default).
 
     \b
@@ -28,6 +29,8 @@ def lsp(tcp: str | None, log_file: Path | None, verbose: int) -> None:
         logging.basicConfig(filename=str(log_file), level=level)
     else:
         logging.basicConfig(stream=sys.stderr, level=level)
+    if stdio and tcp:
+        raise click.UsageError("--stdio and --tcp exclude each other")
     if tcp and ":" not in tcp:
         raise click.UsageError("--tcp wants HOST:PORT")
     from .server import main
