@@ -21,10 +21,7 @@ from dataclasses import replace
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
-from .dsl.codes import CODES, Level
-from .dsl.line_parser import split_lines
-from .dsl.problems import Problem, Related, sort_key
-from .dsl.source import SourceRange
+from rbcc.dsl import CODES, Level, Problem, Related, SourceRange, sort_key, split_lines
 
 __all__ = ["render_json", "render_sarif", "render_text", "summary_counts"]
 

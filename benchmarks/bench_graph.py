@@ -34,8 +34,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generate import generate
-from rbcc.compiler import dotgen
-from rbcc.compiler.diagrams import build_diagram
+
+from rbcc.compiler.views import dot as dotgen
+from rbcc.compiler.views.diagrams import build_diagram
 from rbcc.dsl.validate import Validator
 
 #: ``dot -v`` lines that time a phase: network simplex (ranking, then x coordinates), crossing

@@ -247,7 +247,7 @@ def measure_warm(gen: GeneratedApp, result: SizeResult, repeat: int) -> None:
     """Warm in-process timings with the validator API (reported, not raised, when it is missing)."""
     try:
         from rbcc.dsl.validate import Validator, validate_path
-    except Exception as exc:  # noqa: BLE001 - ImportError, or a module being written that fails to import
+    except Exception as exc:
         result.rbcc_available = False
         result.notes.append(f"rbcc validate not available ({type(exc).__name__}: {exc})")
         return
@@ -266,7 +266,7 @@ def measure_warm(gen: GeneratedApp, result: SizeResult, repeat: int) -> None:
                 gen.edit_file.write_text(f"{text}# edit {i} at {time.time_ns()}\n", encoding="utf-8")
                 edits.append(_timed(lambda: validator.validate(app)))
         result.warm_edit_s = statistics.median(edits)
-    except Exception as exc:  # noqa: BLE001 - report the failure in the table, keep benchmarking
+    except Exception as exc:
         result.notes.append(f"rbcc in-process: {type(exc).__name__}: {exc}")
 
 
@@ -341,10 +341,10 @@ def print_table(results: list[SizeResult], title: str) -> None:
     except ImportError:
         widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(COLUMNS)]
         print(title)
-        print("  ".join(c.rjust(w) for c, w in zip(COLUMNS, widths)))
+        print("  ".join(c.rjust(w) for c, w in zip(COLUMNS, widths, strict=False)))
         print("  ".join("-" * w for w in widths))
         for row in rows:
-            print("  ".join(cell.rjust(w) for cell, w in zip(row, widths)))
+            print("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=False)))
         for note in notes:
             print(f"note: {note}")
         return
@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             try:
                 gen = generate(size, args.seed, base / f"app-{size}")
-            except Exception as exc:  # noqa: BLE001 - one size failing must not stop the others
+            except Exception as exc:
                 result.notes.append(f"generator failed: {type(exc).__name__}: {exc}")
                 continue
             result.generate_s = time.perf_counter() - start

@@ -27,9 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..dsl import inheritance as ih
-from ..dsl.model import Component, Graph, Instance
-from ..dsl.variables import ImportDecl
+from rbcc.dsl import Component, Graph, ImportDecl, Instance
+from rbcc.dsl import inheritance as ih
 
 
 def prefix_of(name: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .codes import CODES, Level
-from .source import SourceRange
+from rbcc.dsl.catalogue import CODES, Level
+from rbcc.dsl.text.ranges import SourceRange
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,18 +11,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import inheritance as ih
-from . import lexical as lx
-from .graph_builder import load_graph
-from .instances_builder import load_instances
-from .model import Graph, Instance
-from .model_validator import validate_graph, validate_instances
-from .parser import ParseCache
-from .problems import Problem, has_errors, problem
-from .recipes import check_recipes
-from .source import SourceRange
-from .sources import Sources
-from .syntax import ParsedFile
+from rbcc.dsl.checks.model import validate_graph, validate_instances
+from rbcc.dsl.checks.recipes import check_recipes
+from rbcc.dsl.model import inheritance as ih
+from rbcc.dsl.model.elements import Graph, Instance
+from rbcc.dsl.model.graph_builder import load_graph
+from rbcc.dsl.model.instances_builder import load_instances
+from rbcc.dsl.problems import Problem, has_errors, problem
+from rbcc.dsl.text import lexical as lx
+from rbcc.dsl.text.files import Sources
+from rbcc.dsl.text.parser import ParseCache
+from rbcc.dsl.text.ranges import SourceRange
+from rbcc.dsl.text.syntax import ParsedFile
 
 DESCRIPTOR = "descriptor/application.properties"
 #: codes removed for reusable-recipe projects (RoboconfErrorHelpers.filterErrorsForRecipes)
@@ -100,7 +100,14 @@ def load_application(
     graph_dir = sources.is_dir("graph")
     graph: Graph | None = None
     if not graph_dir:
-        out.append(problem("PROJ_NO_GRAPH_DIR", _anchor(app), ("DIRECTORY", str(root)), note="Create `graph/` with the .graph files."))
+        out.append(
+            problem(
+                "PROJ_NO_GRAPH_DIR",
+                _anchor(app),
+                ("DIRECTORY", str(root)),
+                note="Create `graph/` with the .graph files.",
+            )
+        )
     else:
         entry = getattr(desc, "graph_entry_point", None) if desc is not None else None
         if desc is None and flexible:
@@ -145,8 +152,10 @@ def load_application(
     _file_locations(app, out, fs_cache)
     if not has_errors(out):
         out.extend(_validate_template(app))
-    app.is_recipe = flexible and not has_desc_dir and not any(
-        rel.lower().endswith(".instances") for rel in _model_files(root, fs_cache)
+    app.is_recipe = (
+        flexible
+        and not has_desc_dir
+        and not any(rel.lower().endswith(".instances") for rel in _model_files(root, fs_cache))
     )
     if app.is_recipe:
         out[:] = [p for p in out if p.code not in RECIPE_FILTERED]
@@ -155,11 +164,17 @@ def load_application(
 
 
 def _descriptor(app: Application, sources: Sources, out: list[Problem]):
-    from .descriptor import read_descriptor, validate_descriptor
+    from rbcc.dsl.model.descriptor import read_descriptor, validate_descriptor
 
     path = app.root / DESCRIPTOR
     if not path.is_file() and DESCRIPTOR not in sources.overlays:
-        out.append(problem("PROJ_NO_DESC_FILE", SourceRange.file_start(DESCRIPTOR), note="Create descriptor/application.properties."))
+        out.append(
+            problem(
+                "PROJ_NO_DESC_FILE",
+                SourceRange.file_start(DESCRIPTOR),
+                note="Create descriptor/application.properties.",
+            )
+        )
         return None
     desc, problems = read_descriptor(path, DESCRIPTOR, text=sources.overlays.get(DESCRIPTOR))
     out.extend(problems)
@@ -202,9 +217,7 @@ def _model_files(root: Path, fs_cache: dict) -> list[str]:
     if hit is None:
         if not root.is_dir():
             return []
-        hit = [
-            p.relative_to(root).as_posix() for p in _walk(root) if p.suffix.lower() in (".graph", ".instances")
-        ]
+        hit = [p.relative_to(root).as_posix() for p in _walk(root) if p.suffix.lower() in (".graph", ".instances")]
         fs_cache[key] = hit
     return hit
 
@@ -237,7 +250,7 @@ def _file_locations(app: Application, out: list[Problem], fs_cache: dict) -> Non
 
 
 def _commands_and_rules(app: Application, sources: Sources, out: list[Problem]) -> None:
-    from .app_commands import load_commands, load_rules
+    from rbcc.dsl.automation import load_commands, load_rules
 
     load_commands(app, out)
     load_rules(app, out)
@@ -254,7 +267,7 @@ def _validate_template(app: Application) -> list[Problem]:
     entry = SourceRange.file_start(app.graph_entry or ".")
     out.extend(validate_graph(app.graph, entry))
     if desc is not None:
-        from .descriptor import validate_external_exports
+        from rbcc.dsl.model.descriptor import validate_external_exports
 
         out.extend(validate_external_exports(desc, ih.graph_exports(app.graph)))
     out.extend(validate_instances(app.graph, app.instances))

@@ -11,14 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .block_validator import validate_file
-from .graph_builder import load_graph
-from .model_validator import validate_graph
-from .parser import ParseCache
-from .problems import Problem, problem, sort_key
-from .project import Application, is_application_dir, load_application
-from .source import SourceRange
-from .sources import SourceError, Sources
+from rbcc.dsl.checks.blocks import validate_file
+from rbcc.dsl.checks.model import validate_graph
+from rbcc.dsl.model.graph_builder import load_graph
+from rbcc.dsl.problems import Problem, problem, sort_key
+from rbcc.dsl.project import Application, is_application_dir, load_application
+from rbcc.dsl.text.files import SourceError, Sources
+from rbcc.dsl.text.parser import ParseCache
+from rbcc.dsl.text.ranges import SourceRange
 
 
 @dataclass
@@ -96,7 +96,9 @@ class Validator:
         try:
             text = Sources(root).read(name)
         except SourceError as exc:
-            return ValidationResult(root, [problem("P_IO_ERROR", SourceRange.file_start(name), ("EXCEPTION", str(exc)))])
+            return ValidationResult(
+                root, [problem("P_IO_ERROR", SourceRange.file_start(name), ("EXCEPTION", str(exc)))]
+            )
         if text is None:
             return ValidationResult(root, [problem("CO_UNREACHABLE_FILE", SourceRange.file_start(name))])
         parsed = self.cache.parse(name, text)
@@ -104,7 +106,7 @@ class Validator:
         return ValidationResult(root, sorted(problems, key=sort_key), None, "instances", [name])
 
     def _descriptor(self, path: Path) -> ValidationResult:
-        from .descriptor import read_descriptor, validate_descriptor
+        from rbcc.dsl.model.descriptor import read_descriptor, validate_descriptor
 
         desc, problems = read_descriptor(path, path.name)
         if desc is not None:
@@ -112,12 +114,14 @@ class Validator:
         return ValidationResult(path.parent, sorted(problems, key=sort_key), None, "descriptor", [path.name])
 
     def _rule(self, path: Path) -> ValidationResult:
-        from .rules import parse_rule
+        from rbcc.dsl.rules.parser import parse_rule
 
         try:
             text = path.read_bytes().decode("utf-8", errors="replace")
         except OSError as exc:
-            return ValidationResult(path.parent, [problem("RULE_IO_ERROR", SourceRange.file_start(path.name), ("EXCEPTION", str(exc)))])
+            return ValidationResult(
+                path.parent, [problem("RULE_IO_ERROR", SourceRange.file_start(path.name), ("EXCEPTION", str(exc)))]
+            )
         _rule, problems = parse_rule(text, path.name)
         return ValidationResult(path.parent, sorted(problems, key=sort_key), None, "rule", [path.name])
 

@@ -6,18 +6,22 @@ import difflib
 
 from lsprotocol import types as t
 
-from ..dsl.syntax import Import
-from .convert import Lines
+from rbcc.lsp.convert import Lines
 
 SEMICOLON = {"P_PROPERTY_ENDS_WITH_SEMI_COLON", "P_IMPORT_ENDS_WITH_SEMI_COLON"}
 UNKNOWN_TYPE = {"CO_INEXISTING_CHILD": "all", "CO_INEXISTING_COMPONENT": "components", "CO_INEXISTING_FACET": "facets"}
 BAD_IMPORT = {"CO_UNREACHABLE_FILE", "PM_EMPTY_IMPORT_LOCATION"}
 
 
-def _fix(title: str, uri: str, edits: list[t.TextEdit], diagnostic: t.Diagnostic | None, preferred=False) -> t.CodeAction:
+def _fix(
+    title: str, uri: str, edits: list[t.TextEdit], diagnostic: t.Diagnostic | None, preferred=False
+) -> t.CodeAction:
     return t.CodeAction(
-        title=title, kind=t.CodeActionKind.QuickFix, diagnostics=[diagnostic] if diagnostic else None,
-        edit=t.WorkspaceEdit(changes={uri: edits}), is_preferred=preferred or None,
+        title=title,
+        kind=t.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic] if diagnostic else None,
+        edit=t.WorkspaceEdit(changes={uri: edits}),
+        is_preferred=preferred or None,
     )
 
 
@@ -35,9 +39,12 @@ def code_actions(ls, uri: str, path, state, text: str, params: t.CodeActionParam
             out.append(_fix("Add the missing `;`", uri, [t.TextEdit(t.Range(d.range.end, d.range.end), ";")], d, True))
         elif code in UNKNOWN_TYPE:
             graph = graph or ls.ws.full_graph(state)
-            wrong = lines.line(d.range.start.line)[d.range.start.character:d.range.end.character]
-            pool = {"all": [*graph.components, *graph.facets], "components": list(graph.components),
-                    "facets": list(graph.facets)}[UNKNOWN_TYPE[code]]
+            wrong = lines.line(d.range.start.line)[d.range.start.character : d.range.end.character]
+            pool = {
+                "all": [*graph.components, *graph.facets],
+                "components": list(graph.components),
+                "facets": list(graph.facets),
+            }[UNKNOWN_TYPE[code]]
             for name in difflib.get_close_matches(wrong, pool, n=3, cutoff=0.5):
                 out.append(_fix(f"Change to `{name}`", uri, [t.TextEdit(d.range, name)], d, not out))
         elif code in BAD_IMPORT:
@@ -49,11 +56,17 @@ def code_actions(ls, uri: str, path, state, text: str, params: t.CodeActionParam
 def _import_fixes(ls, uri, path, state, lines: Lines, d: t.Diagnostic) -> list[t.CodeAction]:
     rel = state.rel(path)
     folder = rel.split("/", 1)[0] if "/" in rel else ""
-    wanted = lines.line(d.range.start.line)[d.range.start.character:d.range.end.character]
+    wanted = lines.line(d.range.start.line)[d.range.start.character : d.range.end.character]
     suffix = ".graph" if rel.endswith(".graph") else ".instances"
-    files = [f[len(folder) + 1:] for f in ls.ws.files(state) if f.startswith(folder + "/") and f.endswith(suffix) and f != rel]
-    out = [_fix(f"Import `{name}` instead", uri, [t.TextEdit(d.range, name)], d, i == 0)
-           for i, name in enumerate(difflib.get_close_matches(wanted, files, n=3, cutoff=0.4))]
+    files = [
+        f[len(folder) + 1 :]
+        for f in ls.ws.files(state)
+        if f.startswith(folder + "/") and f.endswith(suffix) and f != rel
+    ]
+    out = [
+        _fix(f"Import `{name}` instead", uri, [t.TextEdit(d.range, name)], d, i == 0)
+        for i, name in enumerate(difflib.get_close_matches(wanted, files, n=3, cutoff=0.4))
+    ]
     out.append(_fix("Remove this import", uri, [_delete_line(d.range.start.line)], d))
     return out
 

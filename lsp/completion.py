@@ -17,8 +17,8 @@ from enum import Enum
 
 from lsprotocol import types as t
 
-from ..dsl import inheritance as ih
-from ..dsl.model import Component, Facet, Graph
+from rbcc.dsl import Component, Facet, Graph
+from rbcc.dsl import inheritance as ih
 
 GRAPH_PROPERTIES = {
     "component": ("children", "exports", "extends", "facets", "imports", "installer"),
@@ -204,11 +204,27 @@ def _graph(ctx: Context, cat: Catalog) -> list[Proposal]:
             _keyword("facet ", ctx.prefix, "Declare a facet: a set of exports and children shared by components."),
         ]
         if _match(ctx.prefix, "facet"):
-            out.append(Proposal("New facet block", "facet ${1:name} {\n\t$0\n}", ItemKind.SNIPPET, len(ctx.prefix),
-                                doc="A new facet.", snippet=True))
+            out.append(
+                Proposal(
+                    "New facet block",
+                    "facet ${1:name} {\n\t$0\n}",
+                    ItemKind.SNIPPET,
+                    len(ctx.prefix),
+                    doc="A new facet.",
+                    snippet=True,
+                )
+            )
         if not ctx.prefix:
-            out.append(Proposal("New component block", "${1:name} {\n\t$0\n}", ItemKind.SNIPPET, 0,
-                                doc="A new component.", snippet=True))
+            out.append(
+                Proposal(
+                    "New component block",
+                    "${1:name} {\n\t$0\n}",
+                    ItemKind.SNIPPET,
+                    0,
+                    doc="A new component.",
+                    snippet=True,
+                )
+            )
         return [p for p in out if p is not None]
     header = ctx.blocks[-1] if ctx.blocks else ""
     is_facet = bool(re.match(r"(?i)facet\s", header))
@@ -289,9 +305,14 @@ def _compute_importable(graph: Graph, replace: int) -> list[Proposal]:
         variables.update(exported)
         if exported:
             wildcard.add(c.name)
-    out = [Proposal(k, k, ItemKind.VARIABLE, replace, doc=variable_doc(k, v), detail="variable") for k, v in variables.items()]
-    out += [Proposal(f"{n}.*", f"{n}.*", ItemKind.VARIABLE, replace, doc="Import all the variables", detail="variables")
-            for n in wildcard]
+    out = [
+        Proposal(k, k, ItemKind.VARIABLE, replace, doc=variable_doc(k, v), detail="variable")
+        for k, v in variables.items()
+    ]
+    out += [
+        Proposal(f"{n}.*", f"{n}.*", ItemKind.VARIABLE, replace, doc="Import all the variables", detail="variables")
+        for n in wildcard
+    ]
     return sorted(out, key=lambda p: p.label)
 
 
@@ -333,16 +354,31 @@ def _instances(ctx: Context, cat: Catalog) -> list[Proposal]:
     if _match(ctx.prefix, "instance"):
         ind = ctx.indent
         out.append(
-            Proposal("New instance block", "instance of ${1:component} {\n" + ind + "\tname: ${2:name};\n" + ind + "}",
-                     ItemKind.SNIPPET, n, doc="A new instance block.", snippet=True, as_is=True)
+            Proposal(
+                "New instance block",
+                "instance of ${1:component} {\n" + ind + "\tname: ${2:name};\n" + ind + "}",
+                ItemKind.SNIPPET,
+                n,
+                doc="A new instance block.",
+                snippet=True,
+                as_is=True,
+            )
         )
     if ctx.where == "attribute":
         props = [Proposal(f"{p}: ", f"{p}: ", ItemKind.PROPERTY, n, doc=PROPERTY_DOCS[p]) for p in ("channels", "name")]
         parent = _enclosing_component(ctx, graph) if graph is not None else None
         if parent is not None:
             for var, default in ih.exports(graph, parent).items():
-                props.append(Proposal(f"{var}: ", f"{var}: ", ItemKind.VARIABLE, n, doc=variable_doc(var, default),
-                                      detail="overridable variable"))
+                props.append(
+                    Proposal(
+                        f"{var}: ",
+                        f"{var}: ",
+                        ItemKind.VARIABLE,
+                        n,
+                        doc=variable_doc(var, default),
+                        detail="overridable variable",
+                    )
+                )
         out += sorted((p for p in props if _match(ctx.prefix, p.label)), key=lambda p: p.label.lower())
     return out
 
@@ -374,8 +410,8 @@ def catalog_for(ls, path, state) -> tuple[str, Catalog]:
     rel = state.rel(path)
     language = "instances" if rel.lower().endswith(".instances") else "graph"
     files = ls.ws.files(state)
-    graph_files = [f[len("graph/"):] for f in files if f.startswith("graph/") and f.endswith(".graph")]
-    inst_files = [f[len("instances/"):] for f in files if f.startswith("instances/") and f.endswith(".instances")]
+    graph_files = [f[len("graph/") :] for f in files if f.startswith("graph/") and f.endswith(".graph")]
+    inst_files = [f[len("instances/") :] for f in files if f.startswith("instances/") and f.endswith(".instances")]
     current = rel.split("/", 1)[1] if "/" in rel else rel
     return language, Catalog(ls.ws.graph_for(state, path), graph_files, inst_files, current)
 
@@ -387,14 +423,19 @@ def markup(text: str, formats) -> t.MarkupContent | str:
     return text.replace("**", "")
 
 
-def lsp_completion_items(proposals: list[Proposal], line_text: str, col0: int, line0: int, ls) -> list[t.CompletionItem]:
-    from .convert import column_to_lsp
+def lsp_completion_items(
+    proposals: list[Proposal], line_text: str, col0: int, line0: int, ls
+) -> list[t.CompletionItem]:
+    from rbcc.lsp.convert import column_to_lsp
 
     caps = ls.client_capabilities.text_document
     item_caps = caps.completion.completion_item if caps and caps.completion else None
     snippets = bool(item_caps and item_caps.snippet_support)
-    as_is_ok = bool(item_caps and item_caps.insert_text_mode_support
-                    and t.InsertTextMode.AsIs in item_caps.insert_text_mode_support.value_set)
+    as_is_ok = bool(
+        item_caps
+        and item_caps.insert_text_mode_support
+        and t.InsertTextMode.AsIs in item_caps.insert_text_mode_support.value_set
+    )
     doc_formats = item_caps.documentation_format if item_caps else None
     end = t.Position(line0, column_to_lsp(line_text, col0, ls.encoding))
     items = []
@@ -413,7 +454,7 @@ def lsp_completion_items(proposals: list[Proposal], line_text: str, col0: int, l
                     mode = t.InsertTextMode.AsIs
                 else:  # the client re-indents every line itself: keep the indentation relative
                     indent = line_text[: len(line_text) - len(line_text.lstrip(" \t"))]
-                    text = "\n".join(ln[len(indent):] if ln.startswith(indent) else ln for ln in text.split("\n"))
+                    text = "\n".join(ln[len(indent) :] if ln.startswith(indent) else ln for ln in text.split("\n"))
         items.append(
             t.CompletionItem(
                 label=p.label,
@@ -441,12 +482,13 @@ def register(server) -> None:
         lines = text.split("\n")
         line0 = params.position.line
         line_text = lines[line0].rstrip("\r") if line0 < len(lines) else ""
-        from .convert import column_from_lsp
+        from rbcc.lsp.convert import column_from_lsp
 
         col0 = column_from_lsp(line_text, params.position.character, ls.encoding)
         before = "\n".join(lines[:line0] + [line_text[:col0]])
         language, catalog = catalog_for(ls, path, state)
         proposals = complete(before, language, catalog)
         incomplete = len(proposals) > MAX_ITEMS  # the client asks again as the user types more
-        return t.CompletionList(is_incomplete=incomplete,
-                                items=lsp_completion_items(proposals[:MAX_ITEMS], line_text, col0, line0, ls))
+        return t.CompletionList(
+            is_incomplete=incomplete, items=lsp_completion_items(proposals[:MAX_ITEMS], line_text, col0, line0, ls)
+        )

@@ -12,9 +12,7 @@ from urllib.parse import quote, unquote, urlparse
 
 from lsprotocol import types as t
 
-from ..dsl.codes import Level
-from ..dsl.problems import Problem
-from ..dsl.source import SourceRange
+from rbcc.dsl import Level, Problem, SourceRange
 
 SOURCE = "rbcc"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types as t
 
-from ..dsl.syntax import Comment, Holder, Import, ParsedFile
+from rbcc.dsl import Comment, Holder, Import, ParsedFile
 
 
 def folding_ranges(parsed: ParsedFile) -> list[t.FoldingRange]:
@@ -13,8 +13,9 @@ def folding_ranges(parsed: ParsedFile) -> list[t.FoldingRange]:
     def block(h: Holder) -> None:
         end = h.end_line or h.range.end_line
         if end > h.decl_range.start_line:
-            out.append(t.FoldingRange(start_line=h.decl_range.start_line - 1, end_line=end - 1,
-                                      kind=t.FoldingRangeKind.Region))
+            out.append(
+                t.FoldingRange(start_line=h.decl_range.start_line - 1, end_line=end - 1, kind=t.FoldingRangeKind.Region)
+            )
         runs(h.items)
         for child in h.holders:
             block(child)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types as t
 
-from ..dsl.formatter import format_text
+from rbcc.dsl import format_text
 
 
 def lsp_formatting_edits(text: str, path: str) -> list[t.TextEdit]:

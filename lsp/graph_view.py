@@ -3,7 +3,7 @@
 Params: ``{"uri": <any file of the application>, "view": "components"|"instances"|"wiring",
 "format": "dot"|"svg"|"json", "focus": <type name or null>, "depth": 1}``.  Result:
 ``{"view", "format", "dot", "svg"?, "json"?, "error"?}``.  The diagram comes from
-``rbcc.compiler.diagrams`` (+ ``dotgen``); SVG needs Graphviz ``dot`` on the PATH (an
+:mod:`rbcc.compiler.views`; SVG needs Graphviz ``dot`` on the PATH (an
 ``error`` is returned otherwise, the DOT is always there).
 """
 
@@ -11,32 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dsl.model import Graph
-from .convert import uri_to_path
+from rbcc.compiler.views import build_diagram, render, to_dot
+from rbcc.lsp.convert import uri_to_path
 
 
 def _get(params: Any, key: str, default=None):
     if isinstance(params, dict):
         return params.get(key, default)
     return getattr(params, key, default)
-
-
-def minimal_dot(graph: Graph) -> str:
-    """A plain DOT graph of types and their relations (used when the diagram module is absent)."""
-    out = ["digraph roboconf {", "  rankdir=LR;"]
-    for f in sorted(graph.facets):
-        out.append(f'  "{f}" [shape=ellipse, style=dashed];')
-    for name in sorted(graph.components):
-        c = graph.components[name]
-        out.append(f'  "{name}" [shape=box];')
-        for child in c.children:
-            out.append(f'  "{name}" -> "{child.name}" [label="children"];')
-        if c.super is not None:
-            out.append(f'  "{name}" -> "{c.super.name}" [label="extends", style=dotted];')
-        for f in c.facets:
-            out.append(f'  "{name}" -> "{f.name}" [label="facet", style=dashed];')
-    out.append("}")
-    return "\n".join(out) + "\n"
 
 
 def graph_view(ls, params: Any) -> dict:
@@ -55,14 +37,9 @@ def graph_view(ls, params: Any) -> dict:
     roots = list(app.all_instances) if app is not None else []
     result: dict[str, Any] = {"view": view, "format": fmt}
     try:
-        from ..compiler.diagrams import build_diagram
-        from ..compiler.dotgen import to_dot
-    except ImportError:  # the diagram module is optional for the server
-        result["dot"] = minimal_dot(graph)
-        result["note"] = "rbcc.compiler.diagrams is not available: minimal DOT"
-        return result
-    try:
-        diagram = build_diagram(view, graph, roots, state.root.name, focus=_get(params, "focus"), depth=int(_get(params, "depth", 1) or 1))
+        diagram = build_diagram(
+            view, graph, roots, state.root.name, focus=_get(params, "focus"), depth=int(_get(params, "depth", 1) or 1)
+        )
     except ValueError as exc:
         return {"view": view, "format": fmt, "error": str(exc)}
     result["dot"] = to_dot(diagram)
@@ -70,8 +47,6 @@ def graph_view(ls, params: Any) -> dict:
         result["json"] = diagram.to_json()
     elif fmt == "svg":
         try:
-            from ..compiler.dotgen import render
-
             result["svg"] = render(result["dot"], "svg", timeout=20).decode("utf-8")
         except Exception as exc:  # no Graphviz, or it failed: the DOT is still useful
             result["error"] = f"cannot render SVG: {exc}"

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 
-from ..dsl import inheritance as ih
-from ..dsl.model import Component, Facet, Graph
-from ..dsl.source import SourceRange
-from ..dsl.syntax import Holder, HolderKind, Import, ParsedFile, Property
-from .completion import INSTALLERS, PROPERTY_DOCS, markup, type_doc, variable_doc
-from .convert import Lines, path_to_uri
+from rbcc.dsl import Component, Facet, Graph, Holder, HolderKind, Import, ParsedFile, Property, SourceRange
+from rbcc.dsl import inheritance as ih
+from rbcc.lsp.completion import INSTALLERS, PROPERTY_DOCS, markup, type_doc, variable_doc
+from rbcc.lsp.convert import Lines, path_to_uri
 
 NAME = re.compile(r"^[A-Za-z_][\w-]*$")
 INSTANCE_KEYWORDS = {"name", "count", "channels", "data"}
@@ -88,8 +85,13 @@ class Index:
         self._add(Occurrence(r, "var", name))
         if "." in name:
             prefix = name.split(".", 1)[0]
-            self._add(Occurrence(SourceRange(r.file, r.start_line, r.start_column, r.start_line,
-                                             r.start_column + len(prefix)), "type", prefix))
+            self._add(
+                Occurrence(
+                    SourceRange(r.file, r.start_line, r.start_column, r.start_line, r.start_column + len(prefix)),
+                    "type",
+                    prefix,
+                )
+            )
 
     def _holder(self, h: Holder) -> None:
         if h.kind is not HolderKind.INSTANCE:
@@ -172,8 +174,7 @@ def _full(owner, name: str) -> str:
 def _owners(graph: Graph, node):
     """The node, then where it inherits variables from (super components, facets, super facets)."""
     if isinstance(node, Component):
-        for c in ih.chain(node):
-            yield c
+        yield from ih.chain(node)
         yield from ih.all_facets(graph, node)
     else:
         yield node
@@ -235,7 +236,11 @@ def symbols(parsed: ParsedFile, lines: Lines) -> list[t.DocumentSymbol]:
     def one(h: Holder) -> t.DocumentSymbol:
         if h.kind is HolderKind.INSTANCE:
             name_prop = h.first("name")
-            name = name_prop.value.strip() if name_prop is not None and name_prop.value.strip() else f"instance of {h.name}"
+            name = (
+                name_prop.value.strip()
+                if name_prop is not None and name_prop.value.strip()
+                else f"instance of {h.name}"
+            )
             kind, detail = t.SymbolKind.Object, h.name
         else:
             name = h.name or "?"
@@ -243,7 +248,11 @@ def symbols(parsed: ParsedFile, lines: Lines) -> list[t.DocumentSymbol]:
             installer = h.first("installer")
             detail = "facet" if h.kind is HolderKind.FACET else (installer.value if installer else "component")
         return t.DocumentSymbol(
-            name=name, kind=kind, detail=detail, range=whole(h), selection_range=lines.range(h.name_range),
+            name=name,
+            kind=kind,
+            detail=detail,
+            range=whole(h),
+            selection_range=lines.range(h.name_range),
             children=[one(c) for c in h.holders],
         )
 
@@ -340,8 +349,14 @@ def register(server) -> None:
                 if query and query not in node.name.lower():
                     continue
                 kind = t.SymbolKind.Interface if isinstance(node, Facet) else t.SymbolKind.Class
-                out.append(t.SymbolInformation(name=node.name, kind=kind, location=_location(ls, state, node.name_range),
-                                               container_name=state.root.name))
+                out.append(
+                    t.SymbolInformation(
+                        name=node.name,
+                        kind=kind,
+                        location=_location(ls, state, node.name_range),
+                        container_name=state.root.name,
+                    )
+                )
         return out
 
     @server.feature(t.TEXT_DOCUMENT_DOCUMENT_LINK)
@@ -363,6 +378,11 @@ def register(server) -> None:
         for imp in parsed.imports:
             target = (state.root / folder / imp.uri) if folder else (path.parent / imp.uri)
             if target.is_file() or target in ls.ws.documents:
-                out.append(t.DocumentLink(range=lines.range(imp.uri_range), target=path_to_uri(target),
-                                          tooltip=f"Open {imp.uri}" if tooltips else None))
+                out.append(
+                    t.DocumentLink(
+                        range=lines.range(imp.uri_range),
+                        target=path_to_uri(target),
+                        tooltip=f"Open {imp.uri}" if tooltips else None,
+                    )
+                )
         return out

@@ -10,8 +10,8 @@ import re
 
 from lsprotocol import types as t
 
-from ..dsl.syntax import Comment, Holder, Import, ParsedFile
-from .convert import Lines
+from rbcc.dsl import Comment, Holder, Import, ParsedFile
+from rbcc.lsp.convert import Lines
 
 TOKEN_TYPES = ["keyword", "class", "interface", "variable", "property", "enumMember", "string", "comment"]
 TOKEN_MODIFIERS = ["declaration"]
@@ -85,7 +85,7 @@ def register(server) -> None:
     @server.feature(t.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, t.SemanticTokensRegistrationOptions(legend=LEGEND, full=True))
     def semantic_tokens_full(ls, params: t.SemanticTokensParams) -> t.SemanticTokens | None:
         """Tokens for the whole document."""
-        from .navigation import index_for
+        from rbcc.lsp.navigation import index_for
 
         found = ls.document(params.text_document.uri)
         if found is None:
@@ -94,4 +94,6 @@ def register(server) -> None:
         parsed = ls.ws.parse(path, state)
         if parsed is None:
             return None
-        return t.SemanticTokens(data=semantic_tokens(index_for(ls, state), state.rel(path), parsed, Lines(text, ls.encoding)))
+        return t.SemanticTokens(
+            data=semantic_tokens(index_for(ls, state), state.rel(path), parsed, Lines(text, ls.encoding))
+        )

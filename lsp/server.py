@@ -16,10 +16,10 @@ from typing import Any
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 
-from .. import __version__
-from . import code_actions, completion, folding, formatting, graph_view, navigation, semantic_tokens
-from .convert import Lines, lsp_diagnostic, path_to_uri, uri_to_path
-from .workspace import AppState, Workspace
+from rbcc import __version__
+from rbcc.lsp import code_actions, completion, folding, formatting, graph_view, navigation, semantic_tokens
+from rbcc.lsp.convert import Lines, lsp_diagnostic, path_to_uri, uri_to_path
+from rbcc.lsp.workspace import AppState, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,9 @@ class RbccLanguageServer(LanguageServer):
                 raise ValueError(value)
         except (TypeError, ValueError):
             self.window_show_message(
-                t.ShowMessageParams(t.MessageType.Warning, f"rbcc: invalid debounceMs {value!r}; using {self.debounce * 1000:.0f}")
+                t.ShowMessageParams(
+                    t.MessageType.Warning, f"rbcc: invalid debounceMs {value!r}; using {self.debounce * 1000:.0f}"
+                )
             )
             return
         self.debounce = ms / 1000
@@ -228,8 +230,12 @@ def stats(ls: RbccLanguageServer, params: Any) -> dict:
             rss = next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
     except OSError:
         pass
-    return {"validations": ls.validations, "applications": [str(r) for r in ls.ws.apps],
-            "debounceMs": ls.debounce * 1000, "rssKb": rss}
+    return {
+        "validations": ls.validations,
+        "applications": [str(r) for r in ls.ws.apps],
+        "debounceMs": ls.debounce * 1000,
+        "rssKb": rss,
+    }
 
 
 completion.register(server)

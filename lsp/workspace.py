@@ -16,13 +16,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..dsl import graph_builder
-from ..dsl.model import Graph
-from ..dsl.parser import ParseCache
-from ..dsl.problems import Problem
-from ..dsl.project import DESCRIPTOR, Application, load_application
-from ..dsl.sources import Sources, normalize
-from ..dsl.syntax import ParsedFile
+from rbcc.dsl import (
+    DESCRIPTOR,
+    Application,
+    Graph,
+    ParseCache,
+    ParsedFile,
+    Problem,
+    Sources,
+    graph_from_files,
+    load_application,
+    normalize,
+)
 
 log = logging.getLogger(__name__)
 
@@ -265,10 +270,7 @@ class Workspace:
         if state._full_graph is not None and state._full_graph[0] == state.generation:
             return state._full_graph[1]
         files = self.parsed_files(state, ".graph")
-        graph = Graph(files=files)
-        for parsed in files.values():
-            graph_builder._register(graph, parsed)
-        graph_builder.resolve(graph, [], report=False)
+        graph = graph_from_files(files)
         state._full_graph = (state.generation, graph)
         return graph
 
@@ -276,7 +278,7 @@ class Workspace:
 def discover_applications(folder: Path) -> list[Path]:
     """Application roots under ``folder`` (the folder itself included)."""
     roots: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, dirnames, _filenames in os.walk(folder):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
         if (here / DESCRIPTOR).is_file() or (

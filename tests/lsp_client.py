@@ -48,8 +48,9 @@ def open_doc(client: LanguageClient, path: Path, text: str | None = None) -> str
     uri = path.as_uri()
     client.text_document_did_open(
         t.DidOpenTextDocumentParams(
-            t.TextDocumentItem(uri=uri, language_id=language_of(path), version=1,
-                               text=path.read_text() if text is None else text)
+            t.TextDocumentItem(
+                uri=uri, language_id=language_of(path), version=1, text=path.read_text() if text is None else text
+            )
         )
     )
     return uri
@@ -59,7 +60,9 @@ def change(client: LanguageClient, uri: str, version: int, start: tuple[int, int
     client.text_document_did_change(
         t.DidChangeTextDocumentParams(
             text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[t.TextDocumentContentChangePartial(range=t.Range(t.Position(*start), t.Position(*end)), text=text)],
+            content_changes=[
+                t.TextDocumentContentChangePartial(range=t.Range(t.Position(*start), t.Position(*end)), text=text)
+            ],
         )
     )
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rbcc.dsl.block_validator import validate_file
-from rbcc.dsl.parser import parse_text
-from rbcc.dsl.variables import parse_exports, parse_imports
+
+from rbcc.dsl.checks.blocks import validate_file
+from rbcc.dsl.model.variables import parse_exports, parse_imports
+from rbcc.dsl.text.parser import parse_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

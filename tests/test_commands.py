@@ -13,8 +13,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rbcc.dsl.codes import Level
-from rbcc.dsl.commands import (
+
+from rbcc.dsl.catalogue import Level
+from rbcc.dsl.commands.legacy import (
     Append,
     AssociateTarget,
     Bulk,
@@ -33,7 +34,7 @@ from rbcc.dsl.commands import (
     java_equals_ignore_case,
     parse_commands,
 )
-from rbcc.dsl.source import SourceRange
+from rbcc.dsl.text.ranges import SourceRange
 
 F = "commands/me.commands"
 

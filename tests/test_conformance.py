@@ -13,15 +13,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from rbcc.dsl.graph_builder import load_graph
-from rbcc.dsl.instances_builder import load_instances
-from rbcc.dsl.model_validator import validate_instances
-from rbcc.dsl.parser import ParseCache
-from rbcc.dsl.sources import Sources
-from rbcc.dsl.validate import Validator
-
 from support import CONFORMANCE, REPO, need_conformance
+
+from rbcc.dsl.checks.model import validate_instances
+from rbcc.dsl.model.graph_builder import load_graph
+from rbcc.dsl.model.instances_builder import load_instances
+from rbcc.dsl.text.files import Sources
+from rbcc.dsl.text.parser import ParseCache
+from rbcc.dsl.validate import Validator
 
 #: entries whose code multiset differs on purpose (key → short reason); see docs/deviations.md
 CONFORMANCE_DEVIATIONS: dict[str, str] = {
@@ -64,7 +63,7 @@ def graph_text_from_description(description: str) -> str:
         lines = [f"{name} {{", f"\tinstaller: {installer};"]
         for f in fields[1:]:
             if f.startswith("exports"):
-                lines.append(f"\texports: {f[len('exports'):].strip().replace('=null', '')};")
+                lines.append(f"\texports: {f[len('exports') :].strip().replace('=null', '')};")
         if i + 1 < len(parts):
             child = re.match(r"(\w+)", parts[i + 1]).group(1)
             lines.append(f"\tchildren: {child};")
@@ -106,7 +105,7 @@ def test_conformance_entry(key: str, entry: dict, tmp_path: Path) -> None:
     need_conformance()
     codes = run_pipeline(key, entry, tmp_path)
     expected = entry["errors"] + entry["warnings"]
-    from rbcc.dsl.codes import CODES, Level
+    from rbcc.dsl.catalogue import CODES, Level
 
     got_error = any(CODES[c].level is Level.ERROR for c in codes if c in CODES)
     assert got_error == bool(entry["errors"]), f"verdict differs: got {sorted(codes)}, Roboconf {sorted(expected)}"

@@ -19,11 +19,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from rbcc.dsl.codes import Level
-from rbcc.dsl.commands import SimpleComponent, SimpleContext, parse_commands
-from rbcc.dsl.descriptor import read_descriptor, validate_descriptor
-from rbcc.dsl.rules import parse_rule
 from support import need_conformance
+
+from rbcc.dsl.catalogue import Level
+from rbcc.dsl.commands.legacy import SimpleComponent, SimpleContext, parse_commands
+from rbcc.dsl.model.descriptor import read_descriptor, validate_descriptor
+from rbcc.dsl.rules.parser import parse_rule
 
 SHARED_CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 ROOT = SHARED_CONFORMANCE / "roboconf-core"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rbcc.dsl.codes import Level
-from rbcc.dsl.descriptor import (
+
+from rbcc.dsl.catalogue import Level
+from rbcc.dsl.model.descriptor import (
     clean_name_with_accents,
     is_valid_version,
     parse_descriptor,
@@ -17,7 +18,7 @@ from rbcc.dsl.descriptor import (
     validate_descriptor,
     validate_external_exports,
 )
-from rbcc.dsl.source import SourceRange
+from rbcc.dsl.text.ranges import SourceRange
 
 F = "descriptor/application.properties"
 

@@ -22,14 +22,15 @@ import pytest
 from diffgen import Case, app_cases, graph_cases
 from hypothesis import HealthCheck, assume, given, settings
 from oracle_client import explained_difference, run_oracle_json
-from rbcc.dsl import inheritance as ih
-from rbcc.dsl.codes import CODES, Level
-from rbcc.dsl.graph_builder import load_files, load_graph
-from rbcc.dsl.parser import ParseCache
-from rbcc.dsl.sources import Sources, join
-from rbcc.dsl.syntax import FileKind
-from rbcc.dsl.validate import Validator
 from support import need_oracle
+
+from rbcc.dsl.catalogue import CODES, Level
+from rbcc.dsl.model import inheritance as ih
+from rbcc.dsl.model.graph_builder import load_files, load_graph
+from rbcc.dsl.text.files import Sources, join
+from rbcc.dsl.text.parser import ParseCache
+from rbcc.dsl.text.syntax import FileKind
+from rbcc.dsl.validate import Validator
 
 EXAMPLES = int(os.environ.get("RBCC_DIFF_EXAMPLES", "60"))
 RANDOM = os.environ.get("RBCC_DIFF_RANDOM") == "1"

@@ -16,9 +16,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from rbcc.dsl.codes import CODES, Level
-from rbcc.dsl.validate import Validator
 from support import FIXTURES
+
+from rbcc.dsl.catalogue import CODES, Level
+from rbcc.dsl.validate import Validator
 
 DIR = FIXTURES / "differential"
 CASES = sorted(DIR.glob("*.json"))

@@ -22,10 +22,11 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
-from rbcc.compiler import dotgen
-from rbcc.compiler.docsite import build_site, write_site
-from rbcc.dsl.validate import Validator
 from support import FIXTURES, REPO, need
+
+from rbcc.compiler.views import dot as dotgen
+from rbcc.compiler.views.docsite import build_site, write_site
+from rbcc.dsl.validate import Validator
 
 RELATIONS = FIXTURES / "diagrams" / "relations"
 STORM = REPO / "examples" / "storm"

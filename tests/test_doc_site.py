@@ -10,11 +10,12 @@ from urllib.parse import unquote, urldefrag
 
 import pytest
 from click.testing import CliRunner
-from rbcc.compiler import dotgen
-from rbcc.compiler.commands import doc
-from rbcc.compiler.docsite import MARKER, OutputError, build_site, inline_svg, write_site
-from rbcc.dsl.validate import Validator
 from support import FIXTURES, need
+
+from rbcc.cli.doc import doc
+from rbcc.compiler.views import dot as dotgen
+from rbcc.compiler.views.docsite import MARKER, OutputError, build_site, inline_svg, write_site
+from rbcc.dsl.validate import Validator
 
 RELATIONS = FIXTURES / "diagrams" / "relations"
 BROKEN = FIXTURES / "diagrams" / "broken"
@@ -335,7 +336,7 @@ def test_too_dense_diagrams_are_not_rendered(monkeypatch):
 
 
 def test_long_wiring_tables_are_cut(monkeypatch):
-    from rbcc.compiler import docsite
+    from rbcc.compiler.views import docsite
 
     monkeypatch.setattr(docsite, "MAX_WIRING_ROWS", 2)
     text = build_site(app_of(RELATIONS), "html", render=False).files["instances.html"].decode("utf-8")

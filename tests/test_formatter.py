@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rbcc.dsl.formatter import format_text
-from rbcc.lsp.commands import fmt
+from rbcc.cli.fmt import fmt
+from rbcc.dsl.text.formatter import format_text
 
 REPO = Path(__file__).resolve().parents[1]
 MESSY = """

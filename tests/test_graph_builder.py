@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rbcc.dsl import inheritance as ih
-from rbcc.dsl.graph_builder import load_graph
-from rbcc.dsl.parser import ParseCache
-from rbcc.dsl.sources import Sources
+
+from rbcc.dsl.model import inheritance as ih
+from rbcc.dsl.model.graph_builder import load_graph
+from rbcc.dsl.text.files import Sources
+from rbcc.dsl.text.parser import ParseCache
 
 GRAPHS = Path(__file__).parent / "fixtures" / "graph"
 
@@ -171,7 +172,10 @@ def test_installer_is_the_first_one_along_the_chain(inheritance):
 
 def test_sub_components_override_inherited_imports(inheritance):
     c = inheritance.components
-    flags = lambda comp: {k: d.optional for k, d in ih.imports(inheritance, comp).items()}
+
+    def flags(comp):
+        return {k: d.optional for k, d in ih.imports(inheritance, comp).items()}
+
     assert flags(c["Server"]) == {"Database.ip": False, "Database.port": True}
     assert flags(c["Tomcat"]) == {"Database.ip": False, "Database.port": False}  # made mandatory
     assert flags(c["Tomcat8"]) == {"Database.ip": False, "Database.port": False}

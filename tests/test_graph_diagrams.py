@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from rbcc.compiler import dotgen
-from rbcc.compiler.diagrams import (
+from support import FIXTURES
+
+from rbcc.compiler.views import dot as dotgen
+from rbcc.compiler.views.diagrams import (
     CHILDREN,
     CONTAINS,
     EXTENDS,
@@ -22,9 +24,8 @@ from rbcc.compiler.diagrams import (
     node_id,
 )
 from rbcc.compiler.wiring import resolve_wiring
-from rbcc.dsl.model import Component, walk_instances
+from rbcc.dsl.model.elements import Component, walk_instances
 from rbcc.dsl.validate import Validator
-from support import FIXTURES
 
 RELATIONS = FIXTURES / "diagrams" / "relations"
 BROKEN = FIXTURES / "diagrams" / "broken"
@@ -142,7 +143,7 @@ def test_each_edge_kind_has_its_own_style_in_dot():
     for tail, head, attrs in edges:
         by_class.setdefault(attrs["class"].split()[0], []).append((tail, head, attrs))
     # containment: from the parent, a diamond on the parent's side
-    for tail, head, a in by_class[CHILDREN]:
+    for _tail, _head, a in by_class[CHILDREN]:
         assert a["arrowtail"] == "diamond" and a["dir"] == "back" and "style" not in a
     # inheritance: drawn from the super-type (which ranks above) with a hollow triangle on it
     ext = {(t, h) for t, h, _ in by_class[EXTENDS]}
@@ -282,7 +283,7 @@ def test_legend_lists_what_is_drawn():
 
 
 def test_awkward_names_stay_valid_dot():
-    from rbcc.compiler.diagrams import Diagram, Edge, Node
+    from rbcc.compiler.views.diagrams import Diagram, Edge, Node
 
     d = Diagram("components", 'A "quoted" \\ title')
     d.add(Node(node_id("i", '/a:b/"c"\\'), "instance", "x", 'x <b> & "y"', "line1\nline2"))
@@ -295,7 +296,7 @@ def test_awkward_names_stay_valid_dot():
 
 
 def test_empty_diagram():
-    from rbcc.compiler.diagrams import Diagram
+    from rbcc.compiler.views.diagrams import Diagram
 
     source = dotgen.to_dot(Diagram("instances", "Empty"))
     assert source.startswith("// rbcc graph --view instances: Empty\ndigraph instances {")
@@ -307,7 +308,7 @@ def test_empty_diagram():
 
 
 def test_large_components_view_leaves_imports_then_clusters_out(monkeypatch):
-    from rbcc.compiler import diagrams
+    from rbcc.compiler.views import diagrams
 
     monkeypatch.setattr(diagrams, "LARGE", 5)
     d = diagram(RELATIONS, "components")
@@ -324,7 +325,7 @@ def test_large_components_view_leaves_imports_then_clusters_out(monkeypatch):
 
 
 def test_large_wiring_is_drawn_machine_to_machine(monkeypatch):
-    from rbcc.compiler import diagrams
+    from rbcc.compiler.views import diagrams
 
     monkeypatch.setattr(diagrams, "LARGE_WIRING", 2)
     d = diagram(RELATIONS, "wiring")
@@ -363,7 +364,7 @@ def test_a_generated_application_renders(tmp_path_factory, view):
 
 
 def test_too_dense():
-    from rbcc.compiler.diagrams import Diagram, Edge, Node
+    from rbcc.compiler.views.diagrams import Diagram, Edge, Node
 
     def make(nodes: int, edges: int) -> Diagram:
         d = Diagram("wiring", "t")

@@ -11,10 +11,11 @@ import os
 from pathlib import Path
 
 import pytest
-from rbcc.compiler import dotgen
-from rbcc.compiler.diagrams import VIEWS, build_diagram
-from rbcc.dsl.validate import Validator
 from support import FIXTURES, REPO
+
+from rbcc.compiler.views import dot as dotgen
+from rbcc.compiler.views.diagrams import VIEWS, build_diagram
+from rbcc.dsl.validate import Validator
 
 GOLDEN = REPO / "tests" / "golden" / "diagrams"
 UPDATE = os.environ.get("RBCC_UPDATE_GOLDEN") == "1"

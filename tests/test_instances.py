@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rbcc.dsl import inheritance as ih
-from rbcc.dsl.graph_builder import load_graph
-from rbcc.dsl.instances_builder import expand_counts, load_instances
-from rbcc.dsl.model import walk_instances
-from rbcc.dsl.parser import ParseCache
-from rbcc.dsl.sources import Sources
+
+from rbcc.dsl.model import inheritance as ih
+from rbcc.dsl.model.elements import walk_instances
+from rbcc.dsl.model.graph_builder import load_graph
+from rbcc.dsl.model.instances_builder import expand_counts, load_instances
+from rbcc.dsl.text.files import Sources
+from rbcc.dsl.text.parser import ParseCache
 
 HERE = Path(__file__).parent / "fixtures" / "instances"
 

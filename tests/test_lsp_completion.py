@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 import pytest_lsp
+from lsp_client import PROFILES, SERVER, doc_text, make_app, open_doc, start
 from lsprotocol import types as t
 from pytest_lsp import LanguageClient
 
-from lsp_client import PROFILES, SERVER, doc_text, make_app, open_doc, start
 from rbcc.lsp.completion import Catalog, analyze, complete
-
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -85,8 +84,11 @@ async def test_imports_offer_variables_with_docs(client):
     items = await complete_at_end(client, "graph/new.graph", "Z {\n\timports: My")
     assert labels(items) == ["MySQL.*", "MySQL.ip", "MySQL.port"]
     docs = {i.label: doc_text(i.documentation) for i in items}
-    assert docs == {"MySQL.*": "Import all the variables", "MySQL.ip": "Value set dynamically by Roboconf",
-                    "MySQL.port": "Default value: 3306"}
+    assert docs == {
+        "MySQL.*": "Import all the variables",
+        "MySQL.ip": "Value set dynamically by Roboconf",
+        "MySQL.port": "Default value: 3306",
+    }
 
 
 async def test_exports_value_is_free_text(client):

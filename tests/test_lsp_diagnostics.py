@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 import pytest_lsp
+from lsp_client import PROFILES, SERVER, change, codes, make_app, open_doc, replace_all, start, stats, wait_for
 from lsprotocol import types as t
 from pytest_lsp import LanguageClient
-
-from lsp_client import PROFILES, SERVER, stats, change, codes, make_app, open_doc, replace_all, start, wait_for
 
 
 @pytest_lsp.fixture(config=SERVER, params=PROFILES)

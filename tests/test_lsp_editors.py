@@ -43,8 +43,13 @@ def test_neovim_headless(tmp_path):
     out = tmp_path / "out.json"
     proc = subprocess.run(
         ["nvim", "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {REPO / 'editors/nvim/probe.lua'}"],
-        env=env(PROBE_FILE=str(main), PROBE_OUT=str(out), PROBE_ROOT=str(main.parents[1]), PROBE_DEF_LINE=str(DEF_LINE)),
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env=env(
+            PROBE_FILE=str(main), PROBE_OUT=str(out), PROBE_ROOT=str(main.parents[1]), PROBE_DEF_LINE=str(DEF_LINE)
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     result = dict(json.loads(out.read_text()))
     assert proc.returncode == 0, (proc.stderr, result)
@@ -60,12 +65,18 @@ def test_neovim_headless(tmp_path):
 
 def test_emacs_eglot_batch(tmp_path):
     need(shutil.which("emacs") is not None, "emacs is not installed (apt-get install emacs-nox elpa-eglot)")
-    need(any(Path("/usr/share/emacs/site-lisp/elpa").glob("eglot*")) or _builtin_eglot(),
-         "eglot is not installed (apt-get install elpa-eglot)")
+    need(
+        any(Path("/usr/share/emacs/site-lisp/elpa").glob("eglot*")) or _builtin_eglot(),
+        "eglot is not installed (apt-get install elpa-eglot)",
+    )
     main = sample(tmp_path)
     proc = subprocess.run(
         ["emacs", "-Q", "--batch", "-l", str(REPO / "editors/emacs/probe-eglot.el"), str(main)],
-        env=env(), capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -79,8 +90,12 @@ def test_emacs_eglot_batch(tmp_path):
 
 def _builtin_eglot() -> bool:
     try:
-        out = subprocess.run(["emacs", "-Q", "--batch", "--eval", "(princ (locate-library \"eglot\"))"],
-                             capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run(
+            ["emacs", "-Q", "--batch", "--eval", '(princ (locate-library "eglot"))'],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return False
     return "eglot" in out

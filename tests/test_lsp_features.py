@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 import pytest_lsp
+from lsp_client import PROFILES, SERVER, make_app, open_doc, start, wait_for
 from lsprotocol import types as t
 from pytest_lsp import LanguageClient
-
-from lsp_client import PROFILES, SERVER, make_app, open_doc, pos_of, start, wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -29,7 +28,8 @@ async def test_formatting_returns_one_edit_and_keeps_comments(client):
     messy = "# doc\nX{\n  installer :  script;  # why\n}\n"
     uri = open_doc(client, client.app / "graph" / "fmt.graph", messy)
     edits = await client.text_document_formatting_async(
-        t.DocumentFormattingParams(t.TextDocumentIdentifier(uri), t.FormattingOptions(tab_size=4, insert_spaces=False)))
+        t.DocumentFormattingParams(t.TextDocumentIdentifier(uri), t.FormattingOptions(tab_size=4, insert_spaces=False))
+    )
     close(client, uri)
     assert [e.new_text for e in edits] == ["# doc\nX {\n\tinstaller: script; # why\n}\n"]
 
@@ -37,7 +37,8 @@ async def test_formatting_returns_one_edit_and_keeps_comments(client):
 async def test_formatting_leaves_broken_files_alone(client):
     uri = open_doc(client, client.app / "graph" / "broken.graph", "X {\n\tinstaller script\n}\n")
     edits = await client.text_document_formatting_async(
-        t.DocumentFormattingParams(t.TextDocumentIdentifier(uri), t.FormattingOptions(tab_size=4, insert_spaces=False)))
+        t.DocumentFormattingParams(t.TextDocumentIdentifier(uri), t.FormattingOptions(tab_size=4, insert_spaces=False))
+    )
     close(client, uri)
     assert not edits
 
@@ -52,30 +53,36 @@ async def test_folding_blocks_and_comment_runs(client):
 
 async def test_semantic_tokens_distinguish_components_facets_and_variables(client):
     uri = (client.app / "graph" / "main.graph").as_uri()
-    result = await client.text_document_semantic_tokens_full_async(t.SemanticTokensParams(t.TextDocumentIdentifier(uri)))
+    result = await client.text_document_semantic_tokens_full_async(
+        t.SemanticTokensParams(t.TextDocumentIdentifier(uri))
+    )
     data = result.data
     assert len(data) % 5 == 0
     tokens, line, col = [], 0, 0
     for i in range(0, len(data), 5):
-        dl, ds, n, typ, mods = data[i:i + 5]
+        dl, ds, n, typ, mods = data[i : i + 5]
         line, col = line + dl, (col + ds if dl == 0 else ds)
         tokens.append((line, col, n, typ, mods))
     from rbcc.lsp.semantic_tokens import TOKEN_TYPES
-    kinds = {(l, c): TOKEN_TYPES[ty] for l, c, n, ty, m in tokens}
-    assert kinds[(4, 0)] == "class"          # VM declaration
-    assert kinds[(18, 9)] == "interface"    # facets: web
-    assert kinds[(20, 10)] == "class"        # imports: MySQL.port -> MySQL
-    assert kinds[(20, 16)] == "variable"     # .port
-    assert kinds[(0, 0)] == "keyword"        # import
+
+    kinds = {(ln, c): TOKEN_TYPES[ty] for ln, c, _n, ty, _m in tokens}
+    assert kinds[(4, 0)] == "class"  # VM declaration
+    assert kinds[(18, 9)] == "interface"  # facets: web
+    assert kinds[(20, 10)] == "class"  # imports: MySQL.port -> MySQL
+    assert kinds[(20, 16)] == "variable"  # .port
+    assert kinds[(0, 0)] == "keyword"  # import
     assert kinds[(2, 0)] == "comment"
 
 
 async def test_quick_fix_missing_semicolon(client):
     text = "# x\nX {\n\tinstaller: script\n}\n"
     uri = open_doc(client, client.app / "graph" / "semi.graph", text)
-    diags = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "P_PROPERTY_ENDS_WITH_SEMI_COLON"])
-    actions = await client.text_document_code_action_async(t.CodeActionParams(
-        t.TextDocumentIdentifier(uri), diags[0].range, t.CodeActionContext(diagnostics=diags)))
+    diags = await wait_for(
+        lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "P_PROPERTY_ENDS_WITH_SEMI_COLON"]
+    )
+    actions = await client.text_document_code_action_async(
+        t.CodeActionParams(t.TextDocumentIdentifier(uri), diags[0].range, t.CodeActionContext(diagnostics=diags))
+    )
     close(client, uri)
     [fix] = [a for a in actions if "`;`" in a.title]
     [edit] = fix.edit.changes[uri]
@@ -87,31 +94,45 @@ async def test_quick_fix_unknown_type_proposes_the_nearest_name(client):
     text = path.read_text().replace("children: Tomcat, MySQL;", "children: Tomcat, MySqL;")
     uri = open_doc(client, path, text)
     diags = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "CO_INEXISTING_CHILD"])
-    actions = await client.text_document_code_action_async(t.CodeActionParams(
-        t.TextDocumentIdentifier(uri), diags[0].range, t.CodeActionContext(diagnostics=diags)))
+    actions = await client.text_document_code_action_async(
+        t.CodeActionParams(t.TextDocumentIdentifier(uri), diags[0].range, t.CodeActionContext(diagnostics=diags))
+    )
     assert actions[0].title == "Change to `MySQL`"
     assert actions[0].edit.changes[uri][0].new_text == "MySQL"
-    client.text_document_did_change(t.DidChangeTextDocumentParams(
-        t.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        [t.TextDocumentContentChangeWholeDocument(text=path.read_text())]))
+    client.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            t.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [t.TextDocumentContentChangeWholeDocument(text=path.read_text())],
+        )
+    )
     await wait_for(lambda: not client.diagnostics.get(uri))
     close(client, uri)
 
 
 async def test_quick_fix_bad_import_path_and_unused_import(client):
     path = client.app / "graph" / "main.graph"
-    text = path.read_text().replace("import facets.graph;", "import facet.graph;\nimport facets.graph;\nimport facets.graph;")
+    text = path.read_text().replace(
+        "import facets.graph;", "import facet.graph;\nimport facets.graph;\nimport facets.graph;"
+    )
     uri = open_doc(client, path, text)
     diags = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "CO_UNREACHABLE_FILE"])
-    actions = await client.text_document_code_action_async(t.CodeActionParams(
-        t.TextDocumentIdentifier(uri), t.Range(t.Position(0, 0), t.Position(2, 0)), t.CodeActionContext(diagnostics=diags)))
+    actions = await client.text_document_code_action_async(
+        t.CodeActionParams(
+            t.TextDocumentIdentifier(uri),
+            t.Range(t.Position(0, 0), t.Position(2, 0)),
+            t.CodeActionContext(diagnostics=diags),
+        )
+    )
     titles = [a.title for a in actions]
     assert "Import `facets.graph` instead" in titles
     assert "Remove this import" in titles
     assert any(title.startswith("Remove unused import `facets.graph`") for title in titles)
-    client.text_document_did_change(t.DidChangeTextDocumentParams(
-        t.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        [t.TextDocumentContentChangeWholeDocument(text=path.read_text())]))
+    client.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            t.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [t.TextDocumentContentChangeWholeDocument(text=path.read_text())],
+        )
+    )
     await wait_for(lambda: not client.diagnostics.get(uri))
     close(client, uri)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from rbcc.dsl.graph_builder import load_graph
-from rbcc.dsl.instances_builder import load_instances
-from rbcc.dsl.model import Component, Graph, Instance
-from rbcc.dsl.model_validator import validate_graph, validate_instances
-from rbcc.dsl.parser import ParseCache
-from rbcc.dsl.source import SourceRange
-from rbcc.dsl.sources import Sources
+from rbcc.dsl.checks.model import validate_graph, validate_instances
+from rbcc.dsl.model.elements import Component, Graph, Instance
+from rbcc.dsl.model.graph_builder import load_graph
+from rbcc.dsl.model.instances_builder import load_instances
+from rbcc.dsl.text.files import Sources
+from rbcc.dsl.text.parser import ParseCache
+from rbcc.dsl.text.ranges import SourceRange
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rbcc.dsl import lexical as lx
-from rbcc.dsl.block_validator import validate_file
-from rbcc.dsl.line_parser import parse_lines, split_lines
-from rbcc.dsl.parser import parse_text
-from rbcc.dsl.syntax import Blank, Comment, FileKind, Holder, HolderKind, Import, Unknown
+
+from rbcc.dsl.checks.blocks import validate_file
+from rbcc.dsl.text import lexical as lx
+from rbcc.dsl.text.line_parser import parse_lines, split_lines
+from rbcc.dsl.text.parser import parse_text
+from rbcc.dsl.text.syntax import Blank, Comment, FileKind, Holder, HolderKind, Import, Unknown
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -57,7 +58,9 @@ def test_java_trim_strips_control_characters_but_not_unicode_spaces():
 
 
 def test_split_nicely_drops_only_trailing_empty_items_like_java_split():
-    items = lambda v: [x for x, _, _ in lx.split_nicely(v)]
+    def items(v):
+        return [x for x, _, _ in lx.split_nicely(v)]
+
     assert items("a, b,") == ["a", "b"]
     assert items("a,,b") == ["a", "", "b"]
     assert items(",a") == ["", "a"]

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from rbcc.dsl.validate import Validator
 
 APPS = Path(__file__).parent / "fixtures" / "apps"

@@ -9,14 +9,15 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
-from rbcc.dsl.codes import CODES, Level
+
+from rbcc.dsl.catalogue import CODES, Level
 from rbcc.dsl.problems import Problem, Related, problem
-from rbcc.dsl.source import SourceRange
+from rbcc.dsl.text.ranges import SourceRange
 from rbcc.reporting import FINGERPRINT_KEY, render_json, render_sarif, render_text, summary_counts
 
 SCHEMA_PATH = Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
 
-MAIN = "\n".join(  # noqa: FLY002 - one source line per list item keeps the tabs visible
+MAIN = "\n".join(
     [
         "# Tomcat on a VM",
         "Tomcat {",

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rbcc.dsl.codes import CODES, Level
+
+from rbcc.dsl.catalogue import CODES, Level
 from rbcc.dsl.problems import Problem
 from rbcc.dsl.validate import Validator
 

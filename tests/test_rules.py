@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rbcc.dsl.codes import Level
-from rbcc.dsl.rules import parse_rule, strip_comments
-from rbcc.dsl.source import SourceRange
+
+from rbcc.dsl.catalogue import Level
+from rbcc.dsl.rules.parser import parse_rule, strip_comments
+from rbcc.dsl.text.ranges import SourceRange
 
 F = "rules.autonomic/r.drl"
 

@@ -16,9 +16,10 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rbcc.dsl.line_parser import parse_lines
-from rbcc.dsl.parser import _FastBuilder, parse_text
-from rbcc.dsl.syntax import Blank, Comment, Holder, Import, ParsedFile, Property, Unknown
+
+from rbcc.dsl.text.line_parser import parse_lines
+from rbcc.dsl.text.parser import _FastBuilder, parse_text
+from rbcc.dsl.text.syntax import Blank, Comment, Holder, Import, ParsedFile, Property, Unknown
 
 # -- normalised dump ------------------------------------------------------------------------------
 

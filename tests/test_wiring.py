@@ -6,10 +6,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from rbcc.compiler.wiring import ImportGroup, import_groups, prefix_of, resolve_wiring
-from rbcc.dsl.model import walk_instances
-from rbcc.dsl.validate import Validator
 from support import FIXTURES
+
+from rbcc.compiler.wiring import ImportGroup, import_groups, prefix_of, resolve_wiring
+from rbcc.dsl.model.elements import walk_instances
+from rbcc.dsl.validate import Validator
 
 RELATIONS = FIXTURES / "diagrams" / "relations"
 BROKEN = FIXTURES / "diagrams" / "broken"

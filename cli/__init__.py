@@ -1,0 +1,34 @@
+"""The ``rbcc`` command line: one module per subcommand, a thin shell over the library APIs.
+
+Exit statuses: 0 done (clean), 1 problems found (errors, or warnings with ``--werror``),
+2 usage error or tool failure.  Library code raises :class:`rbcc.errors.RbccError`; this package
+is the only place that turns it into ``rbcc: <message>`` and an exit status
+(:class:`rbcc.cli.base.RbccCommand`).  Each subcommand
+imports what it drives inside its function, so that ``rbcc validate`` starts fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from rbcc import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rbcc")
+def main() -> None:
+    """rbcc: validate, document, compile and deploy Roboconf applications."""
+
+
+def _register() -> None:
+    from rbcc.cli.doc import doc
+    from rbcc.cli.fmt import fmt
+    from rbcc.cli.graph import graph
+    from rbcc.cli.lsp import lsp
+    from rbcc.cli.validate import validate
+
+    for command in (validate, graph, doc, lsp, fmt):
+        main.add_command(command)
+
+
+_register()

@@ -1,0 +1,5 @@
+"""``python -m rbcc.cli``."""
+
+from rbcc.cli import main
+
+main()

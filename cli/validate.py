@@ -1,0 +1,66 @@
+"""``rbcc validate``: Roboconf's verdicts, every problem at once, as text, JSON or SARIF."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from rbcc import __version__
+from rbcc.atomic import write_atomically
+from rbcc.cli.base import RbccCommand
+
+FORMATS = ("text", "json", "sarif")
+
+
+@click.command(cls=RbccCommand)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@click.option("--werror", is_flag=True, help="Treat warnings as errors (exit status 1).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: when printing to a terminal).")
+@click.option(
+    "--srcroot",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="SARIF: make paths relative to DIR (the repository root, for GitHub code scanning).",
+)
+def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: bool | None, srcroot: Path | None) -> None:
+    """Validate an application directory (or a single file) with Roboconf's rules.
+
+    Reports every problem at once with its Roboconf code, level and exact location.
+    """
+    if not path.exists():
+        raise click.UsageError(
+            f"{path}: no such file or directory (give an application directory or a .graph/.instances file)"
+        )
+    from rbcc.dsl import validate_path
+    from rbcc.reporting import render_json, render_sarif, render_text
+
+    result = validate_path(path)
+    if fmt == "json":
+        text = render_json(result.problems, result.root)
+    elif fmt == "sarif":
+        try:
+            text = render_sarif(result.problems, result.root, tool_version=__version__, srcroot=srcroot)
+        except ValueError as exc:
+            raise click.UsageError(
+                f"--srcroot: {result.root} is not inside {srcroot}; give the directory that contains the application"
+            ) from exc
+    else:
+        if color is None:
+            color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        text = render_text(result.problems, result.root, color=color)
+    if not text.endswith("\n"):
+        text += "\n"
+    if output is not None:
+        try:
+            write_atomically(output, text)
+        except OSError as exc:
+            click.echo(f"rbcc: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+    else:
+        click.echo(text, nl=False)
+    failed = result.errors > 0 or (werror and result.warnings > 0)
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,401 @@
+"""From graph files to a ``Graph``: Roboconf's FromGraphDefinition (dsl.md §6).
+
+Always builds the best model it can (the language server and the compiler need one even while
+a file is broken), and reports problems with Roboconf's gating: relation errors are only
+reported once the files themselves are clean, so that one typo does not produce a cascade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from rbcc.dsl.checks.blocks import validate_file
+from rbcc.dsl.model.elements import Component, Facet, Graph, Ref
+from rbcc.dsl.model.variables import parse_exports, parse_imports
+from rbcc.dsl.problems import Problem, Related, has_errors, problem
+from rbcc.dsl.text import lexical as lx
+from rbcc.dsl.text.files import SourceError, Sources, join
+from rbcc.dsl.text.parser import ParseCache
+from rbcc.dsl.text.ranges import SourceRange
+from rbcc.dsl.text.syntax import FileKind, Holder, HolderKind, Import, ParsedFile, Property
+
+
+@dataclass
+class FileLoad:
+    """Result of loading a set of files reached from an entry point through imports."""
+
+    problems: list[Problem] = field(default_factory=list)
+    #: project-relative paths that were parsed, in processing order (as written, not normalised)
+    processed: list[str] = field(default_factory=list)
+    files: dict[str, ParsedFile] = field(default_factory=dict)
+    #: the files whose content Roboconf uses: error-free and reached through error-free files only
+    #: (Roboconf neither registers the blocks of a file with an error nor follows its imports)
+    java_files: set[str] = field(default_factory=set)
+
+
+#: ``graph.cache`` key: the names of the components Roboconf's graph has (see FileLoad.java_files)
+JAVA_COMPONENTS = ("java-components",)
+JAVA_LINKS = ("java-links",)
+JAVA_FINDABLE = ("java-findable",)
+JAVA_VIEW = ("java-view",)
+
+
+def load_files(
+    entry: str,
+    root_rel: str,
+    sources: Sources,
+    cache: ParseCache,
+    expected: tuple[FileKind, ...],
+    wrong_kind_code: str,
+) -> FileLoad:
+    """Parse ``entry`` and every file it imports (transitively), once each (§5.5, §6.1, §8.2)."""
+    out = FileLoad()
+    seen: set[str] = set()
+    edges: dict[str, list[str]] = {}
+    clean: set[str] = set()
+    queue: list[tuple[str, Import | None, str | None]] = [(entry, None, None)]
+    while queue:
+        rel, via, importer = queue.pop(0)
+        if rel in seen:
+            continue
+        seen.add(rel)
+        where = via.uri_range if via is not None else SourceRange.file_start(rel)
+        if not sources.inside(rel):
+            out.problems.append(
+                problem(
+                    "CO_UNREACHABLE_FILE",
+                    where,
+                    ("FILE", rel),
+                    note="Imports must stay inside the project; this one was not followed.",
+                )
+            )
+            continue
+        try:
+            text = sources.read(rel)
+        except SourceError as exc:
+            out.problems.append(problem("P_IO_ERROR", where, ("FILE", rel), ("EXCEPTION", str(exc))))
+            continue
+        if text is None:
+            out.problems.append(
+                problem(
+                    "CO_UNREACHABLE_FILE",
+                    where,
+                    ("FILE", rel),
+                    note="Check the path: imports are relative to the "
+                    + (f"`{root_rel}/` directory." if root_rel else "entry file's directory."),
+                )
+            )
+            continue
+        parsed = cache.parse(rel, text)
+        out.processed.append(rel)
+        out.files[rel] = parsed
+        own = list(parsed.problems) + validate_file(parsed)
+        if parsed.kind not in expected:
+            label = "intsnace" if parsed.kind is FileKind.INSTANCE else parsed.kind.value
+            own.append(problem(wrong_kind_code, SourceRange.file_start(rel), ("UNRECOGNIZED", label)))
+        out.problems.extend(own)
+        if not has_errors(own):
+            clean.add(rel)
+        edges[rel] = []
+        for imp in parsed.imports:
+            if lx.is_blank(imp.uri):
+                continue
+            target = join(root_rel, imp.uri)
+            edges[rel].append(target)
+            if target in seen:
+                continue
+            queue.append((target, imp, rel))
+    pending = [entry] if entry in clean else []
+    while pending:
+        rel = pending.pop()
+        if rel in out.java_files:
+            continue
+        out.java_files.add(rel)
+        pending.extend(t for t in edges.get(rel, ()) if t in clean)
+    return out
+
+
+def load_graph(entry: str, root_rel: str, sources: Sources, cache: ParseCache) -> tuple[Graph, list[Problem]]:
+    """Load the graph reached from ``entry``; returns the model and Roboconf's problems."""
+    load = load_files(
+        entry, root_rel, sources, cache, (FileKind.GRAPH, FileKind.AGGREGATOR, FileKind.EMPTY), "CO_NOT_A_GRAPH"
+    )
+    graph = Graph(files=load.files)
+    for rel in load.processed:
+        _register(graph, load.files[rel])
+    graph.cache[JAVA_COMPONENTS] = frozenset(
+        name
+        for name, decls in graph.declarations.items()
+        if any(isinstance(d, Component) and d.file in load.java_files for d in decls)
+    )
+    problems = list(load.problems)
+    resolve(graph, problems, report=not problems)
+    # What Roboconf links (dsl.md §6.2): nothing when anything was reported before its
+    # resolution phases (a warning is enough), only the components when their resolution
+    # reported a missing name (the facets' phase is skipped), else everything.
+    if load.problems or any(p.code in _BEFORE_RESOLUTION for p in problems):
+        graph.cache[JAVA_LINKS] = "none"
+    else:
+        graph.cache[JAVA_LINKS] = "components" if problems else "all"
+    return graph, problems
+
+
+_BEFORE_RESOLUTION = frozenset({"CO_CONFLICTING_NAME", "CO_ALREADY_DEFINED_COMPONENT", "CO_ALREADY_DEFINED_FACET"})
+
+
+def java_components(graph: Graph) -> frozenset[str] | None:
+    """The components Roboconf's ComponentHelpers.findComponent finds (instances are looked up
+    with it), or None for a graph not built by ``load_graph``.
+
+    Roboconf registers the components of error-free files only, and finds those reachable from
+    the root components of the graph as it linked it (java_view), through extends and
+    containment, both ways.
+    """
+    registered = graph.cache.get(JAVA_COMPONENTS)
+    if registered is None:
+        return None
+    graph = java_view(graph)
+    found = graph.cache.get(JAVA_FINDABLE)
+    if found is None:
+        from rbcc.dsl.model import inheritance as ih
+
+        seen: dict[int, Component] = {}
+        stack = list(graph.roots)
+        while stack:
+            c = stack.pop()
+            if id(c) in seen:
+                continue
+            seen[id(c)] = c
+            if c.super is not None:
+                stack.append(c.super)
+            stack.extend(c.extending)
+            stack.extend(ih.all_children(graph, c))
+            stack.extend(ih.all_ancestors(graph, c))
+        found = graph.cache[JAVA_FINDABLE] = frozenset(c.name for c in seen.values()) & registered
+    return found
+
+
+def java_view(graph: Graph) -> Graph:
+    """The graph as Roboconf links it: ``graph`` itself, or, when its conversion reported
+    anything (a warning such as P_EMPTY_FILE is enough, dsl.md §6.2), the same components and
+    facets with fewer relations (none, or those of the components only; see load_graph).  The
+    model rbcc builds for editors keeps all its relations (docs/deviations.md); validation
+    uses this view, so that the verdict is Roboconf's.
+    """
+    links = graph.cache.get(JAVA_LINKS, "all")
+    if links == "all":
+        return graph
+    view = graph.cache.get(JAVA_VIEW)
+    if view is None:
+        known = graph.cache.get(JAVA_COMPONENTS, frozenset())
+        view = Graph(files=graph.files)
+        for name, c in graph.components.items():
+            if name in known:
+                view.components[name] = replace(c, super=None, facets=[], children=[], ancestors=[], extending=[])
+        for name, f in graph.facets.items():
+            view.facets[name] = replace(f, extends=[], extending=[], children=[], ancestors=[], components=[])
+        if links == "components":
+            resolve(view, [], report=False, link_facets=False)
+        graph.cache[JAVA_VIEW] = view
+    return view
+
+
+def _register(graph: Graph, parsed: ParsedFile) -> None:
+    for h in parsed.holders:
+        if h.kind is HolderKind.COMPONENT:
+            node: Component | Facet = _component(h, _declared(parsed, h))
+            graph.components.setdefault(h.name, node)
+        elif h.kind is HolderKind.FACET:
+            node = _facet(h, _declared(parsed, h))
+            graph.facets.setdefault(h.name, node)
+        else:
+            continue
+        graph.declarations.setdefault(h.name, []).append(node)
+
+
+def _declared(parsed: ParsedFile, h: Holder) -> dict:
+    """What a block declares (refs, exports, imports), read once per parse of its file.
+
+    The model is rebuilt on every validation (relations change when other files change), but
+    what a block says only changes with its file's text, which the parse cache tracks.
+    """
+    key = ("declared", id(h))
+    hit = parsed.derived.get(key)
+    if hit is None:
+        hit = {
+            "installer": h.first("installer"),
+            "extends": h.first("extends"),
+            "facets": _refs(h.first("facets")),
+            "children": _refs(h.first("children")),
+            "exports": _exports(h),
+            "imports": _imports(h) if h.kind is HolderKind.COMPONENT else {},
+        }
+        if h.kind is HolderKind.FACET:
+            hit["extends_list"] = _refs(h.first("extends"))
+        parsed.derived[key] = hit
+    return hit
+
+
+def _refs(prop: Property | None) -> list[Ref]:
+    if prop is None:
+        return []
+    r = prop.value_range
+    base = r.start_column - 1
+    out: list[Ref] = []
+    names: set[str] = set()
+    for item, s, e in lx.split_nicely(prop.value):
+        if item and item not in names:
+            names.add(item)
+            out.append(Ref(item, SourceRange.line_span(r.file, r.start_line, base + s, base + e)))
+    return out
+
+
+def _exports(h: Holder) -> dict:
+    out = {}
+    for p in h.all("exports"):
+        decls, _ = parse_exports(p)
+        for d in decls:
+            if d.name:
+                out[d.name] = d
+    return out
+
+
+def _imports(h: Holder) -> dict:
+    out = {}
+    for p in h.all("imports"):
+        for _raw, decl in parse_imports(p):
+            if decl.name:
+                out[decl.name] = decl
+    return out
+
+
+def _component(h: Holder, d: dict) -> Component:
+    c = Component(h.name, h.name_range, h, doc=h.doc)
+    inst = d["installer"]
+    if inst is not None:
+        c.installer, c.installer_range = inst.value, inst.value_range
+    ext = d["extends"]
+    if ext is not None and not lx.is_blank(ext.value):
+        c.extends_ref = Ref(ext.value, ext.value_range)
+    c.facet_refs = d["facets"]
+    c.child_refs = d["children"]
+    c.exports = d["exports"]
+    c.imports = d["imports"]
+    return c
+
+
+def _facet(h: Holder, d: dict) -> Facet:
+    f = Facet(h.name, h.name_range, h, doc=h.doc)
+    f.exports = d["exports"]
+    f.child_refs = d["children"]
+    f.extends_refs = d["extends_list"]
+    return f
+
+
+def _others(graph: Graph, node: Component | Facet) -> list[Related]:
+    return [
+        Related(o.name_range, f"`{o.name}` is also declared here")
+        for o in graph.declarations.get(node.name, [])
+        if o is not node
+    ]
+
+
+def resolve(graph: Graph, problems: list[Problem], report: bool, link_facets: bool = True) -> None:
+    """Link relations (always; the facets' own ones only if ``link_facets``) and report CO_
+    problems in Roboconf's phases (when ``report``)."""
+    found: list[Problem] = []
+    # 1. component / facet name conflicts, 2. duplicates
+    for name, decls in graph.declarations.items():
+        kinds = {type(d) for d in decls}
+        if len(kinds) > 1:
+            for d in decls:
+                found.append(problem("CO_CONFLICTING_NAME", d.name_range, ("NAME", name), related=_others(graph, d)))
+    if not found:
+        for name, decls in graph.declarations.items():
+            if len(decls) > 1:
+                for d in decls:
+                    code = "CO_ALREADY_DEFINED_COMPONENT" if isinstance(d, Component) else "CO_ALREADY_DEFINED_FACET"
+                    kind = "COMPONENT" if isinstance(d, Component) else "FACET"
+                    found.append(problem(code, d.name_range, (kind, name), related=_others(graph, d)))
+    gate = bool(found)
+    # 3. components
+    phase3: list[Problem] = []
+    for c in graph.components.values():
+        if c.extends_ref is not None:
+            sup = graph.components.get(c.extends_ref.name)
+            if sup is None:
+                phase3.append(
+                    problem(
+                        "CO_INEXISTING_COMPONENT",
+                        c.extends_ref.range,
+                        ("COMPONENT", c.extends_ref.name),
+                        note=_suggest(c.extends_ref.name, graph.components),
+                    )
+                )
+            else:
+                c.super = sup
+                sup.extending.append(c)
+        for ref in c.facet_refs:
+            f = graph.facets.get(ref.name)
+            if f is None:
+                phase3.append(
+                    problem(
+                        "CO_INEXISTING_FACET", ref.range, ("FACET", ref.name), note=_suggest(ref.name, graph.facets)
+                    )
+                )
+            else:
+                c.facets.append(f)
+                f.components.append(c)
+        _link_children(graph, c, c.child_refs, phase3)
+    # 4. facets
+    phase4: list[Problem] = []
+    for f in graph.facets.values() if link_facets else ():
+        for ref in f.extends_refs:
+            g = graph.facets.get(ref.name)
+            if g is None:
+                phase4.append(
+                    problem(
+                        "CO_INEXISTING_FACET", ref.range, ("FACET", ref.name), note=_suggest(ref.name, graph.facets)
+                    )
+                )
+            else:
+                f.extends.append(g)
+                g.extending.append(f)
+        _link_children(graph, f, f.child_refs, phase4)
+    if report:
+        problems.extend(found)
+        if not gate:
+            problems.extend(phase3)
+            if not phase3:
+                problems.extend(phase4)
+
+
+def _link_children(graph: Graph, parent: Component | Facet, refs: list[Ref], out: list[Problem]) -> None:
+    for ref in refs:
+        child = graph.components.get(ref.name) or graph.facets.get(ref.name)
+        if child is None:
+            names = {**graph.components, **graph.facets}
+            out.append(problem("CO_INEXISTING_CHILD", ref.range, ("NAME", ref.name), note=_suggest(ref.name, names)))
+            continue
+        parent.children.append(child)
+        child.ancestors.append(parent)
+
+
+def _suggest(name: str, names) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
+    return f"Did you mean `{close[0]}`?" if close else None
+
+
+def graph_from_files(files: dict[str, ParsedFile]) -> Graph:
+    """Every component and facet of ``files``, linked, broken files included (the editor's view).
+
+    No problem is reported: editors want a model of whatever was typed, even when the
+    project's loader would reject it.
+    """
+    graph = Graph(files=files)
+    for parsed in files.values():
+        _register(graph, parsed)
+    resolve(graph, [], report=False)
+    return graph
