@@ -102,6 +102,8 @@ def render_text(problems: Sequence[Problem], root: Path, *, color: bool) -> str:
             out.extend(_snippet(p.range, lines, color))
         for rel in p.related:
             out.append(_note(rel, root, color))
+        if p.hint:
+            out.append(_hint(p.hint, color))
     out.append(_summary(ordered, root))
     return "\n".join(out) + "\n"
 
@@ -121,6 +123,11 @@ def _note(rel: Related, root: Path, color: bool) -> str:
     if color:
         return f"  {_BOLD}{where}:{_RESET} {_NOTE}note:{_RESET} {message}"
     return f"  {where}: note: {message}"
+
+
+def _hint(hint: str, color: bool) -> str:
+    text = _printable(hint)
+    return f"  {_NOTE}hint:{_RESET} {text}" if color else f"  hint: {text}"
 
 
 def _location(r: SourceRange, root: Path) -> str:
@@ -237,6 +244,7 @@ def _json_problem(p: Problem, root: Path) -> dict:
         "level": p.level.value,
         **_json_range(p.range, root),
         "message": p.message,
+        "hint": p.hint,
         "related": [{**_json_range(rel.range, root), "message": rel.message} for rel in p.related],
     }
 
@@ -333,11 +341,15 @@ def _sarif_rule(code: str, problems: Sequence[Problem]) -> dict:
     else:
         first = next(p for p in problems if p.code == code)
         text, level = code, first.level
-    return {
+    rule: dict = {
         "id": code,
         "shortDescription": {"text": text},
         "defaultConfiguration": {"level": level.value},
     }
+    if info is not None and info.explanation:
+        help_md = info.explanation + (f"\n\nExample:\n\n```\n{info.example.rstrip()}\n```" if info.example else "")
+        rule["help"] = {"text": info.explanation, "markdown": help_md}
+    return rule
 
 
 def _rebased(problems: Iterable[Problem], root: Path, srcroot: Path) -> list[Problem]:
@@ -431,6 +443,8 @@ def _sarif_results(
                 for i, rel in enumerate(p.related, start=1)
             ]
         result["partialFingerprints"] = {FINGERPRINT_KEY: f"{digest}:{seen[digest]}"}
+        if p.hint:
+            result["properties"] = {"hint": p.hint}
         results.append(result)
     return results
 
@@ -442,10 +456,11 @@ def _sarif_message(p: Problem) -> str:
     message has links, literal brackets must be escaped (SARIF §3.11.6) or a catalogue text such
     as ``[a-zA-Z_](\\w|-|\\.)*`` would read as a link.
     """
+    hint = f" Hint: {p.hint}" if p.hint else ""
     if not p.related:
-        return p.message
+        return p.message + hint
     links = ", ".join(f"[{_escape_brackets(rel.message)}]({i})" for i, rel in enumerate(p.related, start=1))
-    return f"{_escape_brackets(p.message)} See {links}."
+    return f"{_escape_brackets(p.message)} See {links}.{_escape_brackets(hint)}"
 
 
 def _escape_brackets(text: str) -> str:

@@ -30,6 +30,8 @@ class Problem:
     range: SourceRange | None
     related: tuple[Related, ...] = ()
     details: tuple[tuple[str, str], ...] = field(default=(), compare=True)
+    #: rbcc's advice on what to do about it, kept apart from Roboconf's message.
+    hint: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -51,15 +53,14 @@ def problem(
 
     ``details`` are Roboconf's kind/value pairs (``("COMPONENT", "Tomcat")``); they are appended
     to the message so that the text says *which* element is wrong, as Roboconf's formatted
-    errors do.  ``note`` adds rbcc's own hint (what to do about it).
+    errors do.  ``note`` is rbcc's own hint (what to do about it), kept in :attr:`Problem.hint`
+    so that each output shows it in its own way.
     """
     info = CODES[code]
     message = info.message
     if details:
         message += " " + " ".join(f"{_LABELS.get(k, k.title())}: {v}." for k, v in details)
-    if note:
-        message += " " + note
-    return Problem(code, info.level, message, where, tuple(related), tuple(details))
+    return Problem(code, info.level, message, where, tuple(related), tuple(details), note or None)
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

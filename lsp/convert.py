@@ -107,7 +107,7 @@ def lsp_diagnostic(p: Problem, lines: Lines | None, root: Path, lines_of) -> t.D
         )
     return t.Diagnostic(
         range=rng,
-        message=p.message,
+        message=f"{p.message}\nHint: {p.hint}" if p.hint else p.message,
         severity=lsp_severity(p.level),
         code=p.code,
         source=SOURCE,

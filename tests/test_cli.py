@@ -113,10 +113,11 @@ def test_text_format_uses_file_line_column_headers_with_a_caret():
     lines = proc.stdout.splitlines()
     assert lines[0] == (
         "several-syntax-errors.graph:8:19: error P_PROPERTY_ENDS_WITH_SEMI_COLON "
-        "A property definition must end with a semi-colon. Add `;`."
+        "A property definition must end with a semi-colon."
     )
     assert lines[1] == " 8 | \tinstaller: puppet"
     assert lines[2].endswith("^")
+    assert lines[3] == "  hint: Add `;`."  # rbcc's advice, on a line of its own
     assert "\x1b[" not in proc.stdout  # no colour when not writing to a terminal
 
 

@@ -118,7 +118,7 @@ def test_unresolved_component_references_point_at_the_name():
         ("CO_INEXISTING_COMPONENT", "error", f, 17, 11, 25),  # `Server, Tomcat`: one super-component only
         ("CO_INEXISTING_COMPONENT", "error", f, 21, 11, 18),  # `Server ` keeps its trailing space
     ]
-    assert "Did you mean `Tomcat`?" in problems[0].message
+    assert problems[0].hint == "Did you mean `Tomcat`?"
     # facet resolution (phase 4: `extends: archive`, `children: War`) is gated by phase 3's errors
     assert not any(p.range.start_line >= 24 for p in problems)
     # ... but what resolves is linked

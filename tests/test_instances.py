@@ -152,7 +152,7 @@ def test_unknown_component_is_reported_on_its_name_and_its_children_are_skipped(
         ("CO_INEXISTING_COMPONENT", "error", "unknown-component.instances", 3, 14, 21),
         ("CO_INEXISTING_COMPONENT", "error", "unknown-component.instances", 11, 13, 16),
     ]
-    assert "`web` is a facet" in problems[1].message
+    assert "`web` is a facet" in (problems[1].hint or "")
     assert paths(roots) == ["/vm", "/vm/tomcat", "/w"]
 
 

@@ -202,6 +202,7 @@ def test_json_shape(project: Path) -> None:
         "end_line": 4,
         "end_column": 19,
         "message": "This property was already set for this element.",
+        "hint": None,
         "related": [
             {
                 "file": "app/main.graph",
