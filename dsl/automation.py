@@ -75,7 +75,7 @@ def load_commands(app: Application, out: list[Problem]) -> None:
     directory = app.root / COMMANDS_DIR
     if not directory.is_dir():
         return
-    from rbcc.dsl.commands.legacy import parse_commands
+    from rbcc.dsl.commands import parse_commands
 
     ctx = model_context(app.graph, app.instances, directory)
     for path in _files(directory):

@@ -164,7 +164,8 @@ def load_application(
 
 
 def _descriptor(app: Application, sources: Sources, out: list[Problem]):
-    from rbcc.dsl.model.descriptor import read_descriptor, validate_descriptor
+    from rbcc.dsl.checks.descriptor import validate_descriptor
+    from rbcc.dsl.model.descriptor import read_descriptor
 
     path = app.root / DESCRIPTOR
     if not path.is_file() and DESCRIPTOR not in sources.overlays:
@@ -267,7 +268,7 @@ def _validate_template(app: Application) -> list[Problem]:
     entry = SourceRange.file_start(app.graph_entry or ".")
     out.extend(validate_graph(app.graph, entry))
     if desc is not None:
-        from rbcc.dsl.model.descriptor import validate_external_exports
+        from rbcc.dsl.checks.descriptor import validate_external_exports
 
         out.extend(validate_external_exports(desc, ih.graph_exports(app.graph)))
     out.extend(validate_instances(app.graph, app.instances))

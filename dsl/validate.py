@@ -106,7 +106,8 @@ class Validator:
         return ValidationResult(root, sorted(problems, key=sort_key), None, "instances", [name])
 
     def _descriptor(self, path: Path) -> ValidationResult:
-        from rbcc.dsl.model.descriptor import read_descriptor, validate_descriptor
+        from rbcc.dsl.checks.descriptor import validate_descriptor
+        from rbcc.dsl.model.descriptor import read_descriptor
 
         desc, problems = read_descriptor(path, path.name)
         if desc is not None:

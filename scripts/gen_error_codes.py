@@ -48,7 +48,9 @@ def render(codes: dict[str, CodeInfo]) -> str:
     groups: dict[str, list[CodeInfo]] = {}
     for info in codes.values():
         prefix = info.code.split("_", 1)[0]
-        title = PREFIXES.get(prefix, f"{prefix}_") if info.origin == "roboconf" else ORIGINS.get(info.origin, info.origin)
+        title = (
+            PREFIXES.get(prefix, f"{prefix}_") if info.origin == "roboconf" else ORIGINS.get(info.origin, info.origin)
+        )
         groups.setdefault(title, []).append(info)
     out.append("| Group | Codes |")
     out.append("|---|---|")

@@ -14,7 +14,7 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from support import ORACLE_JAR
+from tests.support import ORACLE_JAR
 
 JAVA_CMD = ["java", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Djava.util.logging.config.file=/dev/null"]
 

@@ -1,4 +1,4 @@
-"""Shared test helpers (imported as `support`): the shared corpus, the oracle, tool checks."""
+"""Shared test helpers (``from tests.support import …``): paths, the shared corpus, the oracle, tool checks."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ SHARED = REPO.parent / "shared"
 CONFORMANCE = SHARED / "conformance" / "roboconf-core"
 ORACLE_JAR = SHARED / "oracle" / "roboconf-core-oracle.jar"
 FIXTURES = REPO / "tests" / "fixtures"
+#: The same, for test modules that name it so.
+FIXTURES_DIR = FIXTURES
+REPO_DIR = REPO
 
 #: CI sets this so that a missing tool fails the run instead of skipping tests.
 REQUIRE_TOOLS = os.environ.get("RBCC_REQUIRE_TOOLS") == "1"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from rbcc.dsl.java import java_trim, java_trim_span, parse_java_int  # noqa: F401  (part of the lexical API)
+
 PATTERN_ID = re.compile(r"[a-zA-Z_](?:\w|-|\.)*", re.ASCII)
 PATTERN_FLEX_ID = re.compile(r"[a-zA-Z_](?:\w|-| |\.)*", re.ASCII)
 PATTERN_APP_NAME = re.compile(r"[a-zA-Z_](?:\w|[-.() ])*", re.ASCII)
@@ -24,25 +26,6 @@ _INSTANCE_KEYWORD = re.compile(r"\s*instance of", re.ASCII | re.IGNORECASE)
 _PROPERTY = re.compile(r"([^:\s]+)\s*:\s*(.*)$", re.ASCII | re.DOTALL)
 _QUOTED = re.compile(r'"[^"]*"')
 _CLOSE = re.compile(r"\s*\}", re.ASCII)
-
-
-def java_trim(text: str) -> str:
-    """Java's ``String.trim``: strip characters up to U+0020, not Unicode spaces."""
-    start, end = 0, len(text)
-    while start < end and text[start] <= " ":
-        start += 1
-    while end > start and text[end - 1] <= " ":
-        end -= 1
-    return text[start:end]
-
-
-def java_trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The offsets of ``java_trim(text[start:end])`` inside ``text``."""
-    while start < end and text[start] <= " ":
-        start += 1
-    while end > start and text[end - 1] <= " ":
-        end -= 1
-    return start, end
 
 
 def is_blank(text: str | None) -> bool:
@@ -140,13 +123,3 @@ def empty_item_span(value: str, pos: int) -> tuple[int, int]:
         return pos, pos + 1
     j = value.rfind(",", 0, pos)
     return (j, j + 1) if j >= 0 else (pos, pos)
-
-
-def parse_java_int(text: str) -> int | None:
-    """Java ``Integer.parseInt``: optional sign, ASCII digits only, 32-bit range."""
-    if not text or not re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII):
-        return None
-    value = int(text)
-    if -(2**31) <= value <= 2**31 - 1:
-        return value
-    return None
