@@ -45,7 +45,7 @@ class Problem:
 def problem(
     code: str,
     where: SourceRange | None,
-    *details: tuple[str, str],
+    *details: tuple[str, str | None],
     related: Iterable[Related] = (),
     note: str | None = None,
 ) -> Problem:
@@ -60,7 +60,8 @@ def problem(
     message = info.message
     if details:
         message += " " + " ".join(f"{_LABELS.get(k, k.title())}: {v}." for k, v in details)
-    return Problem(code, info.level, message, where, tuple(related), tuple(details), note or None)
+    kept = tuple((k, "None" if v is None else v) for k, v in details)  # as the message prints it
+    return Problem(code, info.level, message, where, tuple(related), kept, note or None)
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

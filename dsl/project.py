@@ -14,6 +14,7 @@ from pathlib import Path
 from rbcc.dsl.checks.model import validate_graph, validate_instances
 from rbcc.dsl.checks.recipes import check_recipes
 from rbcc.dsl.model import inheritance as ih
+from rbcc.dsl.model.descriptor import Descriptor
 from rbcc.dsl.model.elements import Graph, Instance
 from rbcc.dsl.model.graph_builder import load_graph
 from rbcc.dsl.model.instances_builder import load_instances
@@ -42,7 +43,7 @@ class Application:
     """A loaded project: the model the compiler, the language server and the CLI work from."""
 
     root: Path
-    descriptor: object | None = None
+    descriptor: Descriptor | None = None
     graph: Graph | None = None
     instances: list[Instance] = field(default_factory=list)
     #: instances as built even when Roboconf would drop them (for editors)

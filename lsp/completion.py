@@ -256,12 +256,12 @@ def _graph(ctx: Context, cat: Catalog) -> list[Proposal]:
         names = list(graph.facets.values()) if is_facet else list(graph.components.values())
     elif prop == "facets":
         names = list(graph.facets.values())
-    out = []
+    types: list[Proposal] = []
     for node in sorted(names, key=lambda x: x.name):
         if node.name == own or node.name in listed or not _match(ctx.prefix, node.name):
             continue
-        out.append(type_proposal(node, n))
-    return out
+        types.append(type_proposal(node, n))
+    return types
 
 
 def type_doc(node: Component | Facet) -> str:
@@ -327,7 +327,7 @@ def _instances(ctx: Context, cat: Catalog) -> list[Proposal]:
         if graph is None or not graph.components:
             return []
         if not ctx.blocks:
-            candidates = graph.roots
+            candidates = ih.root_components(graph)
         else:
             parent = _enclosing_component(ctx, graph)
             if parent is None:
@@ -367,7 +367,7 @@ def _instances(ctx: Context, cat: Catalog) -> list[Proposal]:
     if ctx.where == "attribute":
         props = [Proposal(f"{p}: ", f"{p}: ", ItemKind.PROPERTY, n, doc=PROPERTY_DOCS[p]) for p in ("channels", "name")]
         parent = _enclosing_component(ctx, graph) if graph is not None else None
-        if parent is not None:
+        if parent is not None and graph is not None:
             for var, default in ih.exports(graph, parent).items():
                 props.append(
                     Proposal(

@@ -28,7 +28,7 @@ def folding_ranges(parsed: ParsedFile) -> list[t.FoldingRange]:
                 if line is not None and prev is not None and line == prev + 1:
                     prev = line
                     continue
-                if start is not None and prev > start:
+                if start is not None and prev is not None and prev > start:
                     out.append(t.FoldingRange(start_line=start - 1, end_line=prev - 1, kind=kind))
                 start = prev = line
 

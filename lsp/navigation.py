@@ -69,14 +69,14 @@ class Index:
             refs += node.extends_refs
         for ref in refs:
             self._add(Occurrence(ref.range, "type", ref.name))
-        for decl in node.exports.values():
-            r = decl.range
-            if decl.is_random:
-                start = r.end_column - len(decl.name)
+        for exp in node.exports.values():
+            r = exp.range
+            if exp.is_random:
+                start = r.end_column - len(exp.name)
             else:
                 start = r.start_column
-            name_range = SourceRange(r.file, r.start_line, start, r.start_line, start + len(decl.name))
-            full = decl.name if "." in decl.name else f"{node.name}.{decl.name}"
+            name_range = SourceRange(r.file, r.start_line, start, r.start_line, start + len(exp.name))
+            full = exp.name if "." in exp.name else f"{node.name}.{exp.name}"
             self._add(Occurrence(name_range, "var", full, decl=True))
         for prop in node.block.properties:
             self._add(Occurrence(prop.name_range, "keyword", prop.name))
@@ -219,10 +219,10 @@ def hover_text(index: Index, occ: Occurrence) -> str | None:
     if occ.kind == "installer":
         return f"**installer {occ.target}**\n\n{INSTALLERS.get(occ.target, 'A custom Roboconf installer.')}"
     if occ.kind == "keyword":
-        doc = PROPERTY_DOCS.get(occ.target)
-        if doc is None:
+        keyword_doc = PROPERTY_DOCS.get(occ.target)
+        if keyword_doc is None:
             return None
-        return f"**{occ.target}**\n\n{doc}"
+        return f"**{occ.target}**\n\n{keyword_doc}"
     if occ.kind == "file":
         return f"**import** `{occ.target}`"
     return None

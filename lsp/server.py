@@ -24,7 +24,6 @@ from rbcc.lsp.workspace import AppState, Workspace
 log = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE_MS = 200
-GRAPH_REQUEST = "rbcc/graph"
 STATS_REQUEST = "rbcc/stats"
 
 

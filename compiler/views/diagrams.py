@@ -296,7 +296,7 @@ def _own_import_groups(graph: Graph, c: Component):
 
 def _root_clusters(graph: Graph, d: Diagram) -> dict[str, str]:
     """component name → cluster id, one cluster per root, when there are several roots."""
-    roots = sorted(graph.roots, key=lambda c: c.name)
+    roots = sorted(ih.root_components(graph), key=lambda c: c.name)
     if len(roots) < 2:
         return {}
     out: dict[str, str] = {}

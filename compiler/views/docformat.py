@@ -332,4 +332,4 @@ def _plain(x: Inlines) -> str:
     return str(x)
 
 
-RENDERERS = {"html": HtmlRenderer, "markdown": MarkdownRenderer}
+RENDERERS: dict[str, type[HtmlRenderer] | type[MarkdownRenderer]] = {"html": HtmlRenderer, "markdown": MarkdownRenderer}

@@ -183,7 +183,7 @@ class _Builder:
         app, desc = self.app, self.app.descriptor
         blocks: list = [Heading(1, app.name)]
         if desc is not None and getattr(desc, "description", None):
-            blocks.append(Para(desc.description, "lead"))
+            blocks.append(Para(desc.description or "", "lead"))
         facts: list[tuple[str, Inlines]] = []
         if desc is not None:
             for label, attr in (("Version", "version"), ("DSL", "dsl_id")):
@@ -196,7 +196,7 @@ class _Builder:
         if app.instances_entry:
             facts.append(("Instances entry point", Code(app.instances_entry)))
         if desc is not None and getattr(desc, "exports_prefix", None):
-            facts.append(("Exports prefix", Code(desc.exports_prefix)))
+            facts.append(("Exports prefix", Code(desc.exports_prefix or "")))
             exported = getattr(desc, "external_exports", {}) or {}
             if exported:
                 facts.append(
@@ -223,7 +223,7 @@ class _Builder:
         blocks.append(Facts(facts))
         blocks += self.problems_blocks()
         blocks.append(Heading(2, "Components", "components"))
-        rows = []
+        rows: list[list[Inlines]] = []
         for c in sorted(g.components.values(), key=lambda c: c.name):
             rows.append([self.node_link(c.name), _code_or_dash(ih.installer(c)), _summary(c.doc)])
         blocks.append(Table(["Component", "Installer", "Summary"], rows) if rows else Para("No component.", "note"))
@@ -259,7 +259,7 @@ class _Builder:
         if errors:
             msg += ": this documentation shows what could be loaded."
         out.append(Para([msg, " Run ", Code(f"rbcc validate {self.app.root.name}"), " for details."], cls))
-        rows = []
+        rows: list[list[Inlines]] = []
         for p in problems[:500]:
             where = f"{p.range.file}:{p.range.start_line}" if p.range else ""
             rows.append(
@@ -373,7 +373,7 @@ class _Builder:
         if c is not None:
             for x in ih.chain(c):
                 random.update(ih.random_exports(self.graph, x))
-        rows = []
+        rows: list[list[Inlines]] = []
         for name in sorted(exports):
             value = exports[name]
             prefix = name.split(".", 1)[0]
@@ -394,7 +394,7 @@ class _Builder:
         for x in reversed(ih.chain(c)):
             for name in x.imports:
                 declarer[name] = x.name
-        rows = []
+        rows: list[list[Inlines]] = []
         for name in sorted(imports):
             decl = imports[name]
             prefix = decl.prefix
@@ -479,7 +479,7 @@ class _Builder:
                 "note",
             )
         )
-        rows = []
+        rows: list[list[Inlines]] = []
         for b in w.bindings:
             received = _join([Code(k if v is None else f"{k} = {v}") for k, v in b.variables]) or "nothing yet"
             rows.append([self.inst_link(b.importer), Code(b.group.label()), self.inst_link(b.exporter), received])

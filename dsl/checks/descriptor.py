@@ -92,7 +92,7 @@ def _prefix_anchor(desc: Descriptor) -> SourceRange:
 def _check_name(desc: Descriptor, out: list[Problem]) -> None:
     if lx.is_blank(desc.name):
         out.append(problem("RM_MISSING_APPLICATION_NAME", desc.where(NAME), note="Add `name = <application name>`."))
-    elif lx.PATTERN_APP_NAME.fullmatch(clean_name_with_accents(desc.name)) is None:
+    elif lx.PATTERN_APP_NAME.fullmatch(clean_name_with_accents(desc.name or "")) is None:
         out.append(
             problem(
                 "RM_INVALID_APPLICATION_NAME",
@@ -106,7 +106,7 @@ def _check_name(desc: Descriptor, out: list[Problem]) -> None:
 def _check_version(desc: Descriptor, out: list[Problem]) -> None:
     if lx.is_blank(desc.version):
         out.append(problem("RM_MISSING_APPLICATION_VERSION", desc.where(VERSION), note="Add `version = 1.0.0`."))
-    elif not is_valid_version(desc.version):
+    elif not is_valid_version(desc.version or ""):
         out.append(problem("RM_INVALID_APPLICATION_VERSION", desc.where(VERSION), ("UNEXPECTED", desc.version)))
 
 
@@ -120,7 +120,7 @@ def validate_external_exports(desc: Descriptor, graph_exports: Iterable[str] | S
     if desc.external_exports:
         if lx.is_blank(desc.exports_prefix):
             out.append(problem("RM_MISSING_APPLICATION_EXPORT_PREFIX", _prefix_anchor(desc)))
-        elif not lx.is_id(desc.exports_prefix):
+        elif not lx.is_id(desc.exports_prefix or ""):
             out.append(problem("RM_INVALID_APPLICATION_EXPORT_PREFIX", desc.where(EXPORTS_PREFIX)))
     seen: set[str] = set()
     for internal, full in template_exports(desc).items():

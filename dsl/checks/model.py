@@ -25,7 +25,7 @@ def validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
 
 def _validate_graph(graph: Graph, where: SourceRange) -> list[Problem]:
     out: list[Problem] = []
-    roots = graph.roots
+    roots = ih.root_components(graph)
     if not roots:
         out.append(
             problem(
@@ -103,7 +103,7 @@ def _component(graph: Graph, c: Component, out: list[Problem]) -> None:
                 note="Add `installer: ...;` (e.g. script, puppet, target).",
             )
         )
-    elif not lx.is_flex_id(inst):
+    elif not lx.is_flex_id(inst or ""):
         out.append(problem("RM_INVALID_COMPONENT_INSTALLER", _installer_range(c), ("COMPONENT", name)))
     elif not ih.all_ancestors(graph, c) and inst != "target":
         out.append(
@@ -128,16 +128,16 @@ def _component(graph: Graph, c: Component, out: list[Problem]) -> None:
     own = set(ih.exports(graph, c))
     own.update(f"{x.name}.*" for x in ih.chain(c))
     own.update(f"{f.name}.*" for f in ih.all_facets(graph, c))
-    for iname, decl in ih.imports(graph, c).items():
+    for iname, imp in ih.imports(graph, c).items():
         if lx.is_blank(iname):
-            out.append(problem("RM_EMPTY_VARIABLE_NAME", decl.range))
+            out.append(problem("RM_EMPTY_VARIABLE_NAME", imp.range))
         elif not lx.PATTERN_IMPORT.fullmatch(iname):
-            out.append(problem("RM_INVALID_VARIABLE_NAME", decl.range, ("VARIABLE", iname)))
-        elif not decl.optional and iname in own:
+            out.append(problem("RM_INVALID_VARIABLE_NAME", imp.range, ("VARIABLE", iname)))
+        elif not imp.optional and iname in own:
             out.append(
                 problem(
                     "RM_COMPONENT_IMPORTS_EXPORTS",
-                    decl.range,
+                    imp.range,
                     ("VARIABLE", iname),
                     ("COMPONENT", c.name),
                     note="Mark the import `(optional)` if instances of this component may talk to each other.",

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from rbcc.dsl.commands.context import ComponentInfo
 from rbcc.dsl.commands.instructions import (
@@ -228,7 +230,8 @@ def _check_execute(instr: Execute, line: Line, state: State) -> None:
             line.error("CMD_NASTY_LOOPING_COMMAND", instr.name_range, ("NAME", name))
 
 
-_CHECKS = {
+#: The check of each instruction type (each takes the instruction, its line and the state).
+_CHECKS: dict[type[Instruction], Callable[[Any, Line, State], None]] = {
     AssociateTarget: _check_associate,
     ChangeState: _check_change,
     Bulk: _check_bulk,

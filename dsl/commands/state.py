@@ -70,5 +70,7 @@ class Line:
         s, e = lx.java_trim_span(self.text, base + m.start(g), base + m.end(g))
         return self.text[s:e], self.range(s, e), s, e
 
-    def error(self, code: str, where: SourceRange, *details: tuple[str, str], note: str | None = None) -> None:
+    def error(
+        self, code: str, where: SourceRange | None, *details: tuple[str, str | None], note: str | None = None
+    ) -> None:
         self.problems.append(problem(code, where, *details, note=note))

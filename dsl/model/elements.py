@@ -89,13 +89,6 @@ class Graph:
     files: dict[str, ParsedFile] = field(default_factory=dict)
     cache: dict = field(default_factory=dict, repr=False)
 
-    @property
-    def roots(self) -> list[Component]:
-        """Components without ancestors (dsl.md §6.3)."""
-        from rbcc.dsl.model.inheritance import all_ancestors, memo
-
-        return list(memo(self, ("roots",), lambda: [c for c in self.components.values() if not all_ancestors(self, c)]))
-
     def node(self, name: str) -> Node | None:
         return self.components.get(name) or self.facets.get(name)
 

@@ -160,7 +160,7 @@ def java_components(graph: Graph) -> frozenset[str] | None:
         from rbcc.dsl.model import inheritance as ih
 
         seen: dict[int, Component] = {}
-        stack = list(graph.roots)
+        stack = list(ih.root_components(graph))
         while stack:
             c = stack.pop()
             if id(c) in seen:
@@ -203,11 +203,13 @@ def java_view(graph: Graph) -> Graph:
 def _register(graph: Graph, parsed: ParsedFile) -> None:
     for h in parsed.holders:
         if h.kind is HolderKind.COMPONENT:
-            node: Component | Facet = _component(h, _declared(parsed, h))
-            graph.components.setdefault(h.name, node)
+            component = _component(h, _declared(parsed, h))
+            graph.components.setdefault(h.name, component)
+            node: Component | Facet = component
         elif h.kind is HolderKind.FACET:
-            node = _facet(h, _declared(parsed, h))
-            graph.facets.setdefault(h.name, node)
+            facet = _facet(h, _declared(parsed, h))
+            graph.facets.setdefault(h.name, facet)
+            node = facet
         else:
             continue
         graph.declarations.setdefault(h.name, []).append(node)

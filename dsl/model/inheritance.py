@@ -254,11 +254,11 @@ def _component_exports(graph: Graph, c: Component, seen: frozenset[int]) -> dict
     m: dict[str, str | None] = {}
     for k, value in r.items():
         if "." in k:
-            p, s = k.split(".", 1)
+            prefix, suffix = k.split(".", 1)
         else:
-            p, s = k, ""
-        own = f"{c.name}.{s}"
-        if p != c.name and own not in r:
+            prefix, suffix = k, ""
+        own = f"{c.name}.{suffix}"
+        if prefix != c.name and own not in r:
             m[own] = value
     r.update(m)
     return r
@@ -293,7 +293,7 @@ def reachable_components(graph: Graph) -> list[Component]:
 
         out: list[Component] = []
         seen: set[int] = set()
-        queue = deque(graph.roots)
+        queue = deque(root_components(graph))
         while queue:
             c = queue.popleft()
             if id(c) in seen:
@@ -349,3 +349,8 @@ def apply_overrides(graph: Graph, c: Component, overrides: dict[str, str]) -> di
 def suffix(name: str) -> str:
     """Text after the first dot (Roboconf's variable suffix)."""
     return _suffix(name)
+
+
+def root_components(graph: Graph) -> list[Component]:
+    """Components without ancestors (dsl.md §6.3), in declaration order."""
+    return list(memo(graph, ("roots",), lambda: [c for c in graph.components.values() if not all_ancestors(graph, c)]))

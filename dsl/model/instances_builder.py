@@ -91,7 +91,7 @@ def _build(
         if h.name in graph.facets:
             note = f"`{h.name}` is a facet; instances are of components."
         elif hidden and h.name not in graph.cache.get(JAVA_COMPONENTS, ()):
-            note = f"`{h.name}` is declared in {comp.file}, which has errors (or is imported by a file with errors)."
+            note = f"`{h.name}` is declared in {comp.file if comp else h.name}, which has errors (or is imported by a file with errors)."
         elif hidden:
             note = f"`{h.name}` is not reachable from a root component of the graph."
         problems.append(problem("CO_INEXISTING_COMPONENT", h.name_range, ("COMPONENT", h.name), note=note))

@@ -28,6 +28,8 @@ from rbcc.compiler.views.docsite import build_site, write_site
 from rbcc.dsl.validate import Validator
 from tests.support import FIXTURES, REPO, need
 
+pytestmark = pytest.mark.browser
+
 RELATIONS = FIXTURES / "diagrams" / "relations"
 STORM = REPO / "examples" / "storm"
 SCREENSHOT = REPO / "docs" / "images" / "storm-doc.png"

@@ -491,6 +491,7 @@ _SINGLE_CASES = [c[0] for c in ERROR_CASES if c[1] != "CMD_NASTY_LOOPING_COMMAND
 ORACLE_CASES = ["\n".join(_SINGLE_CASES[i : i + 8]) for i in range(0, len(_SINGLE_CASES), 8)] + ORACLE_FLOWS
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("text", ORACLE_CASES, ids=range(len(ORACLE_CASES)))
 def test_same_codes_as_roboconf(text, oracle_app, tmp_path):
     from tests.oracle_client import run_oracle

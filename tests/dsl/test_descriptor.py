@@ -368,6 +368,7 @@ ORACLE_DESCRIPTORS = [
 ]
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("data", ORACLE_DESCRIPTORS, ids=range(len(ORACLE_DESCRIPTORS)))
 def test_same_codes_as_roboconf(data, tmp_path):
     from tests.oracle_client import run_oracle

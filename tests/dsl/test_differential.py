@@ -32,6 +32,8 @@ from tests.diffgen import Case, app_cases, graph_cases
 from tests.oracle_client import explained_difference, run_oracle_json
 from tests.support import need_oracle
 
+pytestmark = pytest.mark.oracle
+
 EXAMPLES = int(os.environ.get("RBCC_DIFF_EXAMPLES", "60"))
 RANDOM = os.environ.get("RBCC_DIFF_RANDOM") == "1"
 

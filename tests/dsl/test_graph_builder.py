@@ -203,7 +203,7 @@ def test_all_ancestors_is_the_inverse_relation(inheritance):
     c = inheritance.components
     assert names(ih.all_ancestors(inheritance, c["War"])) == ["Server", "Tomcat", "Tomcat8", "Jetty"]
     assert names(ih.all_ancestors(inheritance, c["Tomcat8"])) == ["VM"]
-    assert names(inheritance.roots) == ["VM"]
+    assert names(ih.root_components(inheritance)) == ["VM"]
 
 
 def test_exports_through_facets_and_super_components(inheritance):

@@ -496,3 +496,14 @@ def test_long_extends_chains_and_facet_lattices_do_not_explode():
         "RM_ORPHAN_FACET",
         "RM_ROOT_INSTALLER_MUST_BE_TARGET",
     }
+
+
+def test_an_import_with_a_nul_character_is_an_unreachable_file_like_in_java(tmp_path):
+    """Java's File rejects a name with NUL as invalid (it never exists): CO_UNREACHABLE_FILE, no crash."""
+    from rbcc.dsl import validate_path
+
+    graph = tmp_path / "main.graph"
+    graph.write_text("import s\x00ervers.graph;\nVM {\n\tinstaller: target;\n}\n", encoding="utf-8")
+    problems = validate_path(graph).problems
+    assert [p.code for p in problems] == ["CO_UNREACHABLE_FILE"]
+    assert problems[0].range is not None and problems[0].range.start_line == 1

@@ -173,6 +173,7 @@ ORACLE_RULES = [
 ]
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("text", ORACLE_RULES, ids=range(len(ORACLE_RULES)))
 def test_same_codes_as_roboconf(text, tmp_path):
     from tests.oracle_client import run_oracle

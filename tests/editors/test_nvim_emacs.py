@@ -9,8 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.lsp_client import make_app
 from tests.support import REPO_DIR, need
+
+pytestmark = pytest.mark.editors
 
 REPO = REPO_DIR
 SERVER = f"{sys.executable} -m rbcc.lsp.server"

@@ -10,7 +10,8 @@ from pytest_lsp import LanguageClient
 from rbcc.lsp.completion import Catalog, analyze, complete
 from tests.lsp_client import PROFILES, SERVER, doc_text, make_app, open_doc, start
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# each test starts a language server
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 
 @pytest_lsp.fixture(config=SERVER, params=PROFILES, scope="module")

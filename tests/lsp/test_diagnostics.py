@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import pytest_lsp
 from lsprotocol import types as t
 from pytest_lsp import LanguageClient
 
 from tests.lsp_client import PROFILES, SERVER, change, codes, make_app, open_doc, replace_all, start, stats, wait_for
+
+# each test starts a language server
+pytestmark = pytest.mark.slow
 
 
 @pytest_lsp.fixture(config=SERVER, params=PROFILES)

@@ -9,7 +9,8 @@ from pytest_lsp import LanguageClient
 
 from tests.lsp_client import PROFILES, SERVER, doc_text, make_app, open_doc, pos_of, start
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# each test starts a language server
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 
 @pytest_lsp.fixture(config=SERVER, params=PROFILES, scope="module")
