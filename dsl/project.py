@@ -149,7 +149,7 @@ def load_application(
                     app.instances = roots
 
     if graph is not None:
-        _commands_and_rules(app, sources, out)
+        _commands_and_rules(app, out)
     _file_locations(app, out, fs_cache)
     if not has_errors(out):
         out.extend(_validate_template(app))
@@ -251,7 +251,7 @@ def _file_locations(app: Application, out: list[Problem], fs_cache: dict) -> Non
                 )
 
 
-def _commands_and_rules(app: Application, sources: Sources, out: list[Problem]) -> None:
+def _commands_and_rules(app: Application, out: list[Problem]) -> None:
     from rbcc.dsl.automation import load_commands, load_rules
 
     load_commands(app, out)

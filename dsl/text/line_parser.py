@@ -104,12 +104,12 @@ class LineParser:
             return
         if lx.matches_facet(trimmed):
             start = lx.strip_keyword(line, "facet")
-            status, _ = self._holder(HolderKind.FACET, line, lineno, start, doc, top=True)
+            status, _ = self._holder(HolderKind.FACET, line, lineno, start, doc)
         elif lx.matches_instance(trimmed):
             start = lx.strip_keyword(line, "instance")
-            status, _ = self._holder(HolderKind.INSTANCE, line, lineno, start, doc, top=True)
+            status, _ = self._holder(HolderKind.INSTANCE, line, lineno, start, doc)
         else:
-            status, _ = self._holder(HolderKind.COMPONENT, line, lineno, 0, doc, top=True)
+            status, _ = self._holder(HolderKind.COMPONENT, line, lineno, 0, doc)
             if status is _Status.CANCEL or status is _Status.RESYNC_TOP:
                 # Roboconf records an unknown block for a cancelled component (PM_INVALID_BLOCK_TYPE).
                 self.blocks.append(Unknown(line, self._code_range(lineno, line)))
@@ -147,7 +147,7 @@ class LineParser:
     # -- holders ------------------------------------------------------------------------------
 
     def _holder(
-        self, kind: HolderKind, line: str, lineno: int, start: int, doc: str | None, top: bool
+        self, kind: HolderKind, line: str, lineno: int, start: int, doc: str | None
     ) -> tuple[_Status, Holder | None]:
         code_e = lx.code_end(line)
         brace = line.find("{", start, code_e)
@@ -206,7 +206,7 @@ class LineParser:
                     self._too_deep(line, lineno)
                     continue
                 start = lx.strip_keyword(line, "instance")
-                sub_status, sub = self._holder(HolderKind.INSTANCE, line, lineno, start, None, top=False)
+                sub_status, sub = self._holder(HolderKind.INSTANCE, line, lineno, start, None)
                 if sub_status is _Status.OK:
                     self.blocks.pop()  # moved from the top-level list into its parent
                     holder.items.append(sub)  # type: ignore[arg-type]
