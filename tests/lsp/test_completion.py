@@ -10,7 +10,7 @@ from pytest_lsp import LanguageClient
 from rbcc.lsp.completion import Catalog, analyze, complete
 from tests.lsp_client import PROFILES, SERVER, doc_text, make_app, open_doc, start
 
-# each test starts a language server
+# a language server per module and client profile (module-scoped fixture)
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 

@@ -9,7 +9,7 @@ from pytest_lsp import LanguageClient
 
 from tests.lsp_client import PROFILES, SERVER, change, codes, make_app, open_doc, replace_all, start, stats, wait_for
 
-# each test starts a language server
+# a fresh language server per test: each one asserts what is published from a clean start
 pytestmark = pytest.mark.slow
 
 

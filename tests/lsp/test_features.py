@@ -9,7 +9,7 @@ from pytest_lsp import LanguageClient
 
 from tests.lsp_client import PROFILES, SERVER, make_app, open_doc, start, wait_for
 
-# each test starts a language server
+# a language server per module and client profile (module-scoped fixture)
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 
