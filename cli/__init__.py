@@ -21,13 +21,14 @@ def main() -> None:
 
 
 def _register() -> None:
+    from rbcc.cli.compile import compile_
     from rbcc.cli.doc import doc
     from rbcc.cli.fmt import fmt
     from rbcc.cli.graph import graph
     from rbcc.cli.lsp import lsp
     from rbcc.cli.validate import validate
 
-    for command in (validate, graph, doc, lsp, fmt):
+    for command in (validate, compile_, graph, doc, lsp, fmt):
         main.add_command(command)
 
 

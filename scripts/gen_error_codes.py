@@ -17,6 +17,7 @@ PAGE = Path(__file__).resolve().parents[1] / "docs" / "error-codes.md"
 
 ORIGINS = {
     "roboconf": "Roboconf's codes",
+    "compile": "rbcc compile (CMP_)",
 }
 
 PREFIXES = {

@@ -1,0 +1,232 @@
+"""Building the IR from a loaded application: instances, values, imports, recipes, start-up order.
+
+Every problem is collected (never the first only) and sorted; the IR is returned even when there are
+errors, so that a caller can still report what it found, but targets are only printed when there are
+none (:func:`rbcc.compiler.compile_application`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rbcc.compiler.ir.model import CompiledApplication, Exporter, ExternalIR, ImportIR, InstanceIR
+from rbcc.compiler.ir.order import assign_waves, waits_of
+from rbcc.compiler.ir.recipes import recipes_for
+from rbcc.compiler.ir.values import allocate_random_ports, roboconf_exports
+from rbcc.compiler.wiring import import_groups, resolve_wiring
+from rbcc.dsl import (
+    Application,
+    Graph,
+    Instance,
+    Problem,
+    SourceRange,
+    inheritance,
+    problem,
+    resource_dir,
+    walk_instances,
+)
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """What the user chose on the command line (or an editor in its settings)."""
+
+    #: ports the random-port allocation must skip (the DM's ``forbidden.random.ports``)
+    forbidden_ports: tuple[int, ...] = ()
+    #: the metadata profile whose ``key@profile`` values win (``standin``), or None
+    profile: str | None = None
+    #: codes of downgradable errors the user accepts (reported as warnings)
+    allow: frozenset[str] = field(default_factory=frozenset)
+    #: warnings become errors
+    strict: bool = False
+    #: Swarm: ``vip`` (the default virtual IP) or ``dnsrr`` (DNS round robin, for kernels without IPVS)
+    swarm_endpoint_mode: str = "vip"
+    #: Swarm: publish ports through the ingress mesh (``ingress``) or on the node itself (``host``)
+    swarm_port_mode: str = "ingress"
+
+
+def build_ir(app: Application, options: CompileOptions) -> CompiledApplication:
+    """The IR of ``app`` (see :mod:`rbcc.compiler.ir.model`); problems are in ``.problems``."""
+    desc = app.descriptor
+    out = CompiledApplication(
+        name=app.name, version=getattr(desc, "version", None) if desc is not None else None, root=app.root
+    )
+    graph = app.graph
+    if graph is None:
+        return out
+    flat = [i for i in walk_instances(app.instances) if i.component is not None]
+    ports, failed = allocate_random_ports(graph, flat, options.forbidden_ports)
+    for inst, variable, reason in failed:
+        out.problems.append(problem("CMP_RANDOM_PORT", inst.name_range, ("VARIABLE", variable), note=reason))
+    by_instance: dict[str, dict[str, int]] = {}
+    for rp in ports:
+        by_instance.setdefault(rp.instance, {})[rp.variable] = rp.port
+    wiring = resolve_wiring(graph, flat)
+    bindings: dict[int, list] = {}
+    for b in wiring.bindings:
+        bindings.setdefault(id(b.importer), []).append(b)
+    externals: dict[int, list] = {}
+    for e in wiring.external:
+        externals.setdefault(id(e.importer), []).append(e)
+    exports_cache: dict[int, dict[str, str | None]] = {id(i): roboconf_exports(graph, i) for i in flat}
+    for inst in flat:
+        out.instances.append(
+            _instance(app, graph, inst, exports_cache, by_instance.get(inst.path, {}), bindings, externals)
+        )
+    out.by_path = {i.path: i for i in out.instances}
+    for ir in out.instances:
+        ir.waits = waits_of(ir)
+    assign_waves(out.instances)
+    out.problems.extend(_start_problems(out))
+    return out
+
+
+def _instance(
+    app: Application,
+    graph: Graph,
+    inst: Instance,
+    exports_cache: dict[int, dict[str, str | None]],
+    ports: dict[str, int],
+    bindings: dict[int, list],
+    externals: dict[int, list],
+) -> InstanceIR:
+    assert inst.component is not None
+    root = inst
+    while root.parent is not None:
+        root = root.parent
+    groups: dict[str, list] = {}
+    for b in bindings.get(id(inst), ()):
+        groups.setdefault(b.group.prefix, []).append(b)
+    imports = []
+    for g in import_groups(graph, inst.component):
+        if g.external:
+            continue
+        found = sorted(groups.get(g.prefix, ()), key=lambda b: b.exporter.path)
+        exporters = tuple(
+            Exporter(b.exporter.path, _received(exports_cache[id(b.exporter)], b.group.wants)) for b in found
+        )
+        imports.append(ImportIR(g.prefix, g.names, g.optional, exporters))
+    external = [ExternalIR(e.group.prefix, e.group.names, e.group.optional) for e in externals.get(id(inst), ())]
+    directory = resource_dir(app.root / "graph", inst.component)
+    exports = exports_cache[id(inst)]
+    return InstanceIR(
+        path=inst.path,
+        name=inst.name,
+        component=inst.component.name,
+        installer=inheritance.installer(inst.component),
+        parent=inst.parent.path if inst.parent is not None else None,
+        root=root.path,
+        children=[c.path for c in inst.children if c.component is not None],
+        exports=exports,
+        random_ports=dict(sorted(ports.items())),
+        imports=imports,
+        external=external,
+        properties={k: v for k, v in sorted(inst.overrides.items()) if k in exports and "." not in k},
+        recipe_dir=directory.relative_to(app.root).as_posix() if directory is not None else None,
+        recipes=recipes_for(inheritance.installer(inst.component), directory, app.root),
+        waits=[],
+        source=inst,
+    )
+
+
+def _received(values: dict[str, str | None], wants) -> tuple[tuple[str, str | None], ...]:
+    return tuple((k, v) for k, v in values.items() if "." in k and wants(k))
+
+
+def _start_problems(app: CompiledApplication) -> list[Problem]:
+    """Instances that can never start: a mandatory import nobody exports, or a cycle of them.
+
+    One problem per cause: an unresolved import on its importer, a cycle once (on its first member,
+    naming the others); instances that only wait for those get none of their own.
+    """
+    out: list[Problem] = []
+    stuck = [ir for ir in app.instances if ir.wave is None]
+    stuck_paths = {ir.path for ir in stuck}
+    deps: dict[str, list[str]] = {}
+    for ir in stuck:
+        missing = [imp for imp in ir.imports if not imp.optional and not imp.exporters]
+        for imp in missing:
+            out.append(
+                problem(
+                    "CMP_UNRESOLVED_IMPORT",
+                    _where(ir),
+                    ("INSTANCE", ir.path),
+                    ("IMPORT", ", ".join(imp.names)),
+                    note=f"Add an instance that exports {imp.prefix}.* variables, or mark the import (optional).",
+                )
+            )
+        if missing:
+            deps[ir.path] = []
+            continue
+        edges = [ir.parent] if ir.parent in stuck_paths else []
+        for imp in ir.imports:
+            paths = [e.path for e in imp.exporters]
+            if not imp.optional and paths and all(p in stuck_paths for p in paths):
+                edges.extend(paths)
+        deps[ir.path] = edges
+    for component in strongly_connected(deps):
+        if len(component) < 2:
+            continue
+        first = app.by_path[component[0]]
+        out.append(
+            problem(
+                "CMP_IMPORT_CYCLE",
+                _where(first),
+                ("INSTANCES", ", ".join(component)),
+                note="Mandatory imports that wait for each other never start (Roboconf deadlocks too): "
+                "make one of them (optional).",
+            )
+        )
+    return out
+
+
+def _where(ir: InstanceIR) -> SourceRange | None:
+    return ir.source.name_range if ir.source is not None else None
+
+
+def strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components (iterative), each sorted, in a deterministic order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    result: list[list[str]] = []
+    counter = 0
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(graph.get(start, ())))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, it = work[-1]
+            advanced = False
+            for nxt in it:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(graph.get(nxt, ()))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                members = []
+                while True:
+                    m = stack.pop()
+                    on_stack.discard(m)
+                    members.append(m)
+                    if m == node:
+                        break
+                result.append(sorted(members))
+    return sorted(result)

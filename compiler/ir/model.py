@@ -1,0 +1,117 @@
+"""The compiler's intermediate representation: what every target prints.
+
+Built once from a validated application (:func:`rbcc.compiler.ir.build_ir`): instances after ``count``
+expansion with Roboconf's resolved exports, allocated random ports, resolved imports, recipes and
+start conditions; then the service units and their container settings.  Targets never look at the
+dsl model again, which is what keeps names, ports and values identical across them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rbcc.compiler.ir.recipes import Recipe
+from rbcc.dsl import Instance, Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Exporter:
+    """One instance an import prefix resolves to, with the variables the importer receives from it."""
+
+    path: str
+    variables: tuple[tuple[str, str | None], ...]  # full name → Roboconf value, sorted
+
+
+@dataclass(frozen=True, slots=True)
+class ImportIR:
+    """The imports of one instance that share a prefix (one subscription at runtime)."""
+
+    prefix: str
+    names: tuple[str, ...]  # as declared: ``zookeeper.ip``, ``zookeeper.*``
+    optional: bool
+    exporters: tuple[Exporter, ...]  # sorted by path: the ``<P>_<i>_*`` indices recipes see
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalIR:
+    """An import of another application's exports (bound at deployment time)."""
+
+    prefix: str
+    names: tuple[str, ...]
+    optional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A condition a step of an instance waits for, and why.
+
+    ``any_of`` holds instance paths: the condition holds once one of them is in ``state``
+    (a parent is a one-element ``any_of``; a mandatory import prefix lists every exporter).
+    """
+
+    step: str  # deploy | start
+    kind: str  # parent | import
+    any_of: tuple[str, ...]
+    state: str  # deployed | started
+    reason: str
+
+
+@dataclass(slots=True)
+class InstanceIR:
+    path: str
+    name: str
+    component: str
+    installer: str | None
+    parent: str | None
+    root: str
+    children: list[str]
+    exports: dict[str, str | None]
+    random_ports: dict[str, int]
+    imports: list[ImportIR]
+    external: list[ExternalIR]
+    #: instance-only properties of the instances file (not exports of the component)
+    properties: dict[str, str]
+    recipe_dir: str | None
+    recipes: list[Recipe]
+    waits: list[Wait]
+    #: start-up wave (0 first); None when the instance can never start
+    wave: int | None = None
+    source: Instance | None = field(default=None, repr=False, compare=False)
+
+    def values(self) -> dict[str, str | None]:
+        """Exports with the allocated random ports filled in (what exporters publish, before ``ip``)."""
+        out = dict(self.exports)
+        for name, port in self.random_ports.items():
+            out[name] = str(port)
+        return out
+
+
+@dataclass(slots=True)
+class CompiledApplication:
+    """The whole IR of one application, or the problems that stopped it."""
+
+    name: str
+    version: str | None
+    root: Path
+    instances: list[InstanceIR] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: informational notes for the report (features a target ignores, choices made)
+    notes: list[str] = field(default_factory=list)
+
+    #: path → instance (filled by the builder)
+    by_path: dict[str, InstanceIR] = field(default_factory=dict, repr=False)
+
+    def instance(self, path: str) -> InstanceIR:
+        return self.by_path[path]
+
+    def waves(self) -> list[list[str]]:
+        """Instance paths per start-up wave, in Roboconf's instance order within a wave."""
+        out: list[list[str]] = []
+        for inst in self.instances:
+            if inst.wave is None:
+                continue
+            while len(out) <= inst.wave:
+                out.append([])
+            out[inst.wave].append(inst.path)
+        return out
