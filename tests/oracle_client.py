@@ -114,3 +114,14 @@ if __name__ == "__main__":  # python tests/oracle_client.py PATH "about" [--devi
     opts = tuple(o for o in ("--flexible", "--recipe") if o in sys.argv)
     print(record_fixture(p, sys.argv[2], ours if "--deviation" in sys.argv else None, opts).read_text(), end="")
     print("rbcc:", sorted(ours))
+
+
+def run_oracle_model(path: Path, *options: str, timeout: float = 30) -> dict:
+    """The oracle's ``model`` output: Roboconf's resolved components and instances (exports per instance)."""
+    cmd = [*JAVA_CMD, "-jar", str(ORACLE_JAR), "model", *options, str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise OracleError(f"no JSON from the oracle's model command (rc={proc.returncode}): {proc.stderr[-2000:]}")
+    data: dict = json.loads(lines[-1])
+    return data
