@@ -105,6 +105,7 @@ def compile_(
         strict=strict,
         swarm_endpoint_mode=swarm_endpoint_mode,
         swarm_port_mode=swarm_port_mode,
+        output=output,
     )
     result = compile_application(app, _targets(targets), options)
     if color is None:

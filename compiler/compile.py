@@ -14,12 +14,11 @@ from pathlib import Path
 
 from rbcc.compiler.ir.build import CompileOptions, build_ir
 from rbcc.compiler.ir.model import CompiledApplication
-from rbcc.compiler.targets import plan
+from rbcc.compiler.targets import compose, k8s, plan, swarm
 from rbcc.dsl import Level, Problem, has_errors, sort_key
 from rbcc.errors import RbccError
 
-#: target name → (diagnostics of the IR for that target, printer)
-Printer = Callable[[CompiledApplication], dict[str, str]]
+Printer = Callable[[CompiledApplication, CompileOptions], dict[str, str]]
 Checker = Callable[[CompiledApplication], list[Problem]]
 
 
@@ -27,9 +26,15 @@ def _no_checks(app: CompiledApplication) -> list[Problem]:
     return []
 
 
+#: target name → (diagnostics of the IR for that target, printer)
 TARGETS: dict[str, tuple[Checker, Printer]] = {
-    "plan": (_no_checks, plan.render),
+    "compose": (compose.check, lambda app, options: compose.render(app, options.output)),
+    "swarm": (swarm.check, swarm.render),
+    "k8s": (k8s.check, k8s.render),
+    "plan": (_no_checks, lambda app, options: plan.render(app)),
 }
+#: targets that run containers: they need the service units
+CONTAINER_TARGETS = frozenset({"compose", "swarm", "k8s"})
 
 
 class NotAnApplication(RbccError):
@@ -86,6 +91,10 @@ def compile_application(path: Path, targets: Sequence[str], options: CompileOpti
     ir = build_ir(app, options)
     result.application = ir
     result.problems.extend(ir.problems)
+    if CONTAINER_TARGETS.intersection(targets):
+        from rbcc.compiler.ir.services import lower_services
+
+        result.problems.extend(lower_services(app, ir, options))
     for name in targets:
         check, _ = TARGETS[name]
         result.problems.extend(check(ir))
@@ -94,7 +103,7 @@ def compile_application(path: Path, targets: Sequence[str], options: CompileOpti
         return result
     for name in targets:
         _, printer = TARGETS[name]
-        result.files.update(printer(ir))
+        result.files.update(printer(ir, options))
     return result
 
 

@@ -68,4 +68,6 @@ def run_rbcc(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
 
 
 def read_tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()
+    }

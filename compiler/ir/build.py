@@ -40,6 +40,8 @@ class CompileOptions:
     allow: frozenset[str] = field(default_factory=frozenset)
     #: warnings become errors
     strict: bool = False
+    #: where the files will be written (build contexts are written relative to it)
+    output: Path | None = None
     #: Swarm: ``vip`` (the default virtual IP) or ``dnsrr`` (DNS round robin, for kernels without IPVS)
     swarm_endpoint_mode: str = "vip"
     #: Swarm: publish ports through the ingress mesh (``ingress``) or on the node itself (``host``)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rbcc.compiler.ir.containers import ContainerSpec
 from rbcc.compiler.ir.recipes import Recipe
 from rbcc.dsl import Instance, Problem
 
@@ -98,6 +99,8 @@ class CompiledApplication:
     problems: list[Problem] = field(default_factory=list)
     #: informational notes for the report (features a target ignores, choices made)
     notes: list[str] = field(default_factory=list)
+    #: the service units, once lowered for container targets (:mod:`rbcc.compiler.ir.services`)
+    services: list[Service] = field(default_factory=list)
 
     #: path → instance (filled by the builder)
     by_path: dict[str, InstanceIR] = field(default_factory=dict, repr=False)
@@ -115,3 +118,34 @@ class CompiledApplication:
                 out.append([])
             out[inst.wave].append(inst.path)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """Service ``on`` must be up before this one starts (Compose ``depends_on``, a Kubernetes wait)."""
+
+    on: str  # service name
+    condition: str  # service_healthy | service_started
+    required: bool  # False for optional imports: start anyway when it is absent
+    restart: bool  # restart this service when ``on`` is restarted (it has an update recipe)
+    reason: str
+    #: (host, port) pairs a wait gate can probe: the exporter's name and its container ports
+    probes: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(slots=True)
+class Service:
+    """One unit, ready to print: a container (or a replica group) and what it needs."""
+
+    name: str
+    instance: str  # the unit's instance path
+    component: str
+    mode: str  # container | machine
+    colocated: list[str]
+    hosts: list[str]
+    root: str
+    parent_service: str | None
+    spec: ContainerSpec
+    env: dict[str, str]
+    depends: list[Dependency] = field(default_factory=list)
+    has_update_recipe: bool = False

@@ -55,9 +55,7 @@ def _instance(ir: InstanceIR) -> dict[str, Any]:
             }
             for imp in ir.imports
         },
-        "external_imports": {
-            e.prefix: {"names": list(e.names), "optional": e.optional} for e in ir.external
-        },
+        "external_imports": {e.prefix: {"names": list(e.names), "optional": e.optional} for e in ir.external},
         "resource_dir": ir.recipe_dir,
         "steps": steps,
         "wave": ir.wave,

@@ -162,9 +162,11 @@ c {
 	imports: a.x;
 }
 """
-    inst = "instance of vm {\n\tname: vm;\n" + "".join(
-        f"\tinstance of {n} {{\n\t\tname: {n};\n\t}}\n" for n in "abc"
-    ) + "}\n"
+    inst = (
+        "instance of vm {\n\tname: vm;\n"
+        + "".join(f"\tinstance of {n} {{\n\t\tname: {n};\n\t}}\n" for n in "abc")
+        + "}\n"
+    )
     result = compile_application(make_app(tmp_path, graph, inst), ["plan"], CompileOptions())
     compile_problems = [p for p in result.problems if p.code.startswith("CMP_")]
     assert [p.code for p in compile_problems] == ["CMP_IMPORT_CYCLE"]  # c only waits for the cycle

@@ -1,0 +1,116 @@
+"""Values as containers see them, and each unit's environment in the script plug-in's naming.
+
+Inside a compiled application an ``ip`` export is the DNS name of the service that runs the
+instance, and an export mapped to a container port by ``port.<var>`` is that port; random ports are
+the allocated ones (compile.md §2.4).  The environment of a unit follows Roboconf's script plug-in
+(runtime.md §4.2), so that entrypoints and recipes written for Roboconf read the same variables:
+own exports and ``ANCESTOR_<Component>_<var>`` first, then ``ROBOCONF_*``, then per import prefix
+``<P>_size``, ``<P>_<i>_name`` and ``<P>_<i>_<var>`` (exporters sorted by path), later groups winning
+on a clash; ``env.*`` metadata comes last, since the user wrote it on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rbcc.compiler.ir.model import CompiledApplication, InstanceIR
+from rbcc.compiler.ir.names import env_name
+from rbcc.compiler.ir.values import meta_variables
+
+
+def local_name(full: str) -> str:
+    """``zookeeper.port`` → ``port``; a name without a prefix is itself."""
+    return full.split(".", 1)[1] if "." in full else full
+
+
+@dataclass(frozen=True)
+class ValueView:
+    """How values read from inside the containers of one compiled application."""
+
+    app: CompiledApplication
+    #: instance path → the service name of the unit it runs in (hosts have none)
+    service_of: dict[str, str]
+    #: containerized instance path → local variable → container port
+    container_ports: dict[str, dict[str, int]]
+
+    def value(self, inst: InstanceIR, full: str, viewer: str | None = None) -> str | None:
+        """The value of ``inst``'s export ``full`` for a container (``viewer``: the unit looking, for hosts)."""
+        local = local_name(full)
+        if local.lower() == "ip":
+            return self.service_of.get(inst.path, viewer)
+        mapped = self.container_ports.get(inst.path, {}).get(local)
+        if mapped is not None:
+            return str(mapped)
+        if full in inst.random_ports:
+            return str(inst.random_ports[full])
+        return inst.exports.get(full)
+
+    def own(self, inst: InstanceIR, viewer: str | None = None) -> dict[str, str | None]:
+        """Local name → value of every export of ``inst`` (the last full name of a local name wins, sorted)."""
+        out: dict[str, str | None] = {}
+        for full in sorted(inst.exports):
+            out[local_name(full)] = self.value(inst, full, viewer)
+        return out
+
+
+def environment(view: ValueView, inst: InstanceIR, application: str) -> dict[str, str]:
+    """The script plug-in's variables for ``inst``, as the container of its unit receives them."""
+    viewer = view.service_of.get(inst.path)
+    env: dict[str, str] = {}
+    for local, value in view.own(inst, viewer).items():
+        if value is not None:
+            env[env_name(local)] = value
+    node = inst.parent
+    while node is not None:
+        ancestor = view.app.by_path[node]
+        for local, value in view.own(ancestor, viewer).items():
+            if value is not None:
+                env[f"ANCESTOR_{env_name(ancestor.component)}_{env_name(local)}"] = value
+        node = ancestor.parent
+    env.update(meta_variables_of(inst))
+    env["ROBOCONF_APPLICATION_NAME"] = application
+    for imp in inst.imports:
+        prefix = env_name(imp.prefix)
+        env[f"{prefix}_size"] = str(len(imp.exporters))
+        for i, exporter in enumerate(imp.exporters):
+            source = view.app.by_path[exporter.path]
+            env[f"{prefix}_{i}_name"] = exporter.path
+            for full, _ in exporter.variables:
+                value = view.value(source, full)
+                if value is not None:
+                    env[f"{prefix}_{i}_{env_name(local_name(full))}"] = value
+    return env
+
+
+def meta_variables_of(inst: InstanceIR) -> dict[str, str]:
+    if inst.source is not None:
+        return meta_variables(inst.source)
+    return {"ROBOCONF_INSTANCE_NAME": inst.name, "ROBOCONF_INSTANCE_PATH": inst.path}
+
+
+def template_context(view: ValueView, inst: InstanceIR, application: str) -> dict[str, object]:
+    """The Mustache context of ``inst``'s container metadata (docs/container-metadata.md).
+
+    Own exports and instance properties by local name, the ``ROBOCONF_*`` names, and one list per
+    import prefix whose items hold the exporter's variables by local name plus ``name`` (its path),
+    ``index``, ``first`` and ``last``.
+    """
+    viewer = view.service_of.get(inst.path)
+    ctx: dict[str, object] = {}
+    for local, value in view.own(inst, viewer).items():
+        ctx[local] = "" if value is None else value
+    ctx.update(meta_variables_of(inst))
+    ctx["ROBOCONF_APPLICATION_NAME"] = application
+    for imp in inst.imports:
+        items = []
+        n = len(imp.exporters)
+        for i, exporter in enumerate(imp.exporters):
+            source = view.app.by_path[exporter.path]
+            item: dict[str, object] = {}
+            for full, _ in exporter.variables:
+                value = view.value(source, full)
+                item[local_name(full)] = "" if value is None else value
+            item.update({"name": exporter.path, "index": i, "first": i == 0, "last": i == n - 1})
+            items.append(item)
+        ctx[imp.prefix] = items
+    return ctx

@@ -1,0 +1,269 @@
+"""Lowering the IR for container targets: units with rendered settings, environments and dependencies.
+
+The diagnostics that hold for every container target are here (compile.md §2.6): instances with
+nowhere to run, name collisions, host-port conflicts, recipes that would not run, health conditions
+without a health check, any-of imports written as all-of, update recipes that containers lose.
+Target-specific limits (Swarm's, Kubernetes') are in the targets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from rbcc.compiler.ir.build import CompileOptions, strongly_connected
+from rbcc.compiler.ir.containers import ContainerSpec, build_spec, container_ports
+from rbcc.compiler.ir.environment import ValueView, environment, template_context
+from rbcc.compiler.ir.model import CompiledApplication, Dependency, InstanceIR, Service
+from rbcc.compiler.ir.units import UnitShape, partition
+from rbcc.dsl import Application, Problem, Setting, problem
+
+_SHELL_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Roboconf's Docker target placeholders in docker.option.env.* values
+_PLACEHOLDERS = ("<application-name>", "<scoped-instance-path>", "<scoped-messaging_type>")
+#: docker.option.run.* options that have a container-settings equivalent
+_RUN_OPTIONS = {"cap-add": "cap_add", "capadd": "cap_add", "user": "user", "working-dir": "working_dir"}
+
+
+def lower_services(app: Application, compiled: CompiledApplication, options: CompileOptions) -> list[Problem]:
+    """Fill ``compiled.services``; returns the problems found on the way."""
+    shapes, problems = partition(app, compiled, options.profile)
+    if not shapes:
+        return problems
+    for shape in shapes:
+        if shape.mode == "machine":
+            problems.extend(_machine_settings(shape, compiled.name))
+    service_of: dict[str, str] = {}
+    for shape in shapes:
+        for path in [shape.instance, *shape.colocated]:
+            service_of[path] = shape.name
+    ports: dict[str, dict[str, tuple[int, str]]] = {}
+    for shape in shapes:
+        found, bad = container_ports(shape.settings)
+        ports[shape.instance] = found
+        problems.extend(bad)
+    view = ValueView(compiled, service_of, {k: {v: p for v, (p, _) in m.items()} for k, m in ports.items()})
+    by_name: dict[str, list[UnitShape]] = defaultdict(list)
+    for shape in shapes:
+        by_name[shape.name].append(shape)
+    for name, same in sorted(by_name.items()):
+        if len(same) > 1:
+            first = compiled.by_path[same[0].instance]
+            problems.append(
+                problem(
+                    "CMP_NAME_COLLISION",
+                    first.source.name_range if first.source else None,
+                    ("NAME", name),
+                    ("INSTANCES", ", ".join(s.instance for s in same)),
+                    note="Rename one of the instances.",
+                )
+            )
+    for shape in shapes:
+        inst = compiled.by_path[shape.instance]
+        context = template_context(view, inst, compiled.name)
+        spec, bad = build_spec(shape.settings, shape.dockerfile, context, ports[shape.instance])
+        problems.extend(bad)
+        env = environment(view, inst, compiled.name)
+        env.update(spec.env)
+        service = Service(
+            name=shape.name,
+            instance=shape.instance,
+            component=inst.component,
+            mode=shape.mode,
+            colocated=list(shape.colocated),
+            hosts=list(shape.hosts),
+            root=inst.root,
+            parent_service=service_of.get(shape.parent_unit) if shape.parent_unit else None,
+            spec=spec,
+            env=dict(sorted(env.items())),
+            has_update_recipe=any(
+                r.step == "update" and r.kind != "none"
+                for p in [shape.instance, *shape.colocated]
+                for r in compiled.by_path[p].recipes
+            ),
+        )
+        compiled.services.append(service)
+        problems.extend(_unit_checks(compiled, service, inst))
+    problems.extend(_dependencies(compiled, service_of, ports))
+    problems.extend(_host_ports(compiled))
+    return problems
+
+
+def _machine_settings(shape: UnitShape, application: str) -> list[Problem]:
+    """Settings of a root running as a container from its Docker target's keys (compile.md §2.4)."""
+    target = shape.target
+    assert target is not None
+    problems: list[Problem] = []
+    entries = target.entries
+    for key, entry in sorted(entries.items()):
+        if key == "docker.image":
+            shape.settings.setdefault("image", Setting("image", None, entry.value, entry.key_range, entry.value_range))
+        elif key == "docker.generate.image.from":
+            shape.settings.setdefault("build", Setting("build", None, entry.value, entry.key_range, entry.value_range))
+        elif key.startswith("docker.option.env."):
+            name = key[len("docker.option.env.") :]
+            value = entry.value
+            for placeholder in _PLACEHOLDERS:
+                replacement = application if placeholder == "<application-name>" else shape.instance
+                if placeholder == "<scoped-messaging_type>":
+                    replacement = "rbcc"
+                value = value.replace(placeholder, replacement)
+            shape.settings.setdefault(
+                f"env.{name}", Setting(f"env.{name}", None, value, entry.key_range, entry.value_range)
+            )
+        elif key.startswith("docker.option.run."):
+            option = key[len("docker.option.run.") :].lower()
+            mapped = _RUN_OPTIONS.get(option)
+            if mapped is None:
+                problems.append(problem("CMP_UNSUPPORTED_DOCKER_OPTION", entry.key_range, ("OPTION", key)))
+            else:
+                shape.settings.setdefault(
+                    mapped, Setting(mapped, None, entry.value, entry.key_range, entry.value_range)
+                )
+    return problems
+
+
+def _unit_checks(compiled: CompiledApplication, service: Service, inst: InstanceIR) -> list[Problem]:
+    out: list[Problem] = []
+    spec: ContainerSpec = service.spec
+    where = inst.source.name_range if inst.source else None
+    recipe_bearing = [
+        p for p in service.colocated if any(r.kind not in ("none", "log") for r in compiled.by_path[p].recipes)
+    ]
+    if recipe_bearing:
+        out.append(
+            problem(
+                "CMP_RECIPES_NEED_EXECUTOR",
+                where,
+                ("SERVICE", service.name),
+                ("INSTANCES", ", ".join(recipe_bearing)),
+                note="Give those components their own container.properties, or move what their recipes do "
+                "into the image.",
+            )
+        )
+    if service.has_update_recipe:
+        out.append(problem("CMP_UPDATE_SCRIPT_IGNORED", where, ("SERVICE", service.name)))
+    for name in service.env:
+        if not _SHELL_SAFE.match(name):
+            out.append(problem("CMP_ENV_NAME_NOT_SHELL_SAFE", where, ("SERVICE", service.name), ("VARIABLE", name)))
+    if spec.image is None and spec.build_context is None:
+        out.append(
+            problem(
+                "CMP_NO_CONTAINER_FOR_INSTANCE",
+                where,
+                ("INSTANCE", inst.path),
+                note="Its container metadata renders an empty image: set `image` or `build`.",
+            )
+        )
+    return out
+
+
+def _dependencies(
+    compiled: CompiledApplication, service_of: dict[str, str], ports: dict[str, dict[str, tuple[int, str]]]
+) -> list[Problem]:
+    """Unit-level edges: the union of the unit's instances' imports, minus edges inside the unit."""
+    out: list[Problem] = []
+    services = {s.name: s for s in compiled.services}
+    healthy = {s.name: s.spec.health is not None and s.spec.health.test != ("NONE",) for s in compiled.services}
+    probes_of: dict[str, tuple[tuple[str, int], ...]] = {}
+    for s in compiled.services:
+        probes_of[s.name] = tuple((s.name, p) for p, _ in sorted(ports.get(s.instance, {}).values()))
+    edges: dict[str, dict[str, Dependency]] = {s.name: {} for s in compiled.services}
+    warned_health: set[tuple[str, str]] = set()
+    for s in compiled.services:
+        if s.parent_service is not None:
+            cond = "service_healthy" if healthy[s.parent_service] else "service_started"
+            edges[s.name][s.parent_service] = Dependency(
+                s.parent_service, cond, True, False, "runs inside its parent's network", probes_of[s.parent_service]
+            )
+        for path in [s.instance, *s.colocated]:
+            inst = compiled.by_path[path]
+            for imp in inst.imports:
+                targets = sorted({service_of[e.path] for e in imp.exporters if e.path in service_of} - {s.name})
+                if not targets:
+                    continue
+                if not imp.optional and len(targets) > 1:
+                    out.append(
+                        problem(
+                            "CMP_ANY_OF_APPROXIMATED",
+                            inst.source.name_range if inst.source else None,
+                            ("SERVICE", s.name),
+                            ("IMPORT", ", ".join(imp.names)),
+                        )
+                    )
+                for t in targets:
+                    cond = "service_healthy" if healthy[t] else "service_started"
+                    if not imp.optional and not healthy[t] and (s.name, t) not in warned_health:
+                        warned_health.add((s.name, t))
+                        exporter = compiled.by_path[services[t].instance]
+                        out.append(
+                            problem(
+                                "CMP_HEALTHY_WITHOUT_CHECK",
+                                exporter.source.name_range if exporter.source else None,
+                                ("SERVICE", t),
+                                ("IMPORTER", s.name),
+                            )
+                        )
+                    reason = f"{path} imports {', '.join(imp.names)}" + (" (optional)" if imp.optional else "")
+                    old = edges[s.name].get(t)
+                    required = not imp.optional or (old is not None and old.required)
+                    if old is not None and old.required and not required:
+                        continue
+                    edges[s.name][t] = Dependency(
+                        t, cond if required else "service_started", required, s.has_update_recipe, reason, probes_of[t]
+                    )
+    # Optional edges never close a cycle; mandatory unit cycles without an instance cycle are dropped.
+    graph = {n: [t for t, d in e.items()] for n, e in edges.items()}
+    for component in strongly_connected(graph):
+        if len(component) < 2:
+            continue
+        members = set(component)
+        for n in component:
+            for t in list(edges[n]):
+                if t in members:
+                    del edges[n][t]
+        first = compiled.by_path[services[component[0]].instance]
+        if all(compiled.by_path[services[n].instance].wave is not None for n in component):
+            out.append(
+                _warning(
+                    problem(
+                        "CMP_IMPORT_CYCLE",
+                        first.source.name_range if first.source else None,
+                        ("SERVICES", ", ".join(component)),
+                        note="The instances start in order inside their containers, but the services wait for "
+                        "each other: their start-up order is not enforced between them.",
+                    )
+                )
+            )
+    for s in compiled.services:
+        s.depends = [edges[s.name][t] for t in sorted(edges[s.name])]
+    return out
+
+
+def _warning(p: Problem) -> Problem:
+    import dataclasses
+
+    from rbcc.dsl import Level
+
+    return dataclasses.replace(p, level=Level.WARNING)
+
+
+def _host_ports(compiled: CompiledApplication) -> list[Problem]:
+    out: list[Problem] = []
+    seen: dict[int, str] = {}
+    for s in compiled.services:
+        for port in s.spec.ports:
+            if isinstance(port.publish, int):
+                if port.publish in seen:
+                    where = s.spec.where.get(f"publish.{port.variable}")
+                    out.append(
+                        problem(
+                            "CMP_HOST_PORT_CONFLICT",
+                            where.value_range if where else None,
+                            ("PORT", str(port.publish)),
+                            ("SERVICES", f"{seen[port.publish]}, {s.name}"),
+                        )
+                    )
+                else:
+                    seen[port.publish] = s.name
+    return out

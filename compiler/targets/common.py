@@ -1,0 +1,60 @@
+"""What the Compose and Swarm printers share: provenance, environment, health checks, volumes."""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from rbcc.compiler.ir.model import CompiledApplication, Service
+
+
+def provenance(service: Service) -> dict[str, Any]:
+    """The ``x-roboconf`` block: which Roboconf instances a service runs (Compose and stacks accept it)."""
+    out: dict[str, Any] = {"instance": service.instance, "component": service.component, "root": service.root}
+    if service.mode == "machine":
+        out["mode"] = "machine"
+    if service.colocated:
+        out["colocated"] = list(service.colocated)
+    return out
+
+
+def health(service: Service, *, start_interval: bool = True) -> dict[str, Any] | None:
+    h = service.spec.health
+    if h is None:
+        return None
+    if h.test == ("NONE",):
+        return {"disable": True}
+    out: dict[str, Any] = {"test": list(h.test)}
+    for key in ("interval", "timeout", "start_period"):
+        value = getattr(h, key)
+        if value is not None:
+            out[key] = value
+    if h.retries is not None:
+        out["retries"] = h.retries
+    return out
+
+
+def volume_name(service: Service, name: str) -> str:
+    return f"{service.name}-{name}"
+
+
+def volumes(service: Service) -> list[str]:
+    return [f"{volume_name(service, n)}:{path}" for n, path in sorted(service.spec.volumes.items())]
+
+
+def build_context(app: CompiledApplication, service: Service, output_dir: Path | None, subdir: str) -> str | None:
+    """The build context relative to the printed file (``<output>/<subdir>/``), or absolute without one."""
+    ctx = service.spec.build_context
+    if ctx is None:
+        return None
+    source = (app.root / ctx).resolve()
+    if output_dir is None:
+        return source.as_posix()
+    base = (Path(output_dir) / subdir).resolve()
+    rel = posixpath.relpath(source.as_posix(), base.as_posix())
+    return rel if rel.startswith(".") else f"./{rel}"
+
+
+def restart(service: Service) -> str:
+    return service.spec.restart

@@ -1,0 +1,282 @@
+"""The Kubernetes target: plain manifests and a ``kustomization.yaml`` (``kubectl apply -k``).
+
+Per unit (compile.md §2.4, §4.5): a ConfigMap with the unit's environment; a Deployment whose Pod
+reads it, carries a hash of it (a change of the import lists rolls the Pod out, as Roboconf's
+``update`` would reconfigure), has a readiness probe from the health check (``ready`` for images
+without a shell), and one init container per mandatory dependency that waits until the exporter
+answers; a Service with the unit's ports, or a headless one without ports so that the DNS name
+importers receive exists anyway.  A container nested in another runs in its parent's Pod; instances
+of one root are kept on one node by pod affinity.  Names are the same as in Compose; ``ip`` is the
+Pod's own address (downward API), as Roboconf gives a machine's address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from rbcc.compiler.ir.build import CompileOptions
+from rbcc.compiler.ir.model import CompiledApplication, Service
+from rbcc.compiler.ir.names import dns_name
+from rbcc.compiler.targets.yamltext import dump, dump_all
+from rbcc.dsl import Problem, problem
+
+K8S_DIR = "k8s"
+WAIT_IMAGE = "busybox:1.36"
+_DURATION_PART = re.compile(r"(\d+)(ms|us|ns|s|m|h)")
+_SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 0.000001, "ns": 0.000000001}
+
+
+def _seconds(duration: str | None, default: int) -> int:
+    if not duration:
+        return default
+    total = sum(int(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(duration))
+    return max(1, round(total))
+
+
+def check(app: CompiledApplication) -> list[Problem]:
+    out: list[Problem] = []
+    for s in app.services:
+        if not s.spec.image:
+            inst = app.by_path[s.instance]
+            out.append(
+                problem(
+                    "CMP_SWARM_NEEDS_IMAGE",
+                    inst.source.name_range if inst.source else None,
+                    ("SERVICE", s.name),
+                    ("TARGET", "k8s"),
+                )
+            )
+    return out
+
+
+def _labels(app: CompiledApplication, s: Service) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": s.name,
+        "app.kubernetes.io/part-of": dns_name(app.name),
+        "app.kubernetes.io/managed-by": "rbcc",
+        "roboconf.net/root": dns_name(s.root),
+    }
+
+
+def _env(s: Service) -> list[dict[str, Any]]:
+    """Variables that must differ from the ConfigMap: ``ip`` is the Pod's own address."""
+    if "ip" in s.env:
+        return [{"name": "ip", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]
+    return []
+
+
+def _probe(s: Service) -> dict[str, Any] | None:
+    spec = s.spec
+    h = spec.health
+    timing: dict[str, Any] = {}
+    if h is not None:
+        timing = {
+            "periodSeconds": _seconds(h.interval, 10),
+            "timeoutSeconds": _seconds(h.timeout, 1),
+            "failureThreshold": h.retries or 3,
+        }
+        if h.start_period:
+            timing["initialDelaySeconds"] = _seconds(h.start_period, 0)
+    if spec.ready is not None:
+        kind, var, path = spec.ready
+        port = next(p.container for p in spec.ports if p.variable == var)
+        action: dict[str, Any] = (
+            {"tcpSocket": {"port": port}} if kind == "tcp" else {"httpGet": {"path": path, "port": port}}
+        )
+        return {**action, **timing}
+    if h is None or h.test == ("NONE",):
+        return None
+    command = ["sh", "-c", h.test[1]] if h.test[0] == "CMD-SHELL" else list(h.test[1:])
+    return {"exec": {"command": command}, **timing}
+
+
+def _container(s: Service) -> dict[str, Any]:
+    spec = s.spec
+    c: dict[str, Any] = {"name": s.name, "image": spec.image or ""}
+    if spec.entrypoint is not None:
+        c["command"] = list(spec.entrypoint)
+    if spec.command is not None:
+        c["args"] = list(spec.command)
+    if spec.working_dir:
+        c["workingDir"] = spec.working_dir
+    c["envFrom"] = [{"configMapRef": {"name": f"{s.name}-env"}}]
+    env = _env(s)
+    if env:
+        c["env"] = env
+    if spec.ports:
+        c["ports"] = [
+            {"name": _port_name(p.variable), "containerPort": p.container, "protocol": p.protocol.upper()}
+            for p in spec.ports
+        ]
+    probe = _probe(s)
+    if probe is not None:
+        c["readinessProbe"] = probe
+    if spec.volumes:
+        c["volumeMounts"] = [{"name": _port_name(n), "mountPath": path} for n, path in sorted(spec.volumes.items())]
+    security: dict[str, Any] = {}
+    if spec.cap_add:
+        security["capabilities"] = {"add": list(spec.cap_add)}
+    if spec.user and spec.user.isdigit():
+        security["runAsUser"] = int(spec.user)
+    if security:
+        c["securityContext"] = security
+    return c
+
+
+def _port_name(text: str) -> str:
+    """An IANA_SVC_NAME (≤ 15 characters, lower case, letters, digits and inner dashes)."""
+    name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "p"
+    if len(name) > 15:
+        name = name[:9].rstrip("-") + "-" + hashlib.sha256(text.encode()).hexdigest()[:5]
+    if not re.search(r"[a-z]", name):
+        name = ("p-" + name)[:15]
+    return name
+
+
+def _waits(s: Service) -> list[dict[str, Any]]:
+    out = []
+    for d in s.depends:
+        if not d.required:
+            continue
+        if d.probes:
+            checks = " && ".join(f"nc -z -w 2 {host} {port}" for host, port in d.probes)
+        else:
+            checks = f"nslookup {d.on}"
+        script = f"until {checks}; do echo waiting for {d.on}; sleep 2; done"
+        out.append(
+            {
+                "name": f"wait-{d.on}"[:63],
+                "image": WAIT_IMAGE,
+                "command": ["sh", "-c", script],
+            }
+        )
+    return out
+
+
+def _config_hash(envs: dict[str, dict[str, str]]) -> str:
+    return hashlib.sha256(json.dumps(envs, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def manifests(app: CompiledApplication, s: Service, nested: list[Service]) -> list[dict[str, Any]]:
+    labels = _labels(app, s)
+    selector = {"app.kubernetes.io/name": s.name, "app.kubernetes.io/part-of": labels["app.kubernetes.io/part-of"]}
+    members = [s, *nested]
+    docs: list[dict[str, Any]] = []
+    for m in members:
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"{m.name}-env", "labels": _labels(app, m)},
+                "data": dict(m.env),
+            }
+        )
+    pod: dict[str, Any] = {}
+    waits = [w for m in members for w in _waits(m) if not any(w["name"] == f"wait-{x.name}" for x in members)]
+    if waits:
+        pod["initContainers"] = waits
+    pod["containers"] = [_container(m) for m in members]
+    volumes = [
+        {"name": _port_name(n), "persistentVolumeClaim": {"claimName": f"{m.name}-{n}"}}
+        for m in members
+        for n in sorted(m.spec.volumes)
+    ]
+    if volumes:
+        pod["volumes"] = volumes
+    if s.hosts:
+        pod["affinity"] = {
+            "podAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 100,
+                        "podAffinityTerm": {
+                            "labelSelector": {"matchLabels": {"roboconf.net/root": labels["roboconf.net/root"]}},
+                            "topologyKey": "kubernetes.io/hostname",
+                        },
+                    }
+                ]
+            }
+        }
+    annotations = {
+        "roboconf.net/instance-path": s.instance,
+        "roboconf.net/config-hash": _config_hash({m.name: m.env for m in members}),
+    }
+    docs.append(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": s.name, "labels": labels, "annotations": {"roboconf.net/instance-path": s.instance}},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": selector},
+                "template": {"metadata": {"labels": labels, "annotations": annotations}, "spec": pod},
+            },
+        }
+    )
+    for m in members:
+        svc: dict[str, Any] = {"selector": selector}
+        if m.spec.ports:
+            svc["ports"] = [
+                {
+                    "name": _port_name(p.variable),
+                    "port": p.container,
+                    "targetPort": p.container,
+                    "protocol": p.protocol.upper(),
+                }
+                for p in m.spec.ports
+            ]
+        else:
+            svc["clusterIP"] = "None"
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": m.name,
+                    "labels": _labels(app, m),
+                    "annotations": {"roboconf.net/instance-path": m.instance},
+                },
+                "spec": svc,
+            }
+        )
+    for m in members:
+        for n in sorted(m.spec.volumes):
+            docs.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": f"{m.name}-{n}", "labels": _labels(app, m)},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+                }
+            )
+    return docs
+
+
+def render(app: CompiledApplication, options: CompileOptions) -> dict[str, str]:
+    nested: dict[str, list[Service]] = {}
+    for s in app.services:
+        if s.parent_service is not None:
+            top = s
+            by_name = {x.name: x for x in app.services}
+            while top.parent_service is not None:
+                top = by_name[top.parent_service]
+            nested.setdefault(top.name, []).append(s)
+    files: dict[str, str] = {}
+    resources = []
+    for s in app.services:
+        if s.parent_service is not None:
+            continue
+        rel = f"{s.name}.yaml"
+        files[f"{K8S_DIR}/{rel}"] = dump_all(manifests(app, s, nested.get(s.name, [])))
+        resources.append(rel)
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "labels": [{"pairs": {"app.kubernetes.io/part-of": dns_name(app.name)}}],
+        "resources": resources,
+    }
+    files[f"{K8S_DIR}/kustomization.yaml"] = dump(kustomization)
+    return files
