@@ -23,6 +23,7 @@ from __future__ import annotations
 from rbcc.dsl.catalogue import CODES, Level
 from rbcc.dsl.checks.recipes import resource_dir
 from rbcc.dsl.model import inheritance
+from rbcc.dsl.model.container import ContainerMetadata, Setting, TargetFile, effective_container
 from rbcc.dsl.model.elements import Component, Facet, Graph, Instance, Node, walk_instances
 from rbcc.dsl.model.graph_builder import graph_from_files, load_graph
 from rbcc.dsl.model.variables import ExportDecl, ImportDecl
@@ -42,6 +43,7 @@ __all__ = [
     "Application",
     "Comment",
     "Component",
+    "ContainerMetadata",
     "ExportDecl",
     "Facet",
     "FileKind",
@@ -58,11 +60,14 @@ __all__ = [
     "Problem",
     "Property",
     "Related",
+    "Setting",
     "SourceError",
     "SourceRange",
+    "TargetFile",
     "Sources",
     "ValidationResult",
     "Validator",
+    "effective_container",
     "enclosing_application",
     "format_text",
     "graph_from_files",

@@ -14,6 +14,7 @@ from pathlib import Path
 from rbcc.dsl.checks.model import validate_graph, validate_instances
 from rbcc.dsl.checks.recipes import check_recipes
 from rbcc.dsl.model import inheritance as ih
+from rbcc.dsl.model.container import ContainerMetadata, TargetFile, read_containers
 from rbcc.dsl.model.descriptor import Descriptor
 from rbcc.dsl.model.elements import Graph, Instance
 from rbcc.dsl.model.graph_builder import load_graph
@@ -55,6 +56,10 @@ class Application:
     commands: dict[str, object] = field(default_factory=dict)
     rules: dict[str, object] = field(default_factory=dict)
     is_recipe: bool = False
+    #: component name → the container metadata it declares (docs/container-metadata.md)
+    containers: dict[str, ContainerMetadata] = field(default_factory=dict)
+    #: root component name → its target files, sorted by file name
+    targets: dict[str, list[TargetFile]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -149,6 +154,7 @@ def load_application(
                     app.instances = roots
 
     if graph is not None:
+        app.containers, app.targets = read_containers(graph, sources)
         _commands_and_rules(app, out)
     _file_locations(app, out, fs_cache)
     if not has_errors(out):

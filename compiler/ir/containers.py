@@ -13,14 +13,10 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pystache
 
-from rbcc.dsl import Problem, problem
-
-if TYPE_CHECKING:
-    from rbcc.dsl import Setting
+from rbcc.dsl import Problem, Setting, problem
 
 _RENDERER = pystache.Renderer(escape=lambda text: text, missing_tags="ignore")
 _DURATION = re.compile(r"^(\d+(ms|us|ns|s|m|h))+$")
@@ -199,6 +195,13 @@ def build_spec(
                 problems.append(_bad(settings[key], " or ".join(choices), values[key]))
             else:
                 setattr(spec, key, values[key])
+    if spec.wait == "sh" and spec.command is None and spec.entrypoint is None:
+        problems.append(
+            _bad(
+                settings["wait"],
+                "a `command` (or `entrypoint`) next to `wait = sh`: the gate runs first, then execs it",
+            )
+        )
     spec.user = values.get("user") or None
     spec.working_dir = values.get("working_dir") or None
     if values.get("cap_add"):

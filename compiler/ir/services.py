@@ -161,28 +161,44 @@ def _unit_checks(compiled: CompiledApplication, service: Service, inst: Instance
 def _dependencies(
     compiled: CompiledApplication, service_of: dict[str, str], ports: dict[str, dict[str, tuple[int, str]]]
 ) -> list[Problem]:
-    """Unit-level edges: the union of the unit's instances' imports, minus edges inside the unit."""
+    """Unit-level edges: the union of the unit's instances' imports, minus edges inside the unit.
+
+    Mandatory imports first (a unit-level cycle among them that the instances do not have is dropped
+    with a warning); then optional ones, only where they close no cycle, and never between peers of a
+    cluster (instances of one component importing each other: they start in any order).
+    """
     out: list[Problem] = []
     services = {s.name: s for s in compiled.services}
     healthy = {s.name: s.spec.health is not None and s.spec.health.test != ("NONE",) for s in compiled.services}
-    probes_of: dict[str, tuple[tuple[str, int], ...]] = {}
-    for s in compiled.services:
-        probes_of[s.name] = tuple((s.name, p) for p, _ in sorted(ports.get(s.instance, {}).values()))
-    edges: dict[str, dict[str, Dependency]] = {s.name: {} for s in compiled.services}
+    probes_of = {
+        s.name: tuple((s.name, p) for p, _ in sorted(ports.get(s.instance, {}).values())) for s in compiled.services
+    }
+    mandatory: dict[str, dict[str, Dependency]] = {s.name: {} for s in compiled.services}
+    optional: list[tuple[str, Dependency]] = []
     warned_health: set[tuple[str, str]] = set()
     for s in compiled.services:
         if s.parent_service is not None:
             cond = "service_healthy" if healthy[s.parent_service] else "service_started"
-            edges[s.name][s.parent_service] = Dependency(
+            mandatory[s.name][s.parent_service] = Dependency(
                 s.parent_service, cond, True, False, "runs inside its parent's network", probes_of[s.parent_service]
             )
         for path in [s.instance, *s.colocated]:
             inst = compiled.by_path[path]
             for imp in inst.imports:
-                targets = sorted({service_of[e.path] for e in imp.exporters if e.path in service_of} - {s.name})
+                exporters = [e.path for e in imp.exporters if e.path in service_of]
+                targets = sorted({service_of[p] for p in exporters} - {s.name})
                 if not targets:
                     continue
-                if not imp.optional and len(targets) > 1:
+                reason = f"{path} imports {', '.join(imp.names)}" + (" (optional)" if imp.optional else "")
+                if imp.optional:
+                    for t in targets:
+                        if services[t].component == s.component:
+                            continue  # a cluster's peers
+                        optional.append(
+                            (s.name, Dependency(t, "service_started", False, s.has_update_recipe, reason, probes_of[t]))
+                        )
+                    continue
+                if len(targets) > 1:
                     out.append(
                         problem(
                             "CMP_ANY_OF_APPROXIMATED",
@@ -192,8 +208,7 @@ def _dependencies(
                         )
                     )
                 for t in targets:
-                    cond = "service_healthy" if healthy[t] else "service_started"
-                    if not imp.optional and not healthy[t] and (s.name, t) not in warned_health:
+                    if not healthy[t] and (s.name, t) not in warned_health:
                         warned_health.add((s.name, t))
                         exporter = compiled.by_path[services[t].instance]
                         out.append(
@@ -204,48 +219,46 @@ def _dependencies(
                                 ("IMPORTER", s.name),
                             )
                         )
-                    reason = f"{path} imports {', '.join(imp.names)}" + (" (optional)" if imp.optional else "")
-                    old = edges[s.name].get(t)
-                    required = not imp.optional or (old is not None and old.required)
-                    if old is not None and old.required and not required:
-                        continue
-                    edges[s.name][t] = Dependency(
-                        t, cond if required else "service_started", required, s.has_update_recipe, reason, probes_of[t]
-                    )
-    # Optional edges never close a cycle; mandatory unit cycles without an instance cycle are dropped.
-    graph = {n: [t for t, d in e.items()] for n, e in edges.items()}
-    for component in strongly_connected(graph):
+                    if t not in mandatory[s.name]:
+                        cond = "service_healthy" if healthy[t] else "service_started"
+                        mandatory[s.name][t] = Dependency(t, cond, True, s.has_update_recipe, reason, probes_of[t])
+    for component in strongly_connected({n: list(e) for n, e in mandatory.items()}):
         if len(component) < 2:
             continue
         members = set(component)
         for n in component:
-            for t in list(edges[n]):
-                if t in members:
-                    del edges[n][t]
+            for t in [t for t in mandatory[n] if t in members]:
+                del mandatory[n][t]
         first = compiled.by_path[services[component[0]].instance]
-        if all(compiled.by_path[services[n].instance].wave is not None for n in component):
-            out.append(
-                _warning(
-                    problem(
-                        "CMP_IMPORT_CYCLE",
-                        first.source.name_range if first.source else None,
-                        ("SERVICES", ", ".join(component)),
-                        note="The instances start in order inside their containers, but the services wait for "
-                        "each other: their start-up order is not enforced between them.",
-                    )
-                )
+        out.append(
+            problem(
+                "CMP_SERVICE_CYCLE",
+                first.source.name_range if first.source else None,
+                ("SERVICES", ", ".join(component)),
             )
+        )
+    edges = {n: dict(e) for n, e in mandatory.items()}
+    for name, dep in optional:
+        if dep.on in edges[name] or _reaches(edges, dep.on, name):
+            continue
+        edges[name][dep.on] = dep
     for s in compiled.services:
         s.depends = [edges[s.name][t] for t in sorted(edges[s.name])]
     return out
 
 
-def _warning(p: Problem) -> Problem:
-    import dataclasses
-
-    from rbcc.dsl import Level
-
-    return dataclasses.replace(p, level=Level.WARNING)
+def _reaches(edges: dict[str, dict[str, Dependency]], start: str, goal: str) -> bool:
+    seen = {start}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        for nxt in edges.get(node, {}):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
 
 
 def _host_ports(compiled: CompiledApplication) -> list[Problem]:

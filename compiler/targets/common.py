@@ -58,3 +58,28 @@ def build_context(app: CompiledApplication, service: Service, output_dir: Path |
 
 def restart(service: Service) -> str:
     return service.spec.restart
+
+
+def wait_script(service: Service) -> str:
+    """A POSIX-sh loop that returns once every mandatory dependency answers (TCP, else DNS)."""
+    checks = []
+    for d in service.depends:
+        if not d.required:
+            continue
+        if d.probes:
+            checks.extend(f"nc -z -w 2 {host} {port}" for host, port in d.probes)
+        else:
+            checks.append(f"nslookup {d.on} >/dev/null 2>&1")
+    if not checks:
+        return ""
+    return "until " + " && ".join(checks) + "; do echo 'rbcc: waiting for imports'; sleep 1; done"
+
+
+def argv(service: Service) -> tuple[list[str] | None, list[str] | None]:
+    """(entrypoint, command) to print: with ``wait = sh``, a gate runs first and then ``exec``s the real ones."""
+    spec = service.spec
+    script = wait_script(service) if spec.wait == "sh" else ""
+    if not script:
+        return spec.entrypoint, spec.command
+    real = [*(spec.entrypoint or []), *(spec.command or [])]
+    return ["sh", "-c", script + '; exec "$@"', "rbcc-wait"], real

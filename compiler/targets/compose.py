@@ -14,7 +14,7 @@ from typing import Any
 
 from rbcc.compiler.ir.model import CompiledApplication, Service
 from rbcc.compiler.ir.names import dns_name
-from rbcc.compiler.targets.common import build_context, health, provenance, volume_name, volumes
+from rbcc.compiler.targets.common import argv, build_context, health, provenance, volume_name, volumes
 from rbcc.compiler.targets.yamltext import dump, escape_dollars
 from rbcc.dsl import Problem
 
@@ -37,10 +37,11 @@ def service_document(app: CompiledApplication, s: Service, output_dir: Path | No
         if spec.dockerfile:
             build["dockerfile"] = spec.dockerfile
         out["build"] = build
-    if spec.entrypoint is not None:
-        out["entrypoint"] = list(spec.entrypoint)
-    if spec.command is not None:
-        out["command"] = list(spec.command)
+    entrypoint, command = argv(s)
+    if entrypoint is not None:
+        out["entrypoint"] = list(entrypoint)
+    if command is not None:
+        out["command"] = list(command)
     if spec.user:
         out["user"] = spec.user
     if spec.working_dir:

@@ -1,0 +1,173 @@
+"""Container metadata of components: what image runs an instance, its ports, health check, environment.
+
+Roboconf's graph says nothing about images, so rbcc reads it beside the recipes (compile.md §3.4,
+docs/container-metadata.md): ``graph/<Component>/container.properties`` for non-root components,
+``rbcc.*`` keys in a root component's target files (Roboconf reads every ``*.properties`` directly
+in a root's directory as a target, so a ``container.properties`` there would break the original
+deployment manager), and a ``Dockerfile`` in the component's directory, which implies a build.
+Keys may carry a profile (``image@standin``) whose value wins when that profile is chosen.
+Values stay raw text here (they are Mustache templates rendered per instance by the compiler).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rbcc.dsl.java import PropertyEntry, read_properties
+from rbcc.dsl.model import inheritance as ih
+from rbcc.dsl.model.elements import Component, Graph
+from rbcc.dsl.text.files import Sources
+from rbcc.dsl.text.ranges import SourceRange
+
+CONTAINER_FILE = "container.properties"
+ROOT_PREFIX = "rbcc."
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One metadata key as written: ``key`` without ``rbcc.`` and ``@profile``, the raw ``value``."""
+
+    key: str
+    profile: str | None
+    value: str
+    key_range: SourceRange
+    value_range: SourceRange
+
+
+@dataclass(slots=True)
+class ContainerMetadata:
+    """The container metadata one component declares itself (inheritance is :func:`effective_container`)."""
+
+    component: str
+    file: str | None
+    settings: list[Setting] = field(default_factory=list)
+    dockerfile: str | None = None
+
+    def values(self, profile: str | None = None) -> dict[str, Setting]:
+        """Plain keys, overridden by the ``key@profile`` ones of ``profile``; the last definition wins."""
+        out: dict[str, Setting] = {}
+        for s in self.settings:
+            if s.profile is None:
+                out[s.key] = s
+        if profile is not None:
+            for s in self.settings:
+                if s.profile == profile:
+                    out[s.key] = s
+        return out
+
+
+@dataclass(slots=True)
+class TargetFile:
+    """A target file (``*.properties``) directly in a root component's directory."""
+
+    component: str
+    file: str
+    id: str | None
+    handler: str | None
+    entries: dict[str, PropertyEntry] = field(default_factory=dict)
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """``"image@standin"`` → ``("image", "standin")``; a key without ``@`` has no profile."""
+    base, at, profile = key.rpartition("@")
+    if not at or not base:
+        return key, None
+    return base, profile
+
+
+def _settings(entries: dict[str, PropertyEntry], prefix: str) -> list[Setting]:
+    out = []
+    for key, entry in entries.items():
+        if not key.startswith(prefix):
+            continue
+        base, profile = split_key(key[len(prefix) :])
+        out.append(Setting(base, profile, entry.value, entry.key_range, entry.value_range))
+    return out
+
+
+def _dir(graph_rel: str, name: str) -> str:
+    return f"{graph_rel}/{name}" if graph_rel else name
+
+
+def read_containers(
+    graph: Graph, sources: Sources, graph_rel: str = "graph"
+) -> tuple[dict[str, ContainerMetadata], dict[str, list[TargetFile]]]:
+    """Every component's own metadata and every root's target files (paths relative to the project)."""
+    roots = {c.name for c in ih.root_components(graph)}
+    containers: dict[str, ContainerMetadata] = {}
+    targets: dict[str, list[TargetFile]] = {}
+    for c in graph.components.values():
+        directory = _dir(graph_rel, c.name)
+        try:
+            if not sources.is_dir(directory):
+                continue
+        except OSError:
+            continue
+        dockerfile = f"{directory}/Dockerfile" if sources.exists(f"{directory}/Dockerfile") else None
+        meta: ContainerMetadata | None = None
+        if c.name in roots:
+            files = _target_files(c, directory, sources)
+            targets[c.name] = files
+            holders = [t for t in files if any(k.startswith(ROOT_PREFIX) for k in t.entries)]
+            docker = [t for t in holders if (t.handler or "").strip().lower() == "docker"]
+            chosen = (docker or holders)[0] if holders else None
+            if chosen is not None:
+                meta = ContainerMetadata(c.name, chosen.file, _settings(chosen.entries, ROOT_PREFIX), dockerfile)
+        else:
+            rel = f"{directory}/{CONTAINER_FILE}"
+            text = sources.read(rel) if sources.exists(rel) else None
+            if text is not None:
+                entries, _ = read_properties(text, rel)
+                meta = ContainerMetadata(c.name, rel, _settings(entries, ""), dockerfile)
+        if meta is None and dockerfile is not None:
+            meta = ContainerMetadata(c.name, None, [], dockerfile)
+        if meta is not None:
+            containers[c.name] = meta
+    return containers, targets
+
+
+def _target_files(c: Component, directory: str, sources: Sources) -> list[TargetFile]:
+    out = []
+    try:
+        names = sorted(p.name for p in (sources.root / directory).iterdir() if p.is_file())
+    except OSError:
+        names = []
+    for name in names:
+        if not name.endswith(".properties"):
+            continue
+        rel = f"{directory}/{name}"
+        text = sources.read(rel)
+        if text is None:
+            continue
+        entries, _ = read_properties(text, rel)
+        tid = entries.get("id")
+        handler = entries.get("handler")
+        out.append(
+            TargetFile(
+                c.name,
+                rel,
+                tid.value.strip() or None if tid else None,
+                handler.value.strip() or None if handler else None,
+                entries,
+            )
+        )
+    return out
+
+
+def effective_container(
+    graph: Graph, containers: dict[str, ContainerMetadata], component: Component, profile: str | None = None
+) -> dict[str, Setting] | None:
+    """The settings of ``component`` merged over ``extends`` (farthest super first, the component last).
+
+    None when neither the component nor a super-component has metadata (a Dockerfile counts).
+    """
+    chain = ih.chain(component)
+    found = False
+    merged: dict[str, Setting] = {}
+    for c in reversed(chain):
+        meta = containers.get(c.name)
+        if meta is None:
+            continue
+        found = True
+        merged.update(meta.values(profile))
+    return merged if found else None
