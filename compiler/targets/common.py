@@ -62,7 +62,7 @@ def restart(service: Service) -> str:
 
 def wait_script(service: Service) -> str:
     """A POSIX-sh loop that returns once every mandatory dependency answers (TCP, else DNS)."""
-    checks = []
+    checks: list[str] = []
     for d in service.depends:
         if not d.required:
             continue
