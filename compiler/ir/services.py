@@ -42,7 +42,16 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
         found, bad = container_ports(shape.settings)
         ports[shape.instance] = found
         problems.extend(bad)
-    view = ValueView(compiled, service_of, {k: {v: p for v, (p, _) in m.items()} for k, m in ports.items()})
+    # A container nested in another shares its network: its address is the outermost unit's name.
+    unit_by_instance = {shape.instance: shape for shape in shapes}
+    address_of: dict[str, str] = {}
+    for shape in shapes:
+        top = shape
+        while top.parent_unit is not None:
+            top = unit_by_instance[top.parent_unit]
+        for path in [shape.instance, *shape.colocated]:
+            address_of[path] = top.name
+    view = ValueView(compiled, address_of, {k: {v: p for v, (p, _) in m.items()} for k, m in ports.items()})
     by_name: dict[str, list[UnitShape]] = defaultdict(list)
     for shape in shapes:
         by_name[shape.name].append(shape)
@@ -77,7 +86,7 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
             spec=spec,
             env=dict(sorted(env.items())),
             has_update_recipe=any(
-                r.step == "update" and r.kind != "none"
+                r.step == "update" and r.kind in ("script", "template", "instructions")
                 for p in [shape.instance, *shape.colocated]
                 for r in compiled.by_path[p].recipes
             ),

@@ -111,7 +111,10 @@ def partition(
         if ir.parent is None:
             target = docker_target(app, ir)
             if target is not None:
-                shape = UnitShape(service_name(ir.path), ir.path, "machine", target=target)
+                own = None
+                if app.graph is not None and ir.source is not None and ir.source.component is not None:
+                    own = effective_container(app.graph, app.containers, ir.source.component, profile)
+                shape = UnitShape(service_name(ir.path), ir.path, "machine", settings=dict(own or {}), target=target)
                 units[ir.path] = shape
                 owner[ir.path] = ir.path
                 continue

@@ -216,32 +216,24 @@ def manifests(app: CompiledApplication, s: Service, nested: list[Service]) -> li
             },
         }
     )
-    for m in members:
-        svc: dict[str, Any] = {"selector": selector}
-        if m.spec.ports:
-            svc["ports"] = [
-                {
-                    "name": _port_name(p.variable),
-                    "port": p.container,
-                    "targetPort": p.container,
-                    "protocol": p.protocol.upper(),
-                }
-                for p in m.spec.ports
-            ]
-        else:
-            svc["clusterIP"] = "None"
-        docs.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {
-                    "name": m.name,
-                    "labels": _labels(app, m),
-                    "annotations": {"roboconf.net/instance-path": m.instance},
-                },
-                "spec": svc,
-            }
-        )
+    svc: dict[str, Any] = {"selector": selector}
+    service_ports = [
+        {"name": _port_name(p.variable), "port": p.container, "targetPort": p.container, "protocol": p.protocol.upper()}
+        for m in members
+        for p in m.spec.ports
+    ]
+    if service_ports:
+        svc["ports"] = service_ports
+    else:
+        svc["clusterIP"] = "None"
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": s.name, "labels": labels, "annotations": {"roboconf.net/instance-path": s.instance}},
+            "spec": svc,
+        }
+    )
     for m in members:
         for n in sorted(m.spec.volumes):
             docs.append(
