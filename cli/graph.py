@@ -26,10 +26,11 @@ SUFFIX_FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".p
 @click.argument("app", type=click.Path(path_type=Path))
 @click.option(
     "--view",
-    type=click.Choice(("components", "instances", "wiring")),
+    type=click.Choice(("components", "instances", "wiring", "startup")),
     default="components",
     show_default=True,
-    help="components: the graph; instances: the instance tree per machine; wiring: resolved imports between instances.",
+    help="components: the graph; instances: the instance tree per machine; wiring: resolved imports between "
+    "instances; startup: the start-up order in waves, with the reason for every edge.",
 )
 @click.option(
     "--format",
@@ -87,7 +88,9 @@ def graph(
         raise RbccError(dotgen.INSTALL_HINT)
     loaded = load_for_views(app)
     try:
-        diagram = build_diagram(view, loaded.graph, loaded.roots, loaded.title, focus=focus, depth=depth, full=full)
+        diagram = build_diagram(
+            view, loaded.graph, loaded.roots, loaded.title, focus=focus, depth=depth, full=full, root=loaded.root
+        )
     except UnknownFocus as exc:
         raise click.BadParameter(str(exc), param_hint="--focus") from None
     warn_errors(loaded, "diagram")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rbcc.compiler.wiring import ImportGroup, Wiring, import_groups, resolve_wiring
 from rbcc.dsl import Component, Facet, Graph, Instance, walk_instances
@@ -22,6 +23,8 @@ from rbcc.dsl import inheritance as ih
 from rbcc.errors import RbccError
 
 VIEWS = ("components", "instances", "wiring")
+#: every view ``rbcc graph`` draws: the site's three, and the start-up order
+ALL_VIEWS = (*VIEWS, "startup")
 
 #: node kinds
 COMPONENT, TARGET, FACET, INSTANCE, EXTERNAL, MISSING = (
@@ -43,6 +46,8 @@ CHILDREN, EXTENDS, HAS_FACET, IMPORTS, EXTERNAL_IMPORT, CONTAINS, WIRING, UNRESO
     "wiring",
     "unresolved",
 )
+#: start-up edges: after the parent, after one exporter of a mandatory import
+AFTER_PARENT, AFTER_IMPORT, AFTER_ANY = ("after-parent", "after-import", "after-any")
 
 JSON_FORMAT = "rbcc-diagram"
 JSON_VERSION = 1
@@ -576,15 +581,24 @@ def build_diagram(
     depth: int = 1,
     links: LinkFn | None = None,
     full: bool = False,
+    root: Path | None = None,
 ) -> Diagram:
     """Build ``view`` for a graph (possibly ``None``) and its root instances, optionally focused.
 
     Large applications get a lighter diagram (see ``LARGE``) unless ``full`` or ``focus``; the
     diagram's ``note`` then says what was left out.
     """
-    if view not in VIEWS:
-        raise ValueError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
+    if view not in ALL_VIEWS:
+        raise ValueError(f"unknown view {view!r}; expected one of {', '.join(ALL_VIEWS)}")
     graph = graph or Graph()
+    if view == "startup":
+        d = startup_diagram(graph, roots, title, links, root=root)
+        if focus is not None:
+            if graph.node(focus) is None:
+                raise UnknownFocus(focus, list(graph.components) + list(graph.facets))
+            wanted = {c.name for c in _focus_components(graph, focus)}
+            d = d.focus([n.id for n in d.nodes.values() if n.component in wanted], depth)
+        return d
     detailed = full or focus is not None
     if view == "components":
         size = len(graph.components) + len(graph.facets)
@@ -613,6 +627,61 @@ def build_diagram(
             wanted = {c.name for c in _focus_components(graph, focus)}
             seeds = [n.id for n in d.nodes.values() if n.kind in (INSTANCE, TARGET) and n.component in wanted]
         d = d.focus(seeds, depth)
+    return d
+
+
+def startup_diagram(
+    graph: Graph, roots: list[Instance], title: str, links: LinkFn | None = None, *, root: Path | None = None
+) -> Diagram:
+    """The start-up order: one cluster per wave, an edge for every condition, with its reason.
+
+    Waves and conditions are the compiler's (:mod:`rbcc.compiler.ir.order`): an instance starts after
+    its parent and after one started exporter of each mandatory import prefix; when a prefix has
+    several exporters, its edges are dashed (any one of them is enough).  Instances that can never
+    start are grouped apart.
+    """
+    from rbcc.compiler.ir.build import CompileOptions, build_ir
+    from rbcc.dsl import Application
+
+    app = Application(root or Path("."), graph=graph, instances=roots)
+    ir = build_ir(app, CompileOptions())
+    d = Diagram("startup", title)
+    ids = {}
+    for inst in ir.instances:
+        wave = inst.wave
+        cid = f"wave{wave}" if wave is not None else "never"
+        if cid not in d.clusters:
+            label = f"wave {wave}" if wave is not None else "never starts"
+            d.clusters[cid] = Cluster(cid, label)
+        nid = node_id("instance", inst.path)
+        ids[inst.path] = nid
+        kind = TARGET if inst.parent is None and (inst.installer or "").lower() == "target" else INSTANCE
+        d.add(
+            Node(
+                nid,
+                kind,
+                inst.path,
+                inst.path,
+                inst.component,
+                cid,
+                inst.component,
+                "\n".join(w.reason for w in inst.waits if w.step == "start") or "no condition: starts first",
+                links(INSTANCE, inst.path) if links else None,
+            )
+        )
+    for inst in ir.instances:
+        for w in inst.waits:
+            if w.step != "start":
+                continue
+            for member in w.any_of:
+                if member not in ids:
+                    continue
+                kind = AFTER_PARENT if w.kind == "parent" else AFTER_ANY if len(w.any_of) > 1 else AFTER_IMPORT
+                label = "" if w.kind == "parent" else w.reason.split(" (mandatory)")[0].removeprefix("it imports ")
+                d.link(Edge(ids[member], ids[inst.path], kind, label, tooltip=w.reason))
+    never = [i.path for i in ir.instances if i.wave is None]
+    if never:
+        d.note = f"{len(never)} instance(s) can never start: see `rbcc compile`"
     return d
 
 

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 import graphviz
 
 from rbcc.compiler.views.diagrams import (
+    AFTER_ANY,
+    AFTER_IMPORT,
+    AFTER_PARENT,
     CHILDREN,
     COMPONENT,
     CONTAINS,
@@ -112,6 +115,14 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     WIRING: EdgeStyle("imports from", {"color": "#1a7f37", "arrowhead": "vee", "fontcolor": "#1a7f37"}),
     EXTERNAL_IMPORT: EdgeStyle(
         "imports from another application", {"color": "#d95f02", "arrowhead": "vee", "fontcolor": "#d95f02"}
+    ),
+    AFTER_PARENT: EdgeStyle("starts after its parent", {"color": "#333333", "arrowhead": "normal", "penwidth": "1.3"}),
+    AFTER_IMPORT: EdgeStyle(
+        "starts after this exporter", {"color": "#1a7f37", "arrowhead": "vee", "fontcolor": "#1a7f37"}
+    ),
+    AFTER_ANY: EdgeStyle(
+        "starts after any one of these exporters",
+        {"color": "#1a7f37", "arrowhead": "vee", "style": "dashed", "fontcolor": "#1a7f37"},
     ),
     UNRESOLVED: EdgeStyle(
         "unresolved mandatory import", {"color": "#c62828", "arrowhead": "tee", "style": "bold", "fontcolor": "#c62828"}
@@ -247,6 +258,9 @@ def _legend(d: Diagram) -> str:
 
 #: how the legend writes each edge kind (the side of the marker is the side it is drawn on)
 GLYPHS = {
+    AFTER_PARENT: "────▶",
+    AFTER_IMPORT: "────>",
+    AFTER_ANY: "– – >",
     CHILDREN: "◆────",
     CONTAINS: "◆────",
     EXTENDS: "▷────",
