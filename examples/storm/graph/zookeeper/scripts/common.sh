@@ -6,7 +6,7 @@
 # Containers are named after the reversed instance path: the default name
 # of Roboconf's docker probe (e.g. /vm_worker 1/worker -> worker_vm_worker_1).
 NAME=${ROBOCONF_CLEAN_REVERSED_INSTANCE_PATH:?must be run by a Roboconf agent}
-IMAGE=zookeeper:${zookeeperVersion:-3.4}
+IMAGE=zookeeper:${zookeeperVersion:-3.9}
 STATE=${TMPDIR:-/tmp}/roboconf-storm/$NAME
 mkdir -p "$STATE"
 
