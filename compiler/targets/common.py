@@ -67,12 +67,13 @@ def wait_script(service: Service) -> str:
         if not d.required:
             continue
         if d.probes:
-            checks.extend(f"nc -z -w 2 {host} {port}" for host, port in d.probes)
+            # nc -z where the image's nc has it, else a plain connection with nothing to send
+            checks.extend(f"(nc -z -w 2 {host} {port} || nc -w 2 {host} {port} </dev/null)" for host, port in d.probes)
         else:
             checks.append(f"nslookup {d.on} >/dev/null 2>&1")
     if not checks:
         return ""
-    return "until " + " && ".join(checks) + "; do echo 'rbcc: waiting for imports'; sleep 1; done"
+    return "until { " + " && ".join(checks) + "; } >/dev/null 2>&1; do echo 'rbcc: waiting for imports'; sleep 1; done"
 
 
 def argv(service: Service) -> tuple[list[str] | None, list[str] | None]:
