@@ -3,6 +3,7 @@
 # the real image would have run (its arguments), then serves $port with nc,
 # one connection at a time (reply.sh answers INCR and PING, and logs them).
 set -eu
+trap 'exit 0' TERM INT
 echo "stand-in for $ROBOCONF_INSTANCE_PATH ($ROBOCONF_COMPONENT_NAME), real command: $*"
 env | grep -E '^(ip|port)=' | sort
 

@@ -4,6 +4,7 @@
 # rendered for it, then serves $httpPort with busybox httpd; "/" runs
 # cgi-bin/index.cgi, which forwards to the next web application.
 set -eu
+trap 'exit 0' TERM INT
 echo "stand-in for $ROBOCONF_INSTANCE_PATH ($ROBOCONF_COMPONENT_NAME)"
 echo "nginx configuration it was given: ${NGINX_CONF:-none}"
 env | grep -E '^(ip|httpPort|webapp_[0-9a-z_]*)=' | sort

@@ -3,6 +3,7 @@
 # serves $port with busybox httpd. "/" runs cgi-bin/index.cgi (no index.html),
 # which greets and counts the visit in the cache it imports (cache_0_ip).
 set -eu
+trap 'exit 0' TERM INT
 echo "stand-in for $ROBOCONF_INSTANCE_PATH ($ROBOCONF_COMPONENT_NAME), real command: $*"
 env | grep -E '^(ip|port|greeting|cache_[0-9a-z_]*)=' | sort
 
