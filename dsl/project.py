@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rbcc.dsl.checks.container import check_containers
 from rbcc.dsl.checks.model import validate_graph, validate_instances
 from rbcc.dsl.checks.recipes import check_recipes
 from rbcc.dsl.model import inheritance as ih
@@ -155,6 +156,7 @@ def load_application(
 
     if graph is not None:
         app.containers, app.targets = read_containers(graph, sources)
+        out.extend(check_containers(graph, app.containers, root))
         _commands_and_rules(app, out)
     _file_locations(app, out, fs_cache)
     if not has_errors(out):

@@ -18,6 +18,7 @@ PAGE = Path(__file__).resolve().parents[1] / "docs" / "error-codes.md"
 ORIGINS = {
     "roboconf": "Roboconf's codes",
     "compile": "rbcc compile (CMP_)",
+    "container": "Container metadata (CNT_)",
 }
 
 PREFIXES = {

@@ -311,19 +311,21 @@ def test_recipes_of_colocated_instances_need_their_own_container(tmp_path: Path)
 
 
 def test_values_invalid_once_rendered_point_at_the_metadata_value(tmp_path: Path):
+    graph = GRAPH.replace("exports: ip, port = 80;", "exports: ip, port = 80, mode = sometimes, hp = eighty;")
     files = {
-        "graph/a/container.properties": 'image = a:1\nport.port = eighty\ncommand = ["broken"\nrestart = sometimes\n',
+        "graph/a/container.properties": "image = a:1\nport.port = 80\npublish.port = {{hp}}\nrestart = {{mode}}\n",
         "graph/b/container.properties": "image = b:1\n",
         "graph/a/scripts/x": "",
         "graph/b/scripts/x": "",
     }
-    problems, _ = _problems(tmp_path, files)
+    problems, result = _problems(tmp_path, files, graph=graph)
     bad = [(p.code, p.range.file, p.range.start_line) for p in problems if p.code == "CMP_TEMPLATE"]
     assert bad == [
-        ("CMP_TEMPLATE", "graph/a/container.properties", 2),
         ("CMP_TEMPLATE", "graph/a/container.properties", 3),
         ("CMP_TEMPLATE", "graph/a/container.properties", 4),
     ]
+    assert "rendered: 'eighty'" in (problems[[p.code for p in problems].index("CMP_TEMPLATE")].hint or "")
+    assert result.files == {}
 
 
 def test_swarm_and_kubernetes_need_an_image_for_a_build(tmp_path: Path):
