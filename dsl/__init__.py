@@ -23,7 +23,15 @@ from __future__ import annotations
 from rbcc.dsl.catalogue import CODES, Level
 from rbcc.dsl.checks.recipes import resource_dir
 from rbcc.dsl.model import inheritance
-from rbcc.dsl.model.container import ContainerMetadata, Setting, TargetFile, effective_container
+from rbcc.dsl.model.container import (
+    KEY_CHOICES,
+    KEY_DOCS,
+    ContainerMetadata,
+    Setting,
+    TargetFile,
+    effective_container,
+    key_doc,
+)
 from rbcc.dsl.model.elements import Component, Facet, Graph, Instance, Node, walk_instances
 from rbcc.dsl.model.graph_builder import graph_from_files, load_graph
 from rbcc.dsl.model.variables import ExportDecl, ImportDecl
@@ -38,6 +46,8 @@ from rbcc.dsl.text.syntax import Comment, FileKind, Holder, HolderKind, Import, 
 from rbcc.dsl.validate import ValidationResult, Validator, enclosing_application, validate_path
 
 __all__ = [
+    "KEY_CHOICES",
+    "KEY_DOCS",
     "CODES",
     "DESCRIPTOR",
     "Application",
@@ -74,6 +84,7 @@ __all__ = [
     "has_errors",
     "inheritance",
     "is_application_dir",
+    "key_doc",
     "load_application",
     "load_graph",
     "normalize",

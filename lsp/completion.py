@@ -409,6 +409,7 @@ _PLACEHOLDER = re.compile(r"\$\{\d+:([^}]*)\}|\$\d+")
 def catalog_for(ls, path, state) -> tuple[str, Catalog]:
     rel = state.rel(path)
     language = "instances" if rel.lower().endswith(".instances") else "graph"
+    # (properties files of the graph directory are served by rbcc.lsp.container_metadata)
     files = ls.ws.files(state)
     graph_files = [f[len("graph/") :] for f in files if f.startswith("graph/") and f.endswith(".graph")]
     inst_files = [f[len("instances/") :] for f in files if f.startswith("instances/") and f.endswith(".instances")]
@@ -487,6 +488,14 @@ def register(server) -> None:
         col0 = column_from_lsp(line_text, params.position.character, ls.encoding)
         before = "\n".join(lines[:line0] + [line_text[:col0]])
         language, catalog = catalog_for(ls, path, state)
+        from rbcc.lsp import container_metadata
+
+        meta = container_metadata.metadata_file(state.rel(path), catalog.graph)
+        if meta is not None and catalog.graph is not None:
+            found_items = container_metadata.complete(line_text[:col0], catalog.graph, *meta)
+            return t.CompletionList(
+                is_incomplete=False, items=lsp_completion_items(found_items, line_text, col0, line0, ls)
+            )
         proposals = complete(before, language, catalog)
         incomplete = len(proposals) > MAX_ITEMS  # the client asks again as the user types more
         return t.CompletionList(

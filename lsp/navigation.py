@@ -134,6 +134,33 @@ def index_for(ls, state) -> Index:
     return index
 
 
+def _metadata_hover(ls, params) -> t.Hover | None:
+    from rbcc.lsp import container_metadata
+
+    found = ls.document(params.text_document.uri)
+    if found is None:
+        return None
+    path, state, text = found
+    if not state.rel(path).endswith(".properties"):
+        return None
+    graph = ls.ws.graph_for(state, path)
+    if container_metadata.metadata_file(state.rel(path), graph) is None:
+        return None
+    lines = Lines(text, ls.encoding)
+    line0, col0 = lines.offset(params.position)
+    source = text.split("\n")
+    if line0 >= len(source):
+        return None
+    hit = container_metadata.hover(source[line0].rstrip("\r"), col0)
+    if hit is None:
+        return None
+    doc, start, end = hit
+    caps = ls.client_capabilities.text_document
+    formats = caps.hover.content_format if caps and caps.hover else None
+    where = SourceRange(state.rel(path), line0 + 1, start + 1, line0 + 1, end + 1)
+    return t.Hover(contents=markup(doc, formats), range=lines.range(where))
+
+
 def _at(ls, params) -> tuple | None:
     found = ls.document(params.text_document.uri)
     if found is None:
@@ -262,7 +289,10 @@ def symbols(parsed: ParsedFile, lines: Lines) -> list[t.DocumentSymbol]:
 def register(server) -> None:
     @server.feature(t.TEXT_DOCUMENT_HOVER)
     def hover(ls, params: t.HoverParams) -> t.Hover | None:
-        """Docs of a type, a variable, an installer or a property."""
+        """Docs of a type, a variable, an installer or a property, or of a container metadata key."""
+        meta = _metadata_hover(ls, params)
+        if meta is not None:
+            return meta
         found = _at(ls, params)
         if found is None or found[3] is None:
             return None

@@ -17,7 +17,7 @@ from pathlib import Path
 from chevron.tokenizer import ChevronError, tokenize
 
 from rbcc.dsl.model import inheritance as ih
-from rbcc.dsl.model.container import ContainerMetadata, Setting
+from rbcc.dsl.model.container import KEY_DOCS, ContainerMetadata, Setting
 from rbcc.dsl.model.elements import Component, Graph
 from rbcc.dsl.problems import Problem, problem
 
@@ -60,7 +60,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def all_keys() -> list[str]:
-    return [*KEYS, *(f + "<name>" for f in FAMILIES)]
+    return list(KEY_DOCS)
 
 
 def check_containers(graph: Graph, containers: dict[str, ContainerMetadata], root: Path) -> list[Problem]:

@@ -171,3 +171,62 @@ def effective_container(
         found = True
         merged.update(meta.values(profile))
     return merged if found else None
+
+
+#: every key (``<var>``/``<name>`` stand for what follows the dot) with its documentation, for
+#: the language server's completion and hover and for docs/container-metadata.md
+KEY_DOCS: dict[str, str] = {
+    "image": "Image reference (a template): `zookeeper:{{zkVersion}}`. A containerized component needs "
+    "`image`, `build` or a Dockerfile.",
+    "build": "Build context, relative to this directory (default `.` when a Dockerfile is here). Swarm and "
+    "Kubernetes also need `image` (the tag to push).",
+    "dockerfile": "Dockerfile name inside the build context.",
+    "command": 'Compose `command` / Kubernetes `args`: a JSON array (`["storm", "nimbus"]`) or a shell string '
+    "(run with `sh -c`).",
+    "entrypoint": "Compose `entrypoint` / Kubernetes `command`: a JSON array or a shell string.",
+    "port.<var>": "Container port of the exported variable `<var>` (`7000`, `7000/tcp`, `53/udp`); inside the "
+    "network the export's value becomes this port. A literal, not a template.",
+    "publish.<var>": "Publish that port on the host: a port number, `random` or `none` (the default).",
+    "healthcheck": '`CMD-SHELL <command>`, `CMD ["prog", "arg"]` or `NONE`. Importers wait until it passes '
+    "(Compose `service_healthy`, Kubernetes readiness probe).",
+    "healthcheck.interval": "Time between checks: `10s`, `1m30s`, `500ms`.",
+    "healthcheck.timeout": "How long one check may take: `5s`.",
+    "healthcheck.start_period": "Grace period after start during which failures do not count: `30s`.",
+    "healthcheck.retries": "Consecutive failures before the container is unhealthy (a positive integer).",
+    "ready": "Kubernetes readiness probe for images without a shell: `tcp:<var>` or `http:<var>/<path>` "
+    "(`<var>` mapped by a `port.<var>`).",
+    "env.<NAME>": "Extra environment variable of the container (a template), added to the Roboconf variables.",
+    "volume.<name>": "Persistent named volume mounted at this absolute path (a PersistentVolumeClaim in Kubernetes).",
+    "restart": "`no`, `always`, `on-failure` or `unless-stopped` (the default).",
+    "replicas": "`expand` (the default: one service per instance of a `count`).",
+    "executor": "`auto`, `yes` or `no`: whether co-located recipes are expected to run in this container.",
+    "wait": "`none` (the default) or `sh`: a shell gate waits until every mandatory exporter answers, then runs "
+    "`entrypoint` and `command` (needs `sh` and `nc` in the image; give the entrypoint).",
+    "user": "User the container runs as.",
+    "working_dir": "Working directory in the container.",
+    "cap_add": "Comma-separated Linux capabilities to add.",
+    "stop_grace_period": "How long a stop waits before killing: `10s`.",
+}
+#: the keys whose values are one of a few words
+KEY_CHOICES: dict[str, tuple[str, ...]] = {
+    "restart": ("no", "always", "on-failure", "unless-stopped"),
+    "replicas": ("expand", "collapse"),
+    "executor": ("auto", "yes", "no"),
+    "wait": ("none", "sh"),
+    "healthcheck": ("CMD-SHELL ", 'CMD [""]', "NONE"),
+    "publish.<var>": ("random", "none"),
+}
+
+
+def key_doc(key: str) -> str | None:
+    """The documentation of a metadata key (``port.httpPort`` → the ``port.<var>`` entry)."""
+    base, _ = split_key(key)
+    if base.startswith(ROOT_PREFIX):
+        base = base[len(ROOT_PREFIX) :]
+    if base in KEY_DOCS:
+        return KEY_DOCS[base]
+    family = base.split(".", 1)[0] + "."
+    for pattern, doc in KEY_DOCS.items():
+        if pattern.startswith(family) and pattern.endswith(">"):
+            return doc
+    return None
