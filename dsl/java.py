@@ -404,7 +404,9 @@ def _java_bytes(data: bytes | str) -> bytes:
     return data.decode("utf-8", errors="replace").encode("utf-8")
 
 
-def read_properties(data: bytes | str, file: str) -> tuple[dict[str, PropertyEntry], SourceRange | None]:
+def read_properties(
+    data: bytes | str, file: str, *, char_ranges: bool = True
+) -> tuple[dict[str, PropertyEntry], SourceRange | None]:
     """Read Java properties with positions; never raises.
 
     Returns the properties (last definition of a key wins) and, when Java's reader would have
@@ -422,15 +424,17 @@ def read_properties(data: bytes | str, file: str) -> tuple[dict[str, PropertyEnt
             value, value_spans = _convert(text, value_offsets)
         except MalformedEscape as exc:
             return props, pos.span(exc.offset, exc.offset + 2)
-        props[key] = _entry(pos, key, key_spans, value, value_spans, line[0] if line else end, end)
+        props[key] = _entry(pos, key, key_spans, value, value_spans, line[0] if line else end, end, char_ranges)
     return props, None
 
 
-def _entry(pos: _Positions, key: str, key_spans, value: str, value_spans, start: int, end: int) -> PropertyEntry:
+def _entry(
+    pos: _Positions, key: str, key_spans, value: str, value_spans, start: int, end: int, per_char: bool = True
+) -> PropertyEntry:
     """Ranges of one property; an empty key or value sits where it would have started / ended."""
     key_range = pos.span(key_spans[0][0], key_spans[-1][1]) if key_spans else pos.span(start, start)
     value_range = pos.span(value_spans[0][0], value_spans[-1][1]) if value_spans else pos.span(end, end)
-    char_ranges = tuple(pos.span(s, e) for s, e in value_spans)
+    char_ranges = tuple(pos.span(s, e) for s, e in value_spans) if per_char else ()
     return PropertyEntry(key, value, key_range, value_range, char_ranges)
 
 

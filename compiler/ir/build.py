@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rbcc.compiler.ir.model import CompiledApplication, Exporter, ExternalIR, ImportIR, InstanceIR
 from rbcc.compiler.ir.order import assign_waves, waits_of
-from rbcc.compiler.ir.recipes import recipes_for
+from rbcc.compiler.ir.recipes import Recipe, recipes_for
 from rbcc.compiler.ir.values import allocate_random_ports, roboconf_exports
 from rbcc.compiler.wiring import import_groups, resolve_wiring
 from rbcc.dsl import (
@@ -72,9 +72,10 @@ def build_ir(app: Application, options: CompileOptions) -> CompiledApplication:
     for e in wiring.external:
         externals.setdefault(id(e.importer), []).append(e)
     exports_cache: dict[int, dict[str, str | None]] = {id(i): roboconf_exports(graph, i) for i in flat}
+    recipes: dict[tuple[str | None, Path | None], list[Recipe]] = {}
     for inst in flat:
         out.instances.append(
-            _instance(app, graph, inst, exports_cache, by_instance.get(inst.path, {}), bindings, externals)
+            _instance(app, graph, inst, exports_cache, by_instance.get(inst.path, {}), bindings, externals, recipes)
         )
     out.by_path = {i.path: i for i in out.instances}
     for ir in out.instances:
@@ -92,6 +93,7 @@ def _instance(
     ports: dict[str, int],
     bindings: dict[int, list],
     externals: dict[int, list],
+    recipes: dict[tuple[str | None, Path | None], list[Recipe]],
 ) -> InstanceIR:
     assert inst.component is not None
     root = inst
@@ -110,7 +112,9 @@ def _instance(
         )
         imports.append(ImportIR(g.prefix, g.names, g.optional, exporters))
     external = [ExternalIR(e.group.prefix, e.group.names, e.group.optional) for e in externals.get(id(inst), ())]
+    # recipes depend on the installer and the directory only: looked up once per component
     directory = resource_dir(app.root / "graph", inst.component)
+    key = (inheritance.installer(inst.component), directory)
     exports = exports_cache[id(inst)]
     return InstanceIR(
         path=inst.path,
@@ -126,7 +130,7 @@ def _instance(
         external=external,
         properties={k: v for k, v in sorted(inst.overrides.items()) if k in exports and "." not in k},
         recipe_dir=directory.relative_to(app.root).as_posix() if directory is not None else None,
-        recipes=recipes_for(inheritance.installer(inst.component), directory, app.root),
+        recipes=list(recipes.setdefault(key, recipes_for(key[0], directory, app.root))),
         waits=[],
         source=inst,
     )

@@ -246,28 +246,36 @@ def _dependencies(
                 ("SERVICES", ", ".join(component)),
             )
         )
+    # Optional edges only go down a topological order of the mandatory ones: never a cycle, in one pass.
+    rank = _topological_rank(mandatory)
     edges = {n: dict(e) for n, e in mandatory.items()}
     for name, dep in optional:
-        if dep.on in edges[name] or _reaches(edges, dep.on, name):
-            continue
-        edges[name][dep.on] = dep
+        if dep.on not in edges[name] and rank[dep.on] < rank[name]:
+            edges[name][dep.on] = dep
     for s in compiled.services:
         s.depends = [edges[s.name][t] for t in sorted(edges[s.name])]
     return out
 
 
-def _reaches(edges: dict[str, dict[str, Dependency]], start: str, goal: str) -> bool:
-    seen = {start}
-    stack = [start]
-    while stack:
-        node = stack.pop()
-        if node == goal:
-            return True
-        for nxt in edges.get(node, {}):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return False
+def _topological_rank(edges: dict[str, dict[str, Dependency]]) -> dict[str, int]:
+    """A position per service such that every service comes after what it depends on (edges are acyclic)."""
+    rank: dict[str, int] = {}
+    for start in edges:
+        if start in rank:
+            continue
+        stack = [(start, iter(sorted(edges[start])))]
+        on_path = {start}
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                stack.pop()
+                on_path.discard(node)
+                rank[node] = len(rank)
+            elif nxt not in rank and nxt not in on_path:
+                on_path.add(nxt)
+                stack.append((nxt, iter(sorted(edges.get(nxt, {})))))
+    return rank
 
 
 def _host_ports(compiled: CompiledApplication) -> list[Problem]:

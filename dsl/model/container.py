@@ -117,7 +117,7 @@ def read_containers(
             rel = f"{directory}/{CONTAINER_FILE}"
             text = sources.read(rel) if sources.exists(rel) else None
             if text is not None:
-                entries, _ = read_properties(text, rel)
+                entries, _ = read_properties(text, rel, char_ranges=False)
                 meta = ContainerMetadata(c.name, rel, _settings(entries, ""), dockerfile)
         if meta is None and dockerfile is not None:
             meta = ContainerMetadata(c.name, None, [], dockerfile)
@@ -139,7 +139,7 @@ def _target_files(c: Component, directory: str, sources: Sources) -> list[Target
         text = sources.read(rel)
         if text is None:
             continue
-        entries, _ = read_properties(text, rel)
+        entries, _ = read_properties(text, rel, char_ranges=False)
         tid = entries.get("id")
         handler = entries.get("handler")
         out.append(
