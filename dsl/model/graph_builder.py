@@ -221,10 +221,9 @@ def _declared(parsed: ParsedFile, h: Holder) -> dict:
     The model is rebuilt on every validation (relations change when other files change), but
     what a block says only changes with its file's text, which the parse cache tracks.
     """
-    key = ("declared", id(h))
-    hit = parsed.derived.get(key)
-    if hit is None:
-        hit = {
+
+    def read() -> dict:
+        declared = {
             "installer": h.first("installer"),
             "extends": h.first("extends"),
             "facets": _refs(h.first("facets")),
@@ -233,9 +232,10 @@ def _declared(parsed: ParsedFile, h: Holder) -> dict:
             "imports": _imports(h) if h.kind is HolderKind.COMPONENT else {},
         }
         if h.kind is HolderKind.FACET:
-            hit["extends_list"] = _refs(h.first("extends"))
-        parsed.derived[key] = hit
-    return hit
+            declared["extends_list"] = _refs(h.first("extends"))
+        return declared
+
+    return parsed.memo(("declared", id(h)), read)
 
 
 def _refs(prop: Property | None) -> list[Ref]:
