@@ -20,7 +20,7 @@ from rbcc.dsl.model.graph_builder import load_graph
 from rbcc.dsl.model.instances_builder import load_instances
 from rbcc.dsl.problems import Problem, has_errors, problem
 from rbcc.dsl.text import lexical as lx
-from rbcc.dsl.text.files import Sources
+from rbcc.dsl.text.files import LayoutCache, Sources
 from rbcc.dsl.text.parser import ParseCache
 from rbcc.dsl.text.ranges import SourceRange
 from rbcc.dsl.text.syntax import ParsedFile
@@ -72,7 +72,7 @@ def load_application(
     sources: Sources | None = None,
     cache: ParseCache | None = None,
     flexible: bool | None = None,
-    fs_cache: dict | None = None,
+    fs_cache: LayoutCache | None = None,
 ) -> Application:
     """Load and validate the project in ``root``.  Never raises on bad input.
 
@@ -83,7 +83,7 @@ def load_application(
     recipe directory checks) between calls; an editor clears it when files are created or
     deleted.  File contents are always read afresh (or taken from ``sources`` overlays).
     """
-    fs_cache = {} if fs_cache is None else fs_cache
+    fs_cache = LayoutCache() if fs_cache is None else fs_cache
     sources = sources or Sources(root)
     cache = cache or ParseCache()
     app = Application(root)
@@ -212,19 +212,19 @@ def _walk(root: Path):
                 yield Path(dirpath) / name
 
 
-def _model_files(root: Path, fs_cache: dict) -> list[str]:
+def _model_files(root: Path, fs_cache: LayoutCache) -> list[str]:
     """Project-relative paths of every ``*.graph`` and ``*.instances`` file (one walk, cached)."""
-    key = ("model-files", str(root))
-    hit = fs_cache.get(key)
+    key = str(root)
+    hit = fs_cache.model_files.get(key)
     if hit is None:
         if not root.is_dir():
             return []
         hit = [p.relative_to(root).as_posix() for p in _walk(root) if p.suffix.lower() in (".graph", ".instances")]
-        fs_cache[key] = hit
+        fs_cache.model_files[key] = hit
     return hit
 
 
-def _file_locations(app: Application, out: list[Problem], fs_cache: dict) -> None:
+def _file_locations(app: Application, out: list[Problem], fs_cache: LayoutCache) -> None:
     processed = set(app.files)
     files = _model_files(app.root, fs_cache)
     for ext, folder in ((".graph", "graph"), (".instances", "instances")):
