@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rbcc.dsl.checks.model import validate_graph, validate_instances
 from rbcc.dsl.checks.recipes import check_recipes
@@ -24,6 +25,10 @@ from rbcc.dsl.text.files import LayoutCache, Sources
 from rbcc.dsl.text.parser import ParseCache
 from rbcc.dsl.text.ranges import SourceRange
 from rbcc.dsl.text.syntax import ParsedFile
+
+if TYPE_CHECKING:  # loaded on demand (most projects have neither commands nor rules)
+    from rbcc.dsl.commands import Instruction
+    from rbcc.dsl.rules.parser import Rule
 
 DESCRIPTOR = "descriptor/application.properties"
 #: codes removed for reusable-recipe projects (RoboconfErrorHelpers.filterErrorsForRecipes)
@@ -52,8 +57,10 @@ class Application:
     graph_entry: str | None = None
     instances_entry: str | None = None
     files: dict[str, ParsedFile] = field(default_factory=dict)
-    commands: dict[str, object] = field(default_factory=dict)
-    rules: dict[str, object] = field(default_factory=dict)
+    #: commands file name (without ``.commands``) → its instructions
+    commands: dict[str, list[Instruction]] = field(default_factory=dict)
+    #: rule file name (without ``.drl``) → the rule, for the files that parse
+    rules: dict[str, Rule] = field(default_factory=dict)
     is_recipe: bool = False
 
     @property
