@@ -426,7 +426,15 @@ def read_properties(data: bytes | str, file: str) -> tuple[dict[str, PropertyEnt
     return props, None
 
 
-def _entry(pos: _Positions, key: str, key_spans, value: str, value_spans, start: int, end: int) -> PropertyEntry:
+def _entry(
+    pos: _Positions,
+    key: str,
+    key_spans: list[tuple[int, int]],
+    value: str,
+    value_spans: list[tuple[int, int]],
+    start: int,
+    end: int,
+) -> PropertyEntry:
     """Ranges of one property; an empty key or value sits where it would have started / ended."""
     key_range = pos.span(key_spans[0][0], key_spans[-1][1]) if key_spans else pos.span(start, start)
     value_range = pos.span(value_spans[0][0], value_spans[-1][1]) if value_spans else pos.span(end, end)

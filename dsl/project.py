@@ -8,6 +8,7 @@ with its gating, but every problem reported once (see docs/deviations.md).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,7 +67,7 @@ class Application:
     @property
     def name(self) -> str:
         desc = self.descriptor
-        return getattr(desc, "name", None) or self.root.name
+        return (desc.name if desc is not None else None) or self.root.name
 
 
 def is_application_dir(path: Path) -> bool:
@@ -117,14 +118,14 @@ def load_application(
             )
         )
     else:
-        entry = getattr(desc, "graph_entry_point", None) if desc is not None else None
+        entry = desc.graph_entry_point if desc is not None else None
         if desc is None and flexible:
             entry = _first_graph(root)
         if entry is not None and not lx.is_blank(entry):
             rel = f"graph/{entry}"
             app.graph_entry = rel
             if not sources.exists(rel):
-                where = getattr(desc, "range_of", lambda k: None)("graph-entry-point") or _anchor(app)
+                where = (desc.range_of("graph-entry-point") if desc is not None else None) or _anchor(app)
                 out.append(problem("PROJ_MISSING_GRAPH_EP", where, ("EXPECTED", rel)))
             else:
                 graph, problems = load_graph(rel, "graph", sources, cache)
@@ -136,14 +137,14 @@ def load_application(
     app.graph = graph
 
     if (desc is not None) and sources.is_dir("instances"):
-        iep = getattr(desc, "instance_entry_point", None)
+        iep = desc.instance_entry_point
         if graph is None:
             out.append(problem("CO_GRAPH_COULD_NOT_BE_BUILT", _anchor(app)))
         elif iep is not None and not lx.is_blank(iep):
             rel = f"instances/{iep}"
             app.instances_entry = rel
             if not sources.exists(rel):
-                where = getattr(desc, "range_of", lambda k: None)("instance-entry-point") or _anchor(app)
+                where = desc.range_of("instance-entry-point") or _anchor(app)
                 out.append(problem("PROJ_MISSING_INSTANCE_EP", where, ("EXPECTED", rel)))
             else:
                 roots, problems, files = load_instances(rel, "instances", graph, sources, cache)
@@ -171,7 +172,7 @@ def load_application(
     return app
 
 
-def _descriptor(app: Application, sources: Sources, out: list[Problem]):
+def _descriptor(app: Application, sources: Sources, out: list[Problem]) -> Descriptor | None:
     from rbcc.dsl.checks.descriptor import validate_descriptor
     from rbcc.dsl.model.descriptor import read_descriptor
 
@@ -210,7 +211,7 @@ def _first_graph(root: Path) -> str | None:
     return names[0] if names else None
 
 
-def _walk(root: Path):
+def _walk(root: Path) -> Iterator[Path]:
     """Every non-hidden file of the project, sorted by name, without following link loops."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -284,7 +285,7 @@ def _validate_template(app: Application) -> list[Problem]:
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple] = set()
+    seen: set[tuple[str, SourceRange | None, str]] = set()
     out: list[Problem] = []
     for p in problems:
         key = (p.code, p.range, p.message)
