@@ -37,7 +37,7 @@ from rbcc.dsl.model.graph_builder import graph_from_files, load_graph
 from rbcc.dsl.model.variables import ExportDecl, ImportDecl
 from rbcc.dsl.problems import Problem, Related, has_errors, problem, sort_key
 from rbcc.dsl.project import DESCRIPTOR, Application, is_application_dir, load_application
-from rbcc.dsl.text.files import SourceError, Sources, normalize
+from rbcc.dsl.text.files import LayoutCache, SourceError, Sources, normalize
 from rbcc.dsl.text.formatter import format_text
 from rbcc.dsl.text.line_parser import split_lines
 from rbcc.dsl.text.parser import ParseCache, parse_text
@@ -63,6 +63,7 @@ __all__ = [
     "Import",
     "ImportDecl",
     "Instance",
+    "LayoutCache",
     "Level",
     "Node",
     "ParseCache",

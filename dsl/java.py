@@ -429,7 +429,14 @@ def read_properties(
 
 
 def _entry(
-    pos: _Positions, key: str, key_spans, value: str, value_spans, start: int, end: int, per_char: bool = True
+    pos: _Positions,
+    key: str,
+    key_spans: list[tuple[int, int]],
+    value: str,
+    value_spans: list[tuple[int, int]],
+    start: int,
+    end: int,
+    per_char: bool = True,
 ) -> PropertyEntry:
     """Ranges of one property; an empty key or value sits where it would have started / ended."""
     key_range = pos.span(key_spans[0][0], key_spans[-1][1]) if key_spans else pos.span(start, start)

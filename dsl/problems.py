@@ -69,7 +69,7 @@ def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.level is Level.ERROR for p in problems)
 
 
-def sort_key(p: Problem) -> tuple:
+def sort_key(p: Problem) -> tuple[str, int, int, str, str]:
     """Stable presentation order: file, then position, then code."""
     r = p.range
     if r is None:

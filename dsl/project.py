@@ -8,8 +8,10 @@ with its gating, but every problem reported once (see docs/deviations.md).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rbcc.dsl.checks.container import check_containers
 from rbcc.dsl.checks.model import validate_graph, validate_instances
@@ -22,10 +24,14 @@ from rbcc.dsl.model.graph_builder import load_graph
 from rbcc.dsl.model.instances_builder import load_instances
 from rbcc.dsl.problems import Problem, has_errors, problem
 from rbcc.dsl.text import lexical as lx
-from rbcc.dsl.text.files import Sources
+from rbcc.dsl.text.files import LayoutCache, Sources
 from rbcc.dsl.text.parser import ParseCache
 from rbcc.dsl.text.ranges import SourceRange
 from rbcc.dsl.text.syntax import ParsedFile
+
+if TYPE_CHECKING:  # loaded on demand (most projects have neither commands nor rules)
+    from rbcc.dsl.commands import Instruction
+    from rbcc.dsl.rules.parser import Rule
 
 DESCRIPTOR = "descriptor/application.properties"
 #: codes removed for reusable-recipe projects (RoboconfErrorHelpers.filterErrorsForRecipes)
@@ -54,8 +60,10 @@ class Application:
     graph_entry: str | None = None
     instances_entry: str | None = None
     files: dict[str, ParsedFile] = field(default_factory=dict)
-    commands: dict[str, object] = field(default_factory=dict)
-    rules: dict[str, object] = field(default_factory=dict)
+    #: commands file name (without ``.commands``) → its instructions
+    commands: dict[str, list[Instruction]] = field(default_factory=dict)
+    #: rule file name (without ``.drl``) → the rule, for the files that parse
+    rules: dict[str, Rule] = field(default_factory=dict)
     is_recipe: bool = False
     #: component name → the container metadata it declares (docs/container-metadata.md)
     containers: dict[str, ContainerMetadata] = field(default_factory=dict)
@@ -65,7 +73,7 @@ class Application:
     @property
     def name(self) -> str:
         desc = self.descriptor
-        return getattr(desc, "name", None) or self.root.name
+        return (desc.name if desc is not None else None) or self.root.name
 
 
 def is_application_dir(path: Path) -> bool:
@@ -78,7 +86,7 @@ def load_application(
     sources: Sources | None = None,
     cache: ParseCache | None = None,
     flexible: bool | None = None,
-    fs_cache: dict | None = None,
+    fs_cache: LayoutCache | None = None,
 ) -> Application:
     """Load and validate the project in ``root``.  Never raises on bad input.
 
@@ -89,7 +97,7 @@ def load_application(
     recipe directory checks) between calls; an editor clears it when files are created or
     deleted.  File contents are always read afresh (or taken from ``sources`` overlays).
     """
-    fs_cache = {} if fs_cache is None else fs_cache
+    fs_cache = LayoutCache() if fs_cache is None else fs_cache
     sources = sources or Sources(root)
     cache = cache or ParseCache()
     app = Application(root)
@@ -116,14 +124,14 @@ def load_application(
             )
         )
     else:
-        entry = getattr(desc, "graph_entry_point", None) if desc is not None else None
+        entry = desc.graph_entry_point if desc is not None else None
         if desc is None and flexible:
             entry = _first_graph(root)
         if entry is not None and not lx.is_blank(entry):
             rel = f"graph/{entry}"
             app.graph_entry = rel
             if not sources.exists(rel):
-                where = getattr(desc, "range_of", lambda k: None)("graph-entry-point") or _anchor(app)
+                where = (desc.range_of("graph-entry-point") if desc is not None else None) or _anchor(app)
                 out.append(problem("PROJ_MISSING_GRAPH_EP", where, ("EXPECTED", rel)))
             else:
                 graph, problems = load_graph(rel, "graph", sources, cache)
@@ -135,14 +143,14 @@ def load_application(
     app.graph = graph
 
     if (desc is not None) and sources.is_dir("instances"):
-        iep = getattr(desc, "instance_entry_point", None)
+        iep = desc.instance_entry_point
         if graph is None:
             out.append(problem("CO_GRAPH_COULD_NOT_BE_BUILT", _anchor(app)))
         elif iep is not None and not lx.is_blank(iep):
             rel = f"instances/{iep}"
             app.instances_entry = rel
             if not sources.exists(rel):
-                where = getattr(desc, "range_of", lambda k: None)("instance-entry-point") or _anchor(app)
+                where = desc.range_of("instance-entry-point") or _anchor(app)
                 out.append(problem("PROJ_MISSING_INSTANCE_EP", where, ("EXPECTED", rel)))
             else:
                 roots, problems, files = load_instances(rel, "instances", graph, sources, cache)
@@ -172,7 +180,7 @@ def load_application(
     return app
 
 
-def _descriptor(app: Application, sources: Sources, out: list[Problem]):
+def _descriptor(app: Application, sources: Sources, out: list[Problem]) -> Descriptor | None:
     from rbcc.dsl.checks.descriptor import validate_descriptor
     from rbcc.dsl.model.descriptor import read_descriptor
 
@@ -211,7 +219,7 @@ def _first_graph(root: Path) -> str | None:
     return names[0] if names else None
 
 
-def _walk(root: Path):
+def _walk(root: Path) -> Iterator[Path]:
     """Every non-hidden file of the project, sorted by name, without following link loops."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -220,19 +228,19 @@ def _walk(root: Path):
                 yield Path(dirpath) / name
 
 
-def _model_files(root: Path, fs_cache: dict) -> list[str]:
+def _model_files(root: Path, fs_cache: LayoutCache) -> list[str]:
     """Project-relative paths of every ``*.graph`` and ``*.instances`` file (one walk, cached)."""
-    key = ("model-files", str(root))
-    hit = fs_cache.get(key)
+    key = str(root)
+    hit = fs_cache.model_files.get(key)
     if hit is None:
         if not root.is_dir():
             return []
         hit = [p.relative_to(root).as_posix() for p in _walk(root) if p.suffix.lower() in (".graph", ".instances")]
-        fs_cache[key] = hit
+        fs_cache.model_files[key] = hit
     return hit
 
 
-def _file_locations(app: Application, out: list[Problem], fs_cache: dict) -> None:
+def _file_locations(app: Application, out: list[Problem], fs_cache: LayoutCache) -> None:
     processed = set(app.files)
     files = _model_files(app.root, fs_cache)
     for ext, folder in ((".graph", "graph"), (".instances", "instances")):
@@ -285,7 +293,7 @@ def _validate_template(app: Application) -> list[Problem]:
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple] = set()
+    seen: set[tuple[str, SourceRange | None, str]] = set()
     out: list[Problem] = []
     for p in problems:
         key = (p.code, p.range, p.message)

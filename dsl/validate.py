@@ -16,7 +16,7 @@ from rbcc.dsl.checks.model import validate_graph
 from rbcc.dsl.model.graph_builder import load_graph
 from rbcc.dsl.problems import Problem, problem, sort_key
 from rbcc.dsl.project import Application, is_application_dir, load_application
-from rbcc.dsl.text.files import SourceError, Sources
+from rbcc.dsl.text.files import LayoutCache, SourceError, Sources
 from rbcc.dsl.text.parser import ParseCache
 from rbcc.dsl.text.ranges import SourceRange
 
@@ -43,7 +43,7 @@ class Validator:
 
     def __init__(self) -> None:
         self.cache = ParseCache()
-        self.fs_cache: dict = {}
+        self.fs_cache = LayoutCache()
 
     def forget_filesystem(self) -> None:
         """Files were created, deleted or renamed: rescan the layout at the next validation."""

@@ -286,10 +286,7 @@ def variable_doc(name: str, default: str | None) -> str | None:
 
 
 def _importable(graph: Graph, replace: int) -> list[Proposal]:
-    key = ("rbcc-importable", replace)
-    if key not in graph.cache:
-        graph.cache[key] = _compute_importable(graph, replace)
-    return graph.cache[key]
+    return graph.memo(("rbcc-importable", replace), lambda: _compute_importable(graph, replace))
 
 
 def _compute_importable(graph: Graph, replace: int) -> list[Proposal]:

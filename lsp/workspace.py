@@ -20,6 +20,7 @@ from rbcc.dsl import (
     DESCRIPTOR,
     Application,
     Graph,
+    LayoutCache,
     ParseCache,
     ParsedFile,
     Problem,
@@ -50,7 +51,7 @@ class AppState:
     #: bumped when files are created, deleted or renamed (watched-file events)
     layout: int = 0
     #: what the loader learnt from the directory layout; cleared with ``layout``
-    fs_cache: dict = field(default_factory=dict)
+    fs_cache: LayoutCache = field(default_factory=LayoutCache)
     #: open documents edited since the last validation (always re-published)
     touched: set[str] = field(default_factory=set)
     loose: bool = False

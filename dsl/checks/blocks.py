@@ -27,13 +27,14 @@ def validate_file(parsed: ParsedFile) -> list[Problem]:
 
     The result depends on the blocks only, so it is kept with the (cached) parse.
     """
-    cached = parsed.derived.get("checks")
-    if cached is None:
-        cached = []
+
+    def check() -> list[Problem]:
+        out: list[Problem] = []
         for block in parsed.blocks:
-            validate_block(block, cached)
-        parsed.derived["checks"] = cached
-    return list(cached)
+            validate_block(block, out)
+        return out
+
+    return list(parsed.memo("checks", check))
 
 
 def validate_block(block: Block, out: list[Problem]) -> None:

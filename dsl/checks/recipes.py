@@ -12,6 +12,7 @@ from pathlib import Path
 from rbcc.dsl.model import inheritance as ih
 from rbcc.dsl.model.elements import Component, Graph
 from rbcc.dsl.problems import Problem, problem
+from rbcc.dsl.text.files import LayoutCache, RecipeKey
 
 _PP_CLASS = re.compile(r"class\s+[\w:]+\s*\((.*?)\)\s*\{", re.DOTALL)
 
@@ -28,7 +29,7 @@ def resource_dir(graph_dir: Path, c: Component) -> Path | None:
     return None
 
 
-def check_recipes(graph: Graph, graph_dir: Path, fs_cache: dict | None = None) -> list[Problem]:
+def check_recipes(graph: Graph, graph_dir: Path, fs_cache: LayoutCache | None = None) -> list[Problem]:
     """Resource-directory problems of every component reachable from the roots (as Roboconf).
 
     With ``fs_cache``, a component whose declaration (name, chain, installer, imports, place)
@@ -39,19 +40,18 @@ def check_recipes(graph: Graph, graph_dir: Path, fs_cache: dict | None = None) -
         if fs_cache is None:
             _check_component(graph, c, graph_dir, out)
             continue
-        key = (
-            "recipes",
+        key: RecipeKey = (
             str(graph_dir),
             tuple(x.name for x in ih.chain(c)),
             c.installer,
             tuple(ih.imports(graph, c)),
             c.name_range,
         )
-        hit = fs_cache.get(key)
+        hit = fs_cache.recipes.get(key)
         if hit is None:
             hit = []
             _check_component(graph, c, graph_dir, hit)
-            fs_cache[key] = hit
+            fs_cache.recipes[key] = hit
         out.extend(hit)
     return out
 

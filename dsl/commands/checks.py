@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
 
 from rbcc.dsl.commands.context import ComponentInfo
 from rbcc.dsl.commands.instructions import (
@@ -49,7 +47,7 @@ def validate(instr: Instruction, line: Line, state: State) -> None:
             line.error("CMD_UNRESOLVED_VARIABLE", line.range(m.start(), m.end()), ("VARIABLE", var))
     if line.problems:
         return
-    _CHECKS[type(instr)](instr, line, state)
+    _check(instr, line, state)
 
 
 def _is_ignored(var: str, instr: Instruction, state: State) -> bool:
@@ -230,20 +228,30 @@ def _check_execute(instr: Execute, line: Line, state: State) -> None:
             line.error("CMD_NASTY_LOOPING_COMMAND", instr.name_range, ("NAME", name))
 
 
-#: The check of each instruction type (each takes the instruction, its line and the state).
-_CHECKS: dict[type[Instruction], Callable[[Any, Line, State], None]] = {
-    AssociateTarget: _check_associate,
-    ChangeState: _check_change,
-    Bulk: _check_bulk,
-    Email: _check_email,
-    DefineVariable: _check_define,
-    CreateInstance: _check_create,
-    Replicate: _check_replicate,
-    Rename: _check_rename,
-    Write: _check_write,
-    Append: _check_write,
-    Execute: _check_execute,
-}
+def _check(instr: Instruction, line: Line, state: State) -> None:
+    """The check of the instruction's type (each takes the instruction, its line and the state)."""
+    match instr:
+        case AssociateTarget():
+            _check_associate(instr, line, state)
+        case ChangeState():
+            _check_change(instr, line, state)
+        case Bulk():
+            _check_bulk(instr, line, state)
+        case Email():
+            _check_email(instr, line, state)
+        case DefineVariable():
+            _check_define(instr, line, state)
+        case CreateInstance():
+            _check_create(instr, line, state)
+        case Replicate():
+            _check_replicate(instr, line, state)
+        case Rename():
+            _check_rename(instr, line, state)
+        case Write():  # and Append, its subclass
+            _check_write(instr, line, state)
+        case Execute():
+            _check_execute(instr, line, state)
+
 
 _SYNTAX_HINTS = {
     AssociateTarget: "Expected: associate /<scoped instance> with <target id>.",

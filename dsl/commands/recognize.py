@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
+from typing import TypeVar
 
 from rbcc.dsl.commands.instructions import (
     Append,
@@ -40,6 +42,10 @@ from rbcc.dsl.commands.syntax import (
 from rbcc.dsl.text import lexical as lx
 from rbcc.dsl.text.ranges import SourceRange
 
+_I = TypeVar("_I", bound=Instruction)
+#: builds the instruction of a line whose prefix was recognised
+_Builder = Callable[[Line], Instruction]
+
 
 def recognize(line: Line) -> Instruction | None:
     """The instruction whose (lower-cased) prefix starts the line, in Roboconf's order."""
@@ -58,7 +64,7 @@ def _is_bulk(lower: str) -> bool:
     return False
 
 
-def _base(cls, line: Line, keyword: str, m: re.Match[str] | None):
+def _base(cls: type[_I], line: Line, keyword: str, m: re.Match[str] | None) -> _I:
     end = min(len(keyword), len(line.text))
     return cls(
         text=line.text,
@@ -162,7 +168,7 @@ def _create(line: Line) -> Instruction:
     return instr
 
 
-def _copy_or_rename(cls, keyword: str, rx: re.Pattern[str]):
+def _copy_or_rename(cls: type[Replicate | Rename], keyword: str, rx: re.Pattern[str]) -> _Builder:
     def build(line: Line) -> Instruction:
         m = rx.fullmatch(line.text)
         instr = _base(cls, line, keyword, m)
@@ -176,7 +182,7 @@ def _copy_or_rename(cls, keyword: str, rx: re.Pattern[str]):
     return build
 
 
-def _write(cls, keyword: str, rx: re.Pattern[str]):
+def _write(cls: type[Write], keyword: str, rx: re.Pattern[str]) -> _Builder:
     def build(line: Line) -> Instruction:
         m = rx.fullmatch(line.text)
         instr = _base(cls, line, keyword, m)
@@ -209,7 +215,7 @@ def _execute(line: Line) -> Instruction:
     return instr
 
 
-_PREFIXES = (
+_PREFIXES: tuple[tuple[str, _Builder], ...] = (
     ("associate", _associate),
     ("change", _change),
     ("", _bulk),  # bulk instructions are recognised by their whole shape

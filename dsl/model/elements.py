@@ -8,7 +8,9 @@ exported variables, children) live in ``inheritance``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal, TypeVar, cast
 
 from rbcc.dsl.model.variables import ExportDecl, ImportDecl
 from rbcc.dsl.text.ranges import SourceRange
@@ -77,6 +79,8 @@ class Component:
 
 Node = Component | Facet
 
+_T = TypeVar("_T")
+
 
 @dataclass(slots=True, eq=False)
 class Graph:
@@ -87,10 +91,27 @@ class Graph:
     #: every declaring block per name, including duplicates (for CO_ALREADY_DEFINED_*)
     declarations: dict[str, list[Component | Facet]] = field(default_factory=dict)
     files: dict[str, ParsedFile] = field(default_factory=dict)
-    cache: dict = field(default_factory=dict, repr=False)
+    #: the names of the components Roboconf's graph has (those of its error-free files, see
+    #: ``FileLoad.java_files``); None for a graph not built by ``load_graph``
+    java_components: frozenset[str] | None = None
+    #: the relations Roboconf links (see ``load_graph``): all, those of the components only, none
+    java_links: Literal["all", "components", "none"] = "all"
+    #: derived results (inheritance, checks), read and written through :meth:`memo`
+    cache: dict[Hashable, object] = field(default_factory=dict, repr=False)
 
     def node(self, name: str) -> Node | None:
         return self.components.get(name) or self.facets.get(name)
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()`` once per graph and ``key``: the model is immutable once resolved.
+
+        A key always stands for the same computation, so the value stored under it has the type
+        ``compute`` returns.
+        """
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = compute()
+        return cast(_T, hit)
 
 
 @dataclass(slots=True, eq=False)
@@ -115,7 +136,7 @@ class Instance:
 
     @property
     def path(self) -> str:
-        parts = []
+        parts: list[str] = []
         node: Instance | None = self
         while node is not None:
             parts.append(node.name)
@@ -126,7 +147,7 @@ class Instance:
     def file(self) -> str:
         return self.block.decl_range.file
 
-    def walk(self):
+    def walk(self) -> Iterator[Instance]:
         """This instance and its descendants, breadth first."""
         queue = [self]
         i = 0
@@ -140,7 +161,7 @@ class Instance:
         return f"Instance({self.path!r} of {self.component_name!r})"
 
 
-def walk_instances(roots: list[Instance]):
+def walk_instances(roots: list[Instance]) -> Iterator[Instance]:
     """Every instance of ``roots``, breadth first per root (Roboconf's order)."""
     for r in roots:
         yield from r.walk()

@@ -7,11 +7,13 @@ reported once the files themselves are clean, so that one typo does not produce 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import NotRequired, TypedDict
 
 from rbcc.dsl.checks.blocks import validate_file
 from rbcc.dsl.model.elements import Component, Facet, Graph, Ref
-from rbcc.dsl.model.variables import parse_exports, parse_imports
+from rbcc.dsl.model.variables import ExportDecl, ImportDecl, parse_exports, parse_imports
 from rbcc.dsl.problems import Problem, Related, has_errors, problem
 from rbcc.dsl.text import lexical as lx
 from rbcc.dsl.text.files import SourceError, Sources, join
@@ -33,9 +35,7 @@ class FileLoad:
     java_files: set[str] = field(default_factory=set)
 
 
-#: ``graph.cache`` key: the names of the components Roboconf's graph has (see FileLoad.java_files)
-JAVA_COMPONENTS = ("java-components",)
-JAVA_LINKS = ("java-links",)
+#: ``graph.cache`` keys of results derived from Graph.java_components and Graph.java_links
 JAVA_FINDABLE = ("java-findable",)
 JAVA_VIEW = ("java-view",)
 
@@ -123,7 +123,7 @@ def load_graph(entry: str, root_rel: str, sources: Sources, cache: ParseCache) -
     graph = Graph(files=load.files)
     for rel in load.processed:
         _register(graph, load.files[rel])
-    graph.cache[JAVA_COMPONENTS] = frozenset(
+    graph.java_components = frozenset(
         name
         for name, decls in graph.declarations.items()
         if any(isinstance(d, Component) and d.file in load.java_files for d in decls)
@@ -134,9 +134,9 @@ def load_graph(entry: str, root_rel: str, sources: Sources, cache: ParseCache) -
     # resolution phases (a warning is enough), only the components when their resolution
     # reported a missing name (the facets' phase is skipped), else everything.
     if load.problems or any(p.code in _BEFORE_RESOLUTION for p in problems):
-        graph.cache[JAVA_LINKS] = "none"
+        graph.java_links = "none"
     else:
-        graph.cache[JAVA_LINKS] = "components" if problems else "all"
+        graph.java_links = "components" if problems else "all"
     return graph, problems
 
 
@@ -151,16 +151,16 @@ def java_components(graph: Graph) -> frozenset[str] | None:
     the root components of the graph as it linked it (java_view), through extends and
     containment, both ways.
     """
-    registered = graph.cache.get(JAVA_COMPONENTS)
+    registered = graph.java_components
     if registered is None:
         return None
-    graph = java_view(graph)
-    found = graph.cache.get(JAVA_FINDABLE)
-    if found is None:
+    view = java_view(graph)
+
+    def findable() -> frozenset[str]:
         from rbcc.dsl.model import inheritance as ih
 
         seen: dict[int, Component] = {}
-        stack = list(ih.root_components(graph))
+        stack = list(ih.root_components(view))
         while stack:
             c = stack.pop()
             if id(c) in seen:
@@ -169,10 +169,11 @@ def java_components(graph: Graph) -> frozenset[str] | None:
             if c.super is not None:
                 stack.append(c.super)
             stack.extend(c.extending)
-            stack.extend(ih.all_children(graph, c))
-            stack.extend(ih.all_ancestors(graph, c))
-        found = graph.cache[JAVA_FINDABLE] = frozenset(c.name for c in seen.values()) & registered
-    return found
+            stack.extend(ih.all_children(view, c))
+            stack.extend(ih.all_ancestors(view, c))
+        return frozenset(c.name for c in seen.values()) & registered
+
+    return view.memo(JAVA_FINDABLE, findable)
 
 
 def java_view(graph: Graph) -> Graph:
@@ -182,12 +183,12 @@ def java_view(graph: Graph) -> Graph:
     model rbcc builds for editors keeps all its relations (docs/deviations.md); validation
     uses this view, so that the verdict is Roboconf's.
     """
-    links = graph.cache.get(JAVA_LINKS, "all")
+    links = graph.java_links
     if links == "all":
         return graph
-    view = graph.cache.get(JAVA_VIEW)
-    if view is None:
-        known = graph.cache.get(JAVA_COMPONENTS, frozenset())
+
+    def build() -> Graph:
+        known = graph.java_components or frozenset()
         view = Graph(files=graph.files)
         for name, c in graph.components.items():
             if name in known:
@@ -196,8 +197,9 @@ def java_view(graph: Graph) -> Graph:
             view.facets[name] = replace(f, extends=[], extending=[], children=[], ancestors=[], components=[])
         if links == "components":
             resolve(view, [], report=False, link_facets=False)
-        graph.cache[JAVA_VIEW] = view
-    return view
+        return view
+
+    return graph.memo(JAVA_VIEW, build)
 
 
 def _register(graph: Graph, parsed: ParsedFile) -> None:
@@ -215,16 +217,28 @@ def _register(graph: Graph, parsed: ParsedFile) -> None:
         graph.declarations.setdefault(h.name, []).append(node)
 
 
-def _declared(parsed: ParsedFile, h: Holder) -> dict:
+class _Declared(TypedDict):
+    """What one component or facet block declares, before any name is resolved."""
+
+    installer: Property | None
+    extends: Property | None
+    facets: list[Ref]
+    children: list[Ref]
+    exports: dict[str, ExportDecl]
+    imports: dict[str, ImportDecl]
+    #: facets only: the facets it extends
+    extends_list: NotRequired[list[Ref]]
+
+
+def _declared(parsed: ParsedFile, h: Holder) -> _Declared:
     """What a block declares (refs, exports, imports), read once per parse of its file.
 
     The model is rebuilt on every validation (relations change when other files change), but
     what a block says only changes with its file's text, which the parse cache tracks.
     """
-    key = ("declared", id(h))
-    hit = parsed.derived.get(key)
-    if hit is None:
-        hit = {
+
+    def read() -> _Declared:
+        declared: _Declared = {
             "installer": h.first("installer"),
             "extends": h.first("extends"),
             "facets": _refs(h.first("facets")),
@@ -233,9 +247,10 @@ def _declared(parsed: ParsedFile, h: Holder) -> dict:
             "imports": _imports(h) if h.kind is HolderKind.COMPONENT else {},
         }
         if h.kind is HolderKind.FACET:
-            hit["extends_list"] = _refs(h.first("extends"))
-        parsed.derived[key] = hit
-    return hit
+            declared["extends_list"] = _refs(h.first("extends"))
+        return declared
+
+    return parsed.memo(("declared", id(h)), read)
 
 
 def _refs(prop: Property | None) -> list[Ref]:
@@ -252,8 +267,8 @@ def _refs(prop: Property | None) -> list[Ref]:
     return out
 
 
-def _exports(h: Holder) -> dict:
-    out = {}
+def _exports(h: Holder) -> dict[str, ExportDecl]:
+    out: dict[str, ExportDecl] = {}
     for p in h.all("exports"):
         decls, _ = parse_exports(p)
         for d in decls:
@@ -262,8 +277,8 @@ def _exports(h: Holder) -> dict:
     return out
 
 
-def _imports(h: Holder) -> dict:
-    out = {}
+def _imports(h: Holder) -> dict[str, ImportDecl]:
+    out: dict[str, ImportDecl] = {}
     for p in h.all("imports"):
         for _raw, decl in parse_imports(p):
             if decl.name:
@@ -271,7 +286,7 @@ def _imports(h: Holder) -> dict:
     return out
 
 
-def _component(h: Holder, d: dict) -> Component:
+def _component(h: Holder, d: _Declared) -> Component:
     c = Component(h.name, h.name_range, h, doc=h.doc)
     inst = d["installer"]
     if inst is not None:
@@ -286,7 +301,7 @@ def _component(h: Holder, d: dict) -> Component:
     return c
 
 
-def _facet(h: Holder, d: dict) -> Facet:
+def _facet(h: Holder, d: _Declared) -> Facet:
     f = Facet(h.name, h.name_range, h, doc=h.doc)
     f.exports = d["exports"]
     f.child_refs = d["children"]
@@ -383,7 +398,7 @@ def _link_children(graph: Graph, parent: Component | Facet, refs: list[Ref], out
         child.ancestors.append(parent)
 
 
-def _suggest(name: str, names) -> str | None:
+def _suggest(name: str, names: Iterable[str]) -> str | None:
     import difflib
 
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)

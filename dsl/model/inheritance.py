@@ -7,18 +7,21 @@ times.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+from functools import partial
+from typing import Literal, TypeVar
+
 from rbcc.dsl.model.elements import Component, Facet, Graph, Instance, Node
 from rbcc.dsl.model.variables import ExportDecl, ImportDecl
 
+_T = TypeVar("_T")
+#: a component or a facet, the same on the way in and out (both have ``extending``)
+_Extended = TypeVar("_Extended", Component, Facet)
 
-def memo(graph: Graph, key: tuple, compute):
+
+def memo(graph: Graph, key: tuple[Hashable, ...], compute: Callable[[], _T]) -> _T:
     """``compute()`` once per graph and ``key``: the model is immutable once resolved."""
-    cache = graph.cache
-    hit = cache.get(key)
-    if hit is None:
-        hit = compute()
-        cache[key] = hit
-    return hit
+    return graph.memo(key, compute)
 
 
 def chain(c: Component) -> list[Component]:
@@ -59,7 +62,7 @@ def installer(c: Component) -> str | None:
 def imports(graph: Graph, c: Component) -> dict[str, ImportDecl]:
     """Effective imports: union along the chain, sub-components override (§7.1)."""
 
-    def compute():
+    def compute() -> dict[str, ImportDecl]:
         out: dict[str, ImportDecl] = {}
         for x in reversed(chain(c)):
             out.update(x.imports)
@@ -88,7 +91,7 @@ def sub_facets(f: Facet) -> list[Facet]:
     return _extending_closure(f)
 
 
-def _extending_closure(start):
+def _extending_closure(start: _Extended) -> list[_Extended]:
     """``start`` and everything extending it, transitively, breadth first (cycles tolerated)."""
     out = [start]
     seen = {id(start)}
@@ -105,7 +108,7 @@ def _extending_closure(start):
 def all_facets(graph: Graph, c: Component) -> list[Facet]:
     """Facets of every component of the chain plus their super-facets (§7.2)."""
 
-    def compute():
+    def compute() -> list[Facet]:
         out: list[Facet] = []
         seen: set[int] = set()
         for x in chain(c):
@@ -155,15 +158,18 @@ def all_ancestors(graph: Graph, c: Component) -> list[Component]:
     return _inherited_relation(graph, c, "ancestors")
 
 
-def _inherited_relation(graph: Graph, c: Component, relation: str) -> list[Component]:
+def _inherited_relation(graph: Graph, c: Component, relation: Literal["children", "ancestors"]) -> list[Component]:
     """``relation`` (children or ancestors) of every component of the chain and of its facets."""
 
-    def compute():
+    def related(x: Node) -> list[Node]:
+        return x.children if relation == "children" else x.ancestors
+
+    def compute() -> list[Component]:
         nodes: list[Node] = []
         for x in chain(c):
-            nodes.extend(getattr(x, relation))
+            nodes.extend(related(x))
             for f in all_facets(graph, x):
-                nodes.extend(getattr(f, relation))
+                nodes.extend(related(f))
         return _expand(nodes)
 
     return memo(graph, (relation, id(c)), compute)
@@ -180,11 +186,11 @@ def _suffix(k: str) -> str:
 def facet_exports(graph: Graph, f: Facet) -> dict[str, str | None]:
     """Resolved exported variables of a facet (§7.4)."""
 
-    def compute():
+    def compute() -> dict[str, str | None]:
         if not _facet_cycles(graph):
             # farthest super-facets first, so that the recursion below only meets memoised results
             for g in reversed(super_facets(f)):
-                memo(graph, ("fexports", id(g)), lambda g=g: _facet_exports(graph, g, frozenset()))
+                memo(graph, ("fexports", id(g)), partial(_facet_exports, graph, g, frozenset()))
         return _facet_exports(graph, f, frozenset())
 
     return memo(graph, ("fexports", id(f)), compute)
@@ -217,12 +223,12 @@ def _facet_exports(graph: Graph, f: Facet, seen: frozenset[int]) -> dict[str, st
 def exports(graph: Graph, c: Component) -> dict[str, str | None]:
     """findAllExportedVariables (§7.5), exactly; values are the graph defaults (None = no value)."""
 
-    def compute():
+    def compute() -> dict[str, str | None]:
         supers = chain(c)[1:]
         if not supers or supers[-1].super is None:
             # farthest ancestor first, so that each resolution only meets memoised results
             for s in reversed(supers):
-                memo(graph, ("exports", id(s)), lambda s=s: _component_exports(graph, s, frozenset()))
+                memo(graph, ("exports", id(s)), partial(_component_exports, graph, s, frozenset()))
         return _component_exports(graph, c, frozenset())
 
     return memo(graph, ("exports", id(c)), compute)
@@ -272,7 +278,7 @@ def random_exports(graph: Graph, c: Component) -> dict[str, ExportDecl]:
 def graph_exports(graph: Graph) -> set[str]:
     """Every resolved exported variable name of the graph (union over components)."""
 
-    def compute():
+    def compute() -> set[str]:
         out: set[str] = set()
         for c in graph.components.values():
             out.update(exports(graph, c))
@@ -288,7 +294,7 @@ def reachable_components(graph: Graph) -> list[Component]:
     only inside a containment cycle are not reachable.
     """
 
-    def compute():
+    def compute() -> list[Component]:
         from collections import deque
 
         out: list[Component] = []
@@ -313,7 +319,7 @@ def reachable_components(graph: Graph) -> list[Component]:
 def suffix_index(graph: Graph, c: Component) -> dict[str, list[str]]:
     """The component's resolved export names grouped by suffix (text after the first dot)."""
 
-    def compute():
+    def compute() -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for k in exports(graph, c):
             out.setdefault(_suffix(k), []).append(k)

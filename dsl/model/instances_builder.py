@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 
 from rbcc.dsl.model.elements import Graph, Instance
-from rbcc.dsl.model.graph_builder import JAVA_COMPONENTS, java_components, load_files
+from rbcc.dsl.model.graph_builder import java_components, load_files
 from rbcc.dsl.problems import Problem, Related, problem
 from rbcc.dsl.text import lexical as lx
 from rbcc.dsl.text.files import Sources
@@ -90,7 +90,7 @@ def _build(
         note = None
         if h.name in graph.facets:
             note = f"`{h.name}` is a facet; instances are of components."
-        elif hidden and h.name not in graph.cache.get(JAVA_COMPONENTS, ()):
+        elif hidden and h.name not in (graph.java_components or ()):
             note = f"`{h.name}` is declared in {comp.file if comp else h.name}, which has errors (or is imported by a file with errors)."
         elif hidden:
             note = f"`{h.name}` is not reachable from a root component of the graph."

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rbcc.dsl.problems import Problem
+from rbcc.dsl.text.ranges import SourceRange
 from rbcc.errors import RbccError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -83,6 +85,30 @@ class Sources:
         except (OSError, RuntimeError):
             return False
         return real == real_root or real.startswith(real_root + os.sep)
+
+
+#: what a component's recipe checks depend on: the graph directory, the names of its extends
+#: chain, its installer, the names of its imports and where it is declared
+RecipeKey = tuple[str, tuple[str, ...], str | None, tuple[str, ...], SourceRange]
+
+
+@dataclass(eq=False)
+class LayoutCache:
+    """What the loader learnt from a project's directory layout, kept between validations.
+
+    File contents are always read afresh (or taken from overlays); only what depends on which
+    files and directories exist is kept, so an editor calls :meth:`clear` when files are
+    created, deleted or renamed.
+    """
+
+    #: project root → project-relative paths of its ``*.graph`` and ``*.instances`` files
+    model_files: dict[str, list[str]] = field(default_factory=dict)
+    #: recipe-directory problems of a component, by what they depend on
+    recipes: dict[RecipeKey, list[Problem]] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.model_files.clear()
+        self.recipes.clear()
 
 
 def normalize(rel: str) -> str:

@@ -11,9 +11,14 @@ errors is left untouched (``format_text`` returns ``None``), and the result is i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rbcc.dsl.text import lexical as lx
 from rbcc.dsl.text.parser import parse_text
-from rbcc.dsl.text.syntax import Comment, Holder, Import, ParsedFile, Property
+from rbcc.dsl.text.syntax import Block, Comment, Holder, Import, Item, ParsedFile, Property
+
+#: one entry per block, property, comment or import, and "end" after a block's items
+_Signature = list[tuple[str, ...] | str]
 
 
 def format_text(text: str, path: str = "file.graph") -> str | None:
@@ -27,11 +32,11 @@ def format_text(text: str, path: str = "file.graph") -> str | None:
     return result
 
 
-def _signature(parsed: ParsedFile) -> list:
+def _signature(parsed: ParsedFile) -> _Signature:
     """What formatting must not change: blocks, names, values, imports and comments."""
-    out: list = []
+    out: _Signature = []
 
-    def walk(items) -> None:
+    def walk(items: Iterable[Block | Item]) -> None:
         for item in items:
             if isinstance(item, Holder):
                 out.append(("holder", item.kind, item.name))

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
-from rbcc.dsl.java import java_trim, java_trim_span, parse_java_int  # noqa: F401  (part of the lexical API)
+# Part of the lexical API (re-exported: the parsers and the checks read them from here).
+from rbcc.dsl.java import java_trim as java_trim
+from rbcc.dsl.java import java_trim_span as java_trim_span
+from rbcc.dsl.java import parse_java_int as parse_java_int
 
 PATTERN_ID = re.compile(r"[a-zA-Z_](?:\w|-|\.)*", re.ASCII)
 PATTERN_FLEX_ID = re.compile(r"[a-zA-Z_](?:\w|-| |\.)*", re.ASCII)

@@ -8,6 +8,8 @@ independent error of a file is reported in one run (docs/deviations.md, "Parser 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from enum import Enum
 
 from rbcc.dsl.problems import Problem, Related, problem
@@ -72,7 +74,14 @@ class LineParser:
         s, e = lx.java_trim_span(line, start, lx.code_end(line))
         return self._range(lineno, s, max(e, s))
 
-    def _error(self, code: str, where: SourceRange, *details: tuple[str, str], related=(), note=None) -> None:
+    def _error(
+        self,
+        code: str,
+        where: SourceRange,
+        *details: tuple[str, str],
+        related: Iterable[Related] = (),
+        note: str | None = None,
+    ) -> None:
         self.problems.append(problem(code, where, *details, related=related, note=note))
 
     # -- entry --------------------------------------------------------------------------------
@@ -130,7 +139,7 @@ class LineParser:
         self._comments.clear()
         return text or None
 
-    def _import(self, line: str, lineno: int, m, code_e: int) -> None:
+    def _import(self, line: str, lineno: int, m: re.Match[str], code_e: int) -> None:
         s, e = lx.java_trim_span(line, m.start(1), m.end(1))
         uri = line[s:e]
         stmt = self._range(lineno, m.start(), code_e)

@@ -14,7 +14,6 @@ import hashlib
 from collections import OrderedDict
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from rbcc.dsl.text import lexical as lx
 from rbcc.dsl.text.line_parser import MAX_NESTING, LineParser, file_kind, parse_lines
@@ -25,8 +24,11 @@ _ROOT_RULE = {"graph": "GraphFile", "instances": "InstancesFile"}
 
 
 @cache
-def metamodel(language: str) -> Any:
-    """The textX metamodel of ``language`` ("graph" or "instances"), built once per process."""
+def metamodel(language: str) -> object:
+    """The textX metamodel of ``language`` ("graph" or "instances"), built once per process.
+
+    Opaque to everything but ``_terminals`` (textX has no type hints).
+    """
     from textx import metamodel_from_file  # imported lazily: start-up time matters for the CLI
 
     return metamodel_from_file(str(GRAMMAR_DIR / f"{language}.tx"), skipws=False, memoization=False)
@@ -178,7 +180,7 @@ class _FastBuilder(LineParser):
                 holder.items.append(prop)
 
 
-def _terminals(mm: Any, text: str) -> list[tuple[str, str]]:
+def _terminals(mm: object, text: str) -> list[tuple[str, str]]:
     """The grammar's terminals for ``text``, in document order (raises when it does not parse)."""
     blueprint = getattr(mm, "_parser_blueprint", None)
     if blueprint is None:  # another textX version: go through the public API

@@ -7,8 +7,10 @@ them by ``graph_builder`` and ``instances_builder``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TypeVar, cast
 
 from rbcc.dsl.problems import Problem
 from rbcc.dsl.text.ranges import SourceRange
@@ -134,6 +136,8 @@ class Holder:
 Item = Property | Holder | Comment | Blank
 Block = Import | Holder | Comment | Blank | Unknown
 
+_T = TypeVar("_T")
+
 
 @dataclass(slots=True, eq=False)
 class ParsedFile:
@@ -146,8 +150,20 @@ class ParsedFile:
     line_count: int
     #: True when Roboconf would have stopped reading this file (a CANCEL); rbcc recovered.
     recovered: bool = False
-    #: results derived from the blocks alone (file-level checks...), kept with the cached parse
-    derived: dict = field(default_factory=dict, repr=False)
+    #: results derived from the blocks alone (file-level checks...), kept with the cached parse;
+    #: read and written through :meth:`memo`, which keeps each key's type
+    derived: dict[Hashable, object] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, run once per parse for ``key`` (its result depends on the blocks alone).
+
+        A key always stands for the same computation, so the value stored under it has the type
+        ``compute`` returns.
+        """
+        hit = self.derived.get(key)
+        if hit is None:
+            hit = self.derived[key] = compute()
+        return cast(_T, hit)
 
     @property
     def holders(self) -> list[Holder]:
