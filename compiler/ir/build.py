@@ -14,7 +14,7 @@ from rbcc.compiler.ir.model import CompiledApplication, Exporter, ExternalIR, Im
 from rbcc.compiler.ir.order import assign_waves, waits_of
 from rbcc.compiler.ir.recipes import Recipe, recipes_for
 from rbcc.compiler.ir.values import allocate_random_ports, roboconf_exports
-from rbcc.compiler.wiring import import_groups, resolve_wiring
+from rbcc.compiler.wiring import ImportGroup, import_groups, resolve_wiring
 from rbcc.dsl import (
     Application,
     Graph,
@@ -107,9 +107,7 @@ def _instance(
         if g.external:
             continue
         found = sorted(groups.get(g.prefix, ()), key=lambda b: b.exporter.path)
-        exporters = tuple(
-            Exporter(b.exporter.path, _received(exports_cache[id(b.exporter)], b.group.wants)) for b in found
-        )
+        exporters = tuple(Exporter(b.exporter.path, _received(exports_cache[id(b.exporter)], b.group)) for b in found)
         imports.append(ImportIR(g.prefix, g.names, g.optional, exporters))
     external = [ExternalIR(e.group.prefix, e.group.names, e.group.optional) for e in externals.get(id(inst), ())]
     # recipes depend on the installer and the directory only: looked up once per component
@@ -136,8 +134,13 @@ def _instance(
     )
 
 
-def _received(values: dict[str, str | None], wants) -> tuple[tuple[str, str | None], ...]:
-    return tuple((k, v) for k, v in values.items() if "." in k and wants(k))
+def _received(values: dict[str, str | None], group: ImportGroup) -> tuple[tuple[str, str | None], ...]:
+    """What an importer receives from one exporter: every ``P.x`` for ``P.*``, else the named ones."""
+    head = group.prefix + "."
+    if group.wildcard:
+        return tuple((k, v) for k, v in values.items() if k.startswith(head))
+    names = set(group.names)
+    return tuple((k, v) for k, v in values.items() if k in names)
 
 
 def _start_problems(app: CompiledApplication) -> list[Problem]:

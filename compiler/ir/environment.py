@@ -11,7 +11,7 @@ on a clash; ``env.*`` metadata comes last, since the user wrote it on purpose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rbcc.compiler.ir.model import CompiledApplication, InstanceIR
 from rbcc.compiler.ir.names import env_name
@@ -32,12 +32,21 @@ class ValueView:
     service_of: dict[str, str]
     #: containerized instance path → local variable → container port
     container_ports: dict[str, dict[str, int]]
+    #: instance path → its resolved values (computed once per view)
+    _resolved: dict[str, dict[str, str | None]] = field(default_factory=dict, repr=False, compare=False)
 
-    def value(self, inst: InstanceIR, full: str, viewer: str | None = None) -> str | None:
-        """The value of ``inst``'s export ``full`` for a container (``viewer``: the unit looking, for hosts)."""
+    def resolved(self, inst: InstanceIR) -> dict[str, str | None]:
+        """Full name → value of every export of ``inst`` as containers see it (``ip`` of a host: None)."""
+        found = self._resolved.get(inst.path)
+        if found is None:
+            found = {full: self._value(inst, full) for full in sorted(inst.exports)}
+            self._resolved[inst.path] = found
+        return found
+
+    def _value(self, inst: InstanceIR, full: str) -> str | None:
         local = local_name(full)
         if local.lower() == "ip":
-            return self.service_of.get(inst.path, viewer)
+            return self.service_of.get(inst.path)
         mapped = self.container_ports.get(inst.path, {}).get(local)
         if mapped is not None:
             return str(mapped)
@@ -45,11 +54,20 @@ class ValueView:
             return str(inst.random_ports[full])
         return inst.exports.get(full)
 
+    def value(self, inst: InstanceIR, full: str, viewer: str | None = None) -> str | None:
+        """The value of ``inst``'s export ``full`` for a container (``viewer``: the unit looking, for hosts)."""
+        value = self.resolved(inst).get(full)
+        if value is None and viewer is not None and local_name(full).lower() == "ip":
+            return viewer
+        return value
+
     def own(self, inst: InstanceIR, viewer: str | None = None) -> dict[str, str | None]:
         """Local name → value of every export of ``inst`` (the last full name of a local name wins, sorted)."""
         out: dict[str, str | None] = {}
-        for full in sorted(inst.exports):
-            out[local_name(full)] = self.value(inst, full, viewer)
+        host = viewer is not None and inst.path not in self.service_of
+        for full, value in self.resolved(inst).items():
+            local = local_name(full)
+            out[local] = viewer if host and local.lower() == "ip" else value
         return out
 
 
@@ -73,10 +91,10 @@ def environment(view: ValueView, inst: InstanceIR, application: str) -> dict[str
         prefix = env_name(imp.prefix)
         env[f"{prefix}_size"] = str(len(imp.exporters))
         for i, exporter in enumerate(imp.exporters):
-            source = view.app.by_path[exporter.path]
+            values = view.resolved(view.app.by_path[exporter.path])
             env[f"{prefix}_{i}_name"] = exporter.path
             for full, _ in exporter.variables:
-                value = view.value(source, full)
+                value = values.get(full)
                 if value is not None:
                     env[f"{prefix}_{i}_{env_name(local_name(full))}"] = value
     return env
@@ -105,10 +123,10 @@ def template_context(view: ValueView, inst: InstanceIR, application: str) -> dic
         items = []
         n = len(imp.exporters)
         for i, exporter in enumerate(imp.exporters):
-            source = view.app.by_path[exporter.path]
+            values = view.resolved(view.app.by_path[exporter.path])
             item: dict[str, object] = {}
             for full, _ in exporter.variables:
-                value = view.value(source, full)
+                value = values.get(full)
                 item[local_name(full)] = "" if value is None else value
             item.update({"name": exporter.path, "index": i, "first": i == 0, "last": i == n - 1})
             items.append(item)

@@ -28,21 +28,30 @@ def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _script_recipe(step: str, directory: Path, root: Path) -> Recipe:
-    scripts = directory / "scripts"
-    exact = scripts / f"{step}.sh"
-    if exact.is_file():
-        return Recipe(step, "script", _rel(exact, root))
-    if scripts.is_dir():
-        others = sorted(p for p in scripts.iterdir() if p.name.startswith(step) and p.is_file())
-        if others:
-            return Recipe(step, "script", _rel(others[0], root))
-    templates = directory / "roboconf-templates"
-    for name in (f"{step}.template", "default.template"):
-        t = templates / name
-        if t.is_file():
-            return Recipe(step, "template", _rel(t, root))
-    return Recipe(step, "none", None)
+def _listing(directory: Path) -> list[str]:
+    try:
+        return sorted(p.name for p in directory.iterdir() if p.is_file())
+    except OSError:
+        return []
+
+
+def _script_recipes(directory: Path, root: Path) -> list[Recipe]:
+    """One listing of ``scripts/`` and ``roboconf-templates/`` for the five steps."""
+    scripts = _listing(directory / "scripts")
+    templates = set(_listing(directory / "roboconf-templates"))
+    out = []
+    for step in STEPS:
+        exact = f"{step}.sh"
+        found = exact if exact in scripts else next((n for n in scripts if n.startswith(step)), None)
+        if found is not None:
+            out.append(Recipe(step, "script", _rel(directory / "scripts" / found, root)))
+            continue
+        template = next((n for n in (f"{step}.template", "default.template") if n in templates), None)
+        if template is not None:
+            out.append(Recipe(step, "template", _rel(directory / "roboconf-templates" / template, root)))
+        else:
+            out.append(Recipe(step, "none", None))
+    return out
 
 
 def recipes_for(installer: str | None, directory: Path | None, root: Path) -> list[Recipe]:
@@ -52,7 +61,7 @@ def recipes_for(installer: str | None, directory: Path | None, root: Path) -> li
         return [Recipe(s, "none", None) for s in STEPS]
     if kind == "script":
         assert directory is not None
-        return [_script_recipe(s, directory, root) for s in STEPS]
+        return _script_recipes(directory, root)
     if kind == "file":
         assert directory is not None
         f = directory / "instructions.properties"
