@@ -73,9 +73,12 @@ def build_ir(app: Application, options: CompileOptions) -> CompiledApplication:
         externals.setdefault(id(e.importer), []).append(e)
     exports_cache: dict[int, dict[str, str | None]] = {id(i): roboconf_exports(graph, i) for i in flat}
     recipes: dict[tuple[str | None, Path | None], list[Recipe]] = {}
+    paths = {id(i): i.path for i in flat}
     for inst in flat:
         out.instances.append(
-            _instance(app, graph, inst, exports_cache, by_instance.get(inst.path, {}), bindings, externals, recipes)
+            _instance(
+                app, graph, inst, exports_cache, by_instance.get(inst.path, {}), bindings, externals, recipes, paths
+            )
         )
     out.by_path = {i.path: i for i in out.instances}
     for ir in out.instances:
@@ -94,6 +97,7 @@ def _instance(
     bindings: dict[int, list],
     externals: dict[int, list],
     recipes: dict[tuple[str | None, Path | None], list[Recipe]],
+    paths: dict[int, str],
 ) -> InstanceIR:
     assert inst.component is not None
     root = inst
@@ -106,8 +110,8 @@ def _instance(
     for g in import_groups(graph, inst.component):
         if g.external:
             continue
-        found = sorted(groups.get(g.prefix, ()), key=lambda b: b.exporter.path)
-        exporters = tuple(Exporter(b.exporter.path, _received(exports_cache[id(b.exporter)], b.group)) for b in found)
+        found = sorted(groups.get(g.prefix, ()), key=lambda b: paths[id(b.exporter)])
+        exporters = tuple(Exporter(paths[id(b.exporter)], _received(exports_cache[id(b.exporter)], b.group)) for b in found)
         imports.append(ImportIR(g.prefix, g.names, g.optional, exporters))
     external = [ExternalIR(e.group.prefix, e.group.names, e.group.optional) for e in externals.get(id(inst), ())]
     # recipes depend on the installer and the directory only: looked up once per component

@@ -14,6 +14,7 @@ import re
 
 _NON_WORD = re.compile(r"[^A-Za-z0-9_]")
 _NON_DNS = re.compile(r"[^a-z0-9]+")
+_ENV_UNSAFE = re.compile(r"[-\s]")
 
 #: Kubernetes object names (RFC 1035 labels) and Swarm service names both stop at 63 characters.
 DNS_LABEL_MAX = 63
@@ -58,4 +59,4 @@ def dns_name(text: str, budget: int = DNS_LABEL_MAX) -> str:
 
 def env_name(text: str) -> str:
     """A variable's local name as the script plug-in writes it in the environment: ``-`` and blanks as ``_``."""
-    return re.sub(r"[-\s]", "_", text)
+    return _ENV_UNSAFE.sub("_", text)

@@ -16,8 +16,10 @@ from rbcc.compiler.ir.containers import ContainerSpec, build_spec, container_por
 from rbcc.compiler.ir.environment import ValueView, environment, template_context
 from rbcc.compiler.ir.model import CompiledApplication, Dependency, InstanceIR, Service
 from rbcc.compiler.ir.units import UnitShape, partition
-from rbcc.dsl import Application, Problem, Setting, problem
+from rbcc.dsl import Application, Problem, Setting, SourceRange, problem
 
+#: what Roboconf's Docker target runs when a target names no image
+DEFAULT_AGENT_IMAGE = "roboconf/roboconf-agent:latest"
 _SHELL_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Roboconf's Docker target placeholders in docker.option.env.* values
 _PLACEHOLDERS = ("<application-name>", "<scoped-instance-path>", "<scoped-messaging_type>")
@@ -33,6 +35,15 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
     for shape in shapes:
         if shape.mode == "machine":
             problems.extend(_machine_settings(shape, compiled.name))
+            if "image" not in shape.settings and "build" not in shape.settings and shape.dockerfile is None:
+                assert shape.target is not None
+                where = shape.target.entries.get("handler")
+                r = where.value_range if where else SourceRange.file_start(shape.target.file)
+                shape.settings["image"] = Setting("image", None, DEFAULT_AGENT_IMAGE, r, r)
+                compiled.notes.append(
+                    f"{shape.instance}: its docker target names no docker.image; Roboconf's default "
+                    f"{DEFAULT_AGENT_IMAGE} is used"
+                )
     service_of: dict[str, str] = {}
     for shape in shapes:
         for path in [shape.instance, *shape.colocated]:

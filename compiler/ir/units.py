@@ -109,6 +109,9 @@ def partition(
         if ir.path in containerized_below:
             continue  # a host
         if ir.parent is None:
+            if not ir.children:
+                compiled.notes.append(f"{ir.path} has nothing to run (a machine without instances): left out")
+                continue
             target = docker_target(app, ir)
             if target is not None:
                 own = None
@@ -117,9 +120,6 @@ def partition(
                 shape = UnitShape(service_name(ir.path), ir.path, "machine", settings=dict(own or {}), target=target)
                 units[ir.path] = shape
                 owner[ir.path] = ir.path
-                continue
-            if not ir.children:
-                compiled.notes.append(f"{ir.path} has nothing to run (a machine without instances): left out")
                 continue
         where = ir.source.name_range if ir.source is not None else None
         problems.append(

@@ -13,7 +13,6 @@ Pod's own address (downward API), as Roboconf gives a machine's address.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 
@@ -157,7 +156,11 @@ def _waits(s: Service) -> list[dict[str, Any]]:
 
 
 def _config_hash(envs: dict[str, dict[str, str]]) -> str:
-    return hashlib.sha256(json.dumps(envs, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for name in sorted(envs):
+        for key, value in envs[name].items():  # environments are already sorted by name
+            digest.update(f"{name}\0{key}\0{value}\0".encode())
+    return digest.hexdigest()[:16]
 
 
 def manifests(app: CompiledApplication, s: Service, nested: list[Service]) -> list[dict[str, Any]]:

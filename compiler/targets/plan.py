@@ -73,5 +73,20 @@ def plan_document(app: CompiledApplication) -> dict[str, Any]:
 
 
 def render(app: CompiledApplication) -> dict[str, str]:
-    """``{"plan/plan.json": text}``: indented, keys in a fixed order, one trailing newline."""
-    return {PLAN_FILE: json.dumps(plan_document(app), indent=2, ensure_ascii=False) + "\n"}
+    """``{"plan/plan.json": text}``: keys in a fixed order, one instance per line, one trailing newline.
+
+    One line per instance keeps diffs readable and lets Python's C encoder write it (an indented
+    document goes through the pure-Python encoder, seconds on thousands of instances).
+    """
+    doc = plan_document(app)
+    instances = doc.pop("instances")
+    head = {k: doc[k] for k in ("format", "application")}
+    parts = ["{"]
+    for key, value in head.items():
+        parts.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},")
+    parts.append('  "instances": [')
+    parts.append(",\n".join("    " + json.dumps(i, ensure_ascii=False) for i in instances))
+    parts.append("  ],")
+    parts.append(f'  "waves": {json.dumps(doc["waves"], ensure_ascii=False)}')
+    parts.append("}")
+    return {PLAN_FILE: "\n".join(p for p in parts if p) + "\n"}

@@ -8,12 +8,12 @@ unmistakably a string in both versions, and double-quoted otherwise.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-import yaml
-
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@-]*$")
+_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f\u0080-\u009f\u2028\u2029\ufeff]')
 _RESERVED = frozenset(
     w
     for word in ("y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf")
@@ -21,35 +21,72 @@ _RESERVED = frozenset(
 )
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper with block sequences indented under their key and our string quoting."""
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    if _PLAIN.match(text) and text not in _RESERVED and not text.startswith("_"):
+        return text
+    if not _ESCAPE.search(text):
+        return f'"{text}"'
+    # A JSON string is a valid YAML double-quoted scalar.
+    return json.dumps(text, ensure_ascii=False)
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
+
+def _lines(value: Any, indent: str, out: list[str]) -> None:
+    """Block-style lines of a mapping or a sequence, ``indent`` before each entry."""
+    if isinstance(value, dict):
+        if all(isinstance(v, str) for v in value.values()):  # the common case: an environment
+            out.extend(f"{indent}{_scalar(k)}: {_scalar(v)}" for k, v in value.items())
+            return
+        for key, item in value.items():
+            head = f"{indent}{_scalar(key)}:"
+            if isinstance(item, dict | list) and item:
+                out.append(head)
+                _lines(item, indent + "  ", out)
+            else:
+                out.append(f"{head} {_empty(item) if isinstance(item, dict | list) else _scalar(item)}")
+        return
+    for item in value:
+        if isinstance(item, dict) and item:
+            inner: list[str] = []
+            _lines(item, indent + "  ", inner)
+            out.append(f"{indent}- {inner[0].lstrip()}")
+            out.extend(inner[1:])
+        elif isinstance(item, list) and item:
+            inner = []
+            _lines(item, indent + "  ", inner)
+            out.append(f"{indent}- {inner[0].lstrip()}")
+            out.extend(inner[1:])
+        else:
+            out.append(f"{indent}- {_empty(item) if isinstance(item, dict | list) else _scalar(item)}")
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    plain = bool(_PLAIN.match(value)) and value not in _RESERVED and not value.startswith("_")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=None if plain else '"')
-
-
-_Dumper.add_representer(str, _represent_str)
+def _empty(value: dict[Any, Any] | list[Any]) -> str:
+    return "{}" if isinstance(value, dict) else "[]"
 
 
 def dump(document: Any) -> str:
-    """One YAML document, ending with a newline."""
-    text: str = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000)
-    return text
+    """One YAML document (a mapping), ending with a newline.
+
+    Written by hand rather than with PyYAML: the documents are plain mappings, lists and scalars,
+    and PyYAML's pure-Python emitter spent most of ``rbcc compile``'s time on applications of
+    thousands of instances; ``tests/compiler`` reads every output back with PyYAML.
+    """
+    out: list[str] = []
+    _lines(document, "", out)
+    return "\n".join(out) + "\n"
 
 
 def dump_all(documents: list[Any]) -> str:
-    """Several documents separated by ``---``."""
-    text: str = yaml.dump_all(
-        documents, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000, explicit_start=True
-    )
-    return text
+    """Several documents, each introduced by ``---``."""
+    return "".join("---\n" + dump(d) for d in documents)
 
 
 def escape_dollars(value: Any) -> Any:
