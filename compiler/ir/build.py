@@ -111,7 +111,9 @@ def _instance(
         if g.external:
             continue
         found = sorted(groups.get(g.prefix, ()), key=lambda b: paths[id(b.exporter)])
-        exporters = tuple(Exporter(paths[id(b.exporter)], _received(exports_cache[id(b.exporter)], b.group)) for b in found)
+        exporters = tuple(
+            Exporter(paths[id(b.exporter)], _received(exports_cache[id(b.exporter)], b.group)) for b in found
+        )
         imports.append(ImportIR(g.prefix, g.names, g.optional, exporters))
     external = [ExternalIR(e.group.prefix, e.group.names, e.group.optional) for e in externals.get(id(inst), ())]
     # recipes depend on the installer and the directory only: looked up once per component

@@ -78,6 +78,7 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
                     note="Rename one of the instances.",
                 )
             )
+    warned_update: set[str] = set()  # components already told about their update recipe
     for shape in shapes:
         inst = compiled.by_path[shape.instance]
         context = template_context(view, inst, compiled.name)
@@ -103,7 +104,7 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
             ),
         )
         compiled.services.append(service)
-        problems.extend(_unit_checks(compiled, service, inst))
+        problems.extend(_unit_checks(compiled, service, inst, warned_update))
     problems.extend(_dependencies(compiled, service_of, ports))
     problems.extend(_host_ports(compiled))
     return problems
@@ -143,7 +144,9 @@ def _machine_settings(shape: UnitShape, application: str) -> list[Problem]:
     return problems
 
 
-def _unit_checks(compiled: CompiledApplication, service: Service, inst: InstanceIR) -> list[Problem]:
+def _unit_checks(
+    compiled: CompiledApplication, service: Service, inst: InstanceIR, warned_update: set[str]
+) -> list[Problem]:
     out: list[Problem] = []
     spec: ContainerSpec = service.spec
     where = inst.source.name_range if inst.source else None
@@ -161,8 +164,9 @@ def _unit_checks(compiled: CompiledApplication, service: Service, inst: Instance
                 "into the image.",
             )
         )
-    if service.has_update_recipe:
-        out.append(problem("CMP_UPDATE_SCRIPT_IGNORED", where, ("SERVICE", service.name)))
+    if service.has_update_recipe and service.component not in warned_update:
+        warned_update.add(service.component)
+        out.append(problem("CMP_UPDATE_SCRIPT_IGNORED", where, ("COMPONENT", service.component)))
     for name in service.env:
         if not _SHELL_SAFE.match(name):
             out.append(problem("CMP_ENV_NAME_NOT_SHELL_SAFE", where, ("SERVICE", service.name), ("VARIABLE", name)))

@@ -123,3 +123,11 @@ def test_sound_metadata_has_no_problem(tmp_path: Path):
 
 def test_a_sub_component_may_use_ports_mapped_by_its_super_component(tmp_path: Path):
     assert codes(app(tmp_path, "image = x\nport.port = 80\n", "publish.port = 8080\n")) == []
+
+
+def test_the_reference_page_documents_every_key():
+    from rbcc.dsl import KEY_DOCS
+    from tests.support import REPO
+
+    page = (REPO / "docs" / "container-metadata.md").read_text(encoding="utf-8")
+    assert all(f"| `{key}` |" in page for key in KEY_DOCS)
