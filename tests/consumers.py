@@ -59,12 +59,14 @@ def docker_cli() -> str | None:
         if real in seen or not os.access(candidate, os.X_OK):
             continue
         seen.append(real)
-        probe = subprocess.run(
-            [candidate, "stack", "config", "--help"], capture_output=True, text=True, check=False, timeout=30
-        )
-        if "docker stack config" in probe.stdout:
+        if has_stack_config(candidate):
             return candidate
     return None
+
+
+def has_stack_config(cli: str) -> bool:
+    probe = subprocess.run([cli, "stack", "config", "--help"], capture_output=True, text=True, check=False, timeout=30)
+    return "docker stack config" in probe.stdout
 
 
 def _all_on_path(name: str) -> list[str]:
