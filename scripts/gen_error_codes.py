@@ -33,7 +33,7 @@ PREFIXES = {
 
 #: Why a code has no example, by what can produce it.
 NO_EXAMPLE = {
-    Reach.API: "No example: only a model built through Roboconf's Java API produces it.",
+    Reach.API: "No example: only a program using the API produces it, never a project's files.",
     Reach.ENVIRONMENT: "No example: it depends on the machine, not on the project's files.",
     Reach.PLATFORM: "No example: only Roboconf's running platform reports it; rbcc never does.",
     Reach.NEVER: "No example: Roboconf declares this code but never reports it.",

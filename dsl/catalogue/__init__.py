@@ -28,7 +28,8 @@ class Reach(str, Enum):
 
     #: a project's files produce it: the entry has an example
     INPUT = "input"
-    #: only a model built through Roboconf's Java API; from files, another code comes first
+    #: only a program using the API (a model built in code, a strict project load, a direct
+    #: call of one check); from a project's files another code comes first, or none
     API = "api"
     #: the machine, not the input: an unreadable file, a missing external tool, a Maven POM
     ENVIRONMENT = "environment"
