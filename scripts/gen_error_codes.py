@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from rbcc.atomic import write_atomically
-from rbcc.dsl.catalogue import CODES, CodeInfo
+from rbcc.dsl.catalogue import CODES, CodeInfo, Reach
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "error-codes.md"
 
@@ -33,6 +33,14 @@ PREFIXES = {
     "REST": "REST API (REST_)",
 }
 
+#: Why a code has no example, by what can produce it.
+NO_EXAMPLE = {
+    Reach.API: "No example: only a program using the API produces it, never a project's files.",
+    Reach.ENVIRONMENT: "No example: it depends on the machine, not on the project's files.",
+    Reach.PLATFORM: "No example: only Roboconf's running platform reports it; rbcc never does.",
+    Reach.NEVER: "No example: Roboconf declares this code but never reports it.",
+}
+
 
 def render(codes: dict[str, CodeInfo]) -> str:
     """The whole page, deterministic: groups in catalogue order, codes in declaration order."""
@@ -45,6 +53,10 @@ def render(codes: dict[str, CodeInfo]) -> str:
         "message, so that users of the Java tooling recognise them; the explanation (cause and fix)",
         "and the example are rbcc's. `rbcc validate --format sarif` carries the same explanation as",
         "each rule's help.",
+        "",
+        "An example is a tiny project: each `--- <path>` line starts a file (a path ending with `/` is",
+        "an empty directory). Validated with `rbcc validate`, it reports the code (and the codes listed",
+        "under it, nothing else); the test suite checks every example.",
         "",
     ]
     groups: dict[str, list[CodeInfo]] = {}
@@ -74,6 +86,13 @@ def render(codes: dict[str, CodeInfo]) -> str:
                 out.append("```")
                 out.append(info.example.rstrip("\n"))
                 out.append("```")
+                out.append("")
+                if info.example_also:
+                    also = ", ".join(f"`{code}`" for code in info.example_also)
+                    out.append(f"The example also reports {also}.")
+                    out.append("")
+            elif info.reach in NO_EXAMPLE:
+                out.append(f"*{NO_EXAMPLE[info.reach]}*")
                 out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from enum import Enum
 from importlib import resources
+from pathlib import PurePosixPath
 
 
 class Level(str, Enum):
@@ -20,6 +21,22 @@ class Level(str, Enum):
 
     ERROR = "error"
     WARNING = "warning"
+
+
+class Reach(str, Enum):
+    """What can produce a code; only ``INPUT`` codes have an example (a test runs each one)."""
+
+    #: a project's files produce it: the entry has an example
+    INPUT = "input"
+    #: only a program using the API (a model built in code, a strict project load, a direct
+    #: call of one check); from a project's files another code comes first, or none
+    API = "api"
+    #: the machine, not the input: an unreadable file, a missing external tool, a Maven POM
+    ENVIRONMENT = "environment"
+    #: only Roboconf's running platform (the DM and its REST API); rbcc never reports it
+    PLATFORM = "platform"
+    #: declared by Roboconf but never emitted
+    NEVER = "never"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +48,15 @@ class CodeInfo:
     message: str
     #: The cause and the fix, in a paragraph (Markdown).
     explanation: str = ""
-    #: A short input that produces the problem (or an empty string).
+    #: A tiny project that produces the problem, as ``--- <path>`` sections (see
+    #: :func:`example_files`), or an empty string when ``reach`` is not ``INPUT``.
     example: str = ""
     #: The catalogue file the code comes from (``roboconf`` for Roboconf's own codes).
     origin: str = "roboconf"
+    #: What can produce the code.
+    reach: Reach = Reach.INPUT
+    #: The other codes the example reports as well (it reports these and ``code``, nothing else).
+    example_also: tuple[str, ...] = ()
 
 
 class CatalogueError(ValueError):
@@ -61,10 +83,63 @@ def load_catalogue() -> dict[str, CodeInfo]:
                     entry.get("explanation", ""),
                     entry.get("example", ""),
                     origin,
+                    Reach(entry.get("reach", "input")),
+                    tuple(entry.get("example_also", ())),
                 )
+                example_files(codes[code].example)
             except (KeyError, ValueError) as exc:
                 raise CatalogueError(f"{f.name}: [{code}] is malformed: {exc}") from exc
     return codes
+
+
+def example_files(example: str) -> list[tuple[str, str | None]]:
+    """The files of an example, in order: ``(relative path, text)``, or ``(path, None)`` for a directory.
+
+    An example is a small multi-file text, readable as it is in the documentation::
+
+        --- graph/main.graph
+        vm {
+        \tinstaller: target;
+        }
+        --- graph/vm/
+
+    Each ``--- <path>`` line starts a file whose text is the lines up to the next such line (a
+    file with no line is empty); a path ending with ``/`` is an empty directory. Paths are
+    relative to the project directory, POSIX, without ``..``. Raises ``ValueError`` when the
+    text does not follow this form.
+    """
+    if not example:
+        return []
+    lines = example.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    files: list[tuple[str, str | None]] = []
+    body: list[str] = []
+    current: str | None = None
+
+    def close() -> None:
+        if current is None:
+            return
+        if current.endswith("/"):
+            if body:
+                raise ValueError(f"the directory {current} of an example has content")
+            files.append((current.rstrip("/"), None))
+        else:
+            files.append((current, "".join(line + "\n" for line in body)))
+
+    for line in lines:
+        if line.startswith("--- "):
+            close()
+            current, body = line[4:].strip(), []
+            parts = PurePosixPath(current).parts
+            if not current or current.startswith("/") or ".." in parts:
+                raise ValueError(f"bad path in an example: {line!r}")
+        elif current is None:
+            raise ValueError(f"an example must start with a '--- <path>' line, not {line!r}")
+        else:
+            body.append(line)
+    close()
+    return files
 
 
 #: Every code, read once at import (the table is immutable data).

@@ -1,0 +1,51 @@
+"""Every example of the error catalogue is true: it reports its code, and only the codes it declares.
+
+An example (``example`` in ``dsl/catalogue/*.toml``) is a tiny project written as ``--- <path>``
+sections (``rbcc.dsl.catalogue.example_files``). Each one is written to a directory and validated
+as ``rbcc validate`` would; the reported codes must be exactly the example's code plus its
+``example_also``. A change of the validator that makes an example stale fails here, so the
+documentation (docs/error-codes.md, the SARIF rules' help) cannot drift from the behaviour.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rbcc.dsl import validate_path
+from rbcc.dsl.catalogue import CODES, CodeInfo, Reach, example_files
+
+EXAMPLES = [info for info in CODES.values() if info.example]
+
+
+def materialize(root: Path, example: str) -> Path:
+    """Write the example's files and directories under ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, text in example_files(example):
+        path = root / rel
+        if text is None:
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("info", EXAMPLES, ids=lambda info: info.code)
+def test_the_example_reports_its_code_and_only_the_codes_it_declares(info: CodeInfo, tmp_path: Path):
+    result = validate_path(materialize(tmp_path / "app", info.example))
+    reported = sorted({p.code for p in result.problems})
+    assert info.code in reported, [(p.code, p.message) for p in result.problems]
+    assert reported == sorted({info.code, *info.example_also})
+
+
+def test_the_codes_an_example_also_reports_are_catalogued_and_differ_from_its_own():
+    for info in EXAMPLES:
+        for other in info.example_also:
+            assert other in CODES and other != info.code, (info.code, other)
+
+
+def test_only_codes_an_input_can_produce_have_an_example():
+    for info in EXAMPLES:
+        assert info.reach is Reach.INPUT, info.code
