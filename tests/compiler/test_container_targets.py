@@ -19,7 +19,7 @@ from rbcc.compiler.targets.plan import PLAN_FILE
 from rbcc.compiler.targets.swarm import STACK_FILE
 from tests.compile_support import GOLDEN, check_golden_tree, make_app, read_tree, run_rbcc
 from tests.consumers import compose_config, explain, kube_validate, kube_versions, kustomize, stack_config
-from tests.support import FIXTURES
+from tests.support import FIXTURES, REPO
 
 CASES = FIXTURES / "compile"
 #: case → the targets it compiles for (nested containers cannot be a Swarm stack)
@@ -365,3 +365,26 @@ def test_container_outputs_are_identical_across_hash_seeds_and_working_directori
     )
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert read_tree(tmp_path / "a") == read_tree(tmp_path / "a2")
+
+
+EXAMPLES = sorted(p.name for p in (REPO / "examples").iterdir() if any(p.glob("graph/*/container.properties")))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", [None, "standin"])
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_example_compiles_and_every_consumer_accepts_it(example: str, profile: str | None, tmp_path: Path):
+    result = compile_application(
+        REPO / "examples" / example,
+        ["compose", "swarm", "k8s", "plan"],
+        CompileOptions(output=tmp_path, profile=profile),
+    )
+    assert result.errors == 0, [p.message for p in result.problems if p.is_error]
+    write_tree(tmp_path, result.files)
+    assert compose_config(tmp_path / COMPOSE_FILE).returncode == 0
+    assert stack_config(tmp_path / STACK_FILE).returncode == 0
+    rendered = kustomize(tmp_path / "k8s")
+    assert rendered.returncode == 0, explain(rendered)
+    for version in kube_versions():
+        proc = kube_validate(rendered.stdout, version)
+        assert proc.returncode == 0, f"Kubernetes {version}: {explain(proc)}"
