@@ -13,7 +13,8 @@ import re
 from typing import Any
 
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@-]*$")
-_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f\u0080-\u009f\u2028\u2029\ufeff]')
+_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 _RESERVED = frozenset(
     w
     for word in ("y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf")
@@ -35,8 +36,9 @@ def _scalar(value: Any) -> str:
         return text
     if not _ESCAPE.search(text):
         return f'"{text}"'
-    # A JSON string is a valid YAML double-quoted scalar.
-    return json.dumps(text, ensure_ascii=False)
+    # A JSON string is a valid YAML double-quoted scalar once the characters YAML does not allow
+    # raw (DEL, C1 controls, non-characters, line separators) are escaped too.
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _lines(value: Any, indent: str, out: list[str]) -> None:
