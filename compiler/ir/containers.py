@@ -207,7 +207,7 @@ def build_spec(
     if values.get("cap_add"):
         spec.cap_add = [c.strip() for c in values["cap_add"].split(",") if c.strip()]
     if "stop_grace_period" in values:
-        if not _DURATION.match(values["stop_grace_period"]):
+        if not _DURATION.fullmatch(values["stop_grace_period"]):
             problems.append(
                 _bad(settings["stop_grace_period"], "a duration such as 10s or 1m30s", values["stop_grace_period"])
             )
@@ -239,7 +239,7 @@ def _health(settings: dict[str, Setting], values: dict[str, str], problems: list
         v = values.get(f"healthcheck.{key}")
         if v is None:
             continue
-        if not _DURATION.match(v):
+        if not _DURATION.fullmatch(v):
             problems.append(_bad(settings[f"healthcheck.{key}"], "a duration such as 10s or 1m30s", v))
         else:
             durations[key] = v

@@ -168,7 +168,7 @@ def _unit_checks(
         warned_update.add(service.component)
         out.append(problem("CMP_UPDATE_SCRIPT_IGNORED", where, ("COMPONENT", service.component)))
     for name in service.env:
-        if not _SHELL_SAFE.match(name):
+        if not _SHELL_SAFE.fullmatch(name):
             out.append(problem("CMP_ENV_NAME_NOT_SHELL_SAFE", where, ("SERVICE", service.name), ("VARIABLE", name)))
     if spec.image is None and spec.build_context is None:
         out.append(

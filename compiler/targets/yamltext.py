@@ -32,7 +32,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     text = str(value)
-    if _PLAIN.match(text) and text not in _RESERVED and not text.startswith("_"):
+    if _PLAIN.fullmatch(text) and text not in _RESERVED and not text.startswith("_"):
         return text
     if not _ESCAPE.search(text):
         return f'"{text}"'

@@ -133,7 +133,7 @@ def _check_setting(s: Setting, variables: set[str], ports: set[str], prefixes: s
         if family == "publish." and not templated and not _is_publish(s.value.strip()):
             out.append(_invalid(s, "a host port number, `random` or `none`"))
         return out
-    if family == "env." and not _ENV_NAME.match(s.key[len("env.") :]):
+    if family == "env." and not _ENV_NAME.fullmatch(s.key[len("env.") :]):
         out.append(_invalid(s, "an environment variable name of letters, digits and `_` after `env.`", key=True))
     if family == "volume." and not templated and not s.value.strip().startswith("/"):
         out.append(_invalid(s, "an absolute path inside the container"))
@@ -173,7 +173,7 @@ def _check_value(s: Setting, kind: object, variables: set[str], ports: set[str],
     v = s.value.strip()
     if isinstance(kind, tuple):
         return [] if v in kind else [_invalid(s, " or ".join(f"`{k}`" for k in kind))]
-    if kind == "duration" and not _DURATION.match(v):
+    if kind == "duration" and not _DURATION.fullmatch(v):
         return [_invalid(s, "a duration such as `10s`, `1m30s` or `500ms`")]
     if kind == "positive" and not (v.isdigit() and int(v) > 0):
         return [_invalid(s, "a positive integer")]
