@@ -84,3 +84,19 @@ def argv(service: Service) -> tuple[list[str] | None, list[str] | None]:
         return spec.entrypoint, spec.command
     real = [*(spec.entrypoint or []), *(spec.command or [])]
     return ["sh", "-c", script + '; exec "$@"', "rbcc-wait"], real
+
+
+def process(service: Service) -> dict[str, Any]:
+    """``entrypoint``, ``command``, ``user`` and ``working_dir``, as Compose and stacks write them."""
+    spec = service.spec
+    out: dict[str, Any] = {}
+    entrypoint, command = argv(service)
+    if entrypoint is not None:
+        out["entrypoint"] = list(entrypoint)
+    if command is not None:
+        out["command"] = list(command)
+    if spec.user:
+        out["user"] = spec.user
+    if spec.working_dir:
+        out["working_dir"] = spec.working_dir
+    return out

@@ -14,7 +14,7 @@ from typing import Any
 
 from rbcc.compiler.ir.model import CompiledApplication, Service
 from rbcc.compiler.ir.names import dns_name
-from rbcc.compiler.targets.common import argv, build_context, health, provenance, volume_name, volumes
+from rbcc.compiler.targets.common import build_context, health, process, provenance, volume_name, volumes
 from rbcc.compiler.targets.yamltext import dump, escape_dollars
 from rbcc.dsl import Problem
 
@@ -37,15 +37,7 @@ def service_document(app: CompiledApplication, s: Service, output_dir: Path | No
         if spec.dockerfile:
             build["dockerfile"] = spec.dockerfile
         out["build"] = build
-    entrypoint, command = argv(s)
-    if entrypoint is not None:
-        out["entrypoint"] = list(entrypoint)
-    if command is not None:
-        out["command"] = list(command)
-    if spec.user:
-        out["user"] = spec.user
-    if spec.working_dir:
-        out["working_dir"] = spec.working_dir
+    out.update(process(s))
     out["environment"] = dict(s.env)
     if s.parent_service is not None:
         out["network_mode"] = f"service:{s.parent_service}"

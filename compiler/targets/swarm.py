@@ -15,7 +15,7 @@ from typing import Any
 
 from rbcc.compiler.ir.build import CompileOptions
 from rbcc.compiler.ir.model import CompiledApplication, Service
-from rbcc.compiler.targets.common import argv, health, provenance, volume_name, volumes
+from rbcc.compiler.targets.common import health, process, provenance, volume_name, volumes
 from rbcc.compiler.targets.yamltext import dump, escape_dollars
 from rbcc.dsl import Level, Problem, problem
 
@@ -51,15 +51,7 @@ def check(app: CompiledApplication) -> list[Problem]:
 def service_document(s: Service, options: CompileOptions) -> dict[str, Any]:
     spec = s.spec
     out: dict[str, Any] = {"image": spec.image}
-    entrypoint, command = argv(s)
-    if entrypoint is not None:
-        out["entrypoint"] = list(entrypoint)
-    if command is not None:
-        out["command"] = list(command)
-    if spec.user:
-        out["user"] = spec.user
-    if spec.working_dir:
-        out["working_dir"] = spec.working_dir
+    out.update(process(s))
     out["hostname"] = s.name
     out["environment"] = dict(s.env)
     ports = []
