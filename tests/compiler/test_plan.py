@@ -127,6 +127,7 @@ def test_recipes_are_resolved_per_step_as_the_script_plugin_looks_them_up(tmp_pa
     assert {v["recipe"] for v in web["steps"].values()} == {"none"}
 
 
+@pytest.mark.slow  # runs rbcc in fresh interpreters
 def test_an_import_nobody_exports_is_an_error_and_nothing_is_written(tmp_path: Path):
     graph = "vm {\n\tinstaller: target;\n\tchildren: a, ghost;\n}\na {\n\tinstaller: logger;\n\timports: ghost.x;\n}\n"
     graph += "ghost {\n\tinstaller: logger;\n\texports: x = 1;\n}\n"
@@ -181,6 +182,7 @@ def test_validation_errors_stop_the_compilation_with_roboconf_codes(tmp_path: Pa
     assert all(not p.code.startswith("CMP_") for p in result.problems)
 
 
+@pytest.mark.slow  # runs rbcc in fresh interpreters
 def test_output_is_identical_across_hash_seeds_and_working_directories(tmp_path: Path):
     example = REPO / "examples" / "storm"
     a, b = tmp_path / "a", tmp_path / "b"
@@ -192,6 +194,7 @@ def test_output_is_identical_across_hash_seeds_and_working_directories(tmp_path:
     assert read_tree(a) == read_tree(b)
 
 
+@pytest.mark.slow  # runs rbcc in fresh interpreters
 def test_recompiling_replaces_a_target_directory_and_leaves_the_others(tmp_path: Path):
     out = tmp_path / "out"
     (out / "plan").mkdir(parents=True)
@@ -204,6 +207,7 @@ def test_recompiling_replaces_a_target_directory_and_leaves_the_others(tmp_path:
     assert not [p for p in out.iterdir() if p.name.startswith(".rbcc")]
 
 
+@pytest.mark.slow  # runs rbcc in fresh interpreters
 def test_bad_command_lines_are_usage_errors_without_traceback(tmp_path: Path):
     unknown = run_rbcc("compile", str(REPO / "examples" / "storm"), "-t", "helm", "-o", str(tmp_path / "o"))
     assert unknown.returncode == 2 and "unknown target 'helm'" in unknown.stderr

@@ -53,6 +53,7 @@ def test_instances_that_never_start_are_grouped_apart(tmp_path):
     assert "can never start" in d.note
 
 
+@pytest.mark.slow  # runs rbcc in a fresh interpreter
 def test_dot_and_json_come_out_of_the_cli():
     proc = run_rbcc("graph", str(STORM), "--view", "startup", "--format", "json")
     assert proc.returncode == 0, proc.stderr

@@ -17,12 +17,13 @@ values = st.recursive(
 documents = st.dictionaries(st.text(min_size=1, max_size=10), values, min_size=1, max_size=5)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(documents)
 def test_every_document_reads_back_identically(doc: dict):
     assert yaml.safe_load(dump(doc)) == doc
 
 
+@settings(max_examples=15, deadline=None)
 @given(st.lists(documents, min_size=1, max_size=3))
 def test_several_documents_read_back_in_order(docs: list[dict]):
     assert list(yaml.safe_load_all(dump_all(docs))) == docs
