@@ -25,6 +25,7 @@ RELATED_KEYS = {"file", "line", "column", "end_line", "end_column", "message"}
 #: every test runs rbcc in a fresh interpreter (an external program): part of the full suite
 pytestmark = pytest.mark.slow
 
+
 def rbcc(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "rbcc.cli", *map(str, args)],
