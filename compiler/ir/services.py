@@ -105,6 +105,17 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
         )
         compiled.services.append(service)
         problems.extend(_unit_checks(compiled, service, inst, warned_update))
+        if spec.replicas == "collapse" and f"collapse:{service.component}" not in warned_update:
+            warned_update.add(f"collapse:{service.component}")
+            compiled.notes.append(
+                f"{service.component}: replicas = collapse is not supported yet; each instance stays a service"
+            )
+        if spec.executor == "yes" and f"executor:{service.component}" not in warned_update:
+            warned_update.add(f"executor:{service.component}")
+            compiled.notes.append(
+                f"{service.component}: executor = yes has no effect yet (images with rbcc's executor come with "
+                "rbcc deploy)"
+            )
     problems.extend(_dependencies(compiled, service_of, ports))
     problems.extend(_host_ports(compiled))
     return problems

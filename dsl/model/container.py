@@ -198,8 +198,10 @@ KEY_DOCS: dict[str, str] = {
     "env.<NAME>": "Extra environment variable of the container (a template), added to the Roboconf variables.",
     "volume.<name>": "Persistent named volume mounted at this absolute path (a PersistentVolumeClaim in Kubernetes).",
     "restart": "`no`, `always`, `on-failure` or `unless-stopped` (the default).",
-    "replicas": "`expand` (the default: one service per instance of a `count`).",
-    "executor": "`auto`, `yes` or `no`: whether co-located recipes are expected to run in this container.",
+    "replicas": "`expand` (the default: one service per instance of a `count`); `collapse` is reserved for "
+    "one replicated service and is compiled as `expand` for now (the compiler says so).",
+    "executor": "`auto`, `yes` or `no`: reserved for images that carry rbcc's executor (to come with `rbcc deploy`); "
+    "today co-located recipes under a prebuilt image are an error whatever the value (the compiler says so).",
     "wait": "`none` (the default) or `sh`: a shell gate waits until every mandatory exporter answers, then runs "
     "`entrypoint` and `command` (needs `sh` and `nc` in the image; give the entrypoint).",
     "user": "User the container runs as.",
