@@ -9,6 +9,7 @@ documentation (docs/error-codes.md, the SARIF rules' help) cannot drift from the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,19 @@ def test_the_codes_an_example_also_reports_are_catalogued_and_differ_from_its_ow
             assert other in CODES and other != info.code, (info.code, other)
 
 
-def test_only_codes_an_input_can_produce_have_an_example():
-    for info in EXAMPLES:
-        assert info.reach is Reach.INPUT, info.code
+def test_every_code_an_input_can_produce_has_an_example_and_no_other_code_has_one():
+    for info in CODES.values():
+        assert bool(info.example) == (info.reach is Reach.INPUT), info.code
+
+
+def sentences(text: str) -> int:
+    """Sentences of a Markdown paragraph: code spans and "e.g." do not end one."""
+    prose = re.sub(r"`[^`]*`", "code", text).replace("e.g.", "eg").replace("i.e.", "ie")
+    return len(re.findall(r"[.!?](?:\s|$)", prose))
+
+
+def test_every_code_has_an_explanation_of_one_paragraph_of_two_to_five_sentences():
+    for info in CODES.values():
+        text = info.explanation.strip()
+        assert "\n\n" not in text, info.code
+        assert 2 <= sentences(text) <= 5, info.code

@@ -490,3 +490,17 @@ def test_sarif_srcroot_makes_uris_relative_to_the_repository(project: Path, sari
     )
     with pytest.raises(ValueError):
         render_sarif(_problems(), project, tool_version="1", srcroot=project / "app")
+
+
+def test_sarif_rule_help_carries_the_catalogue_explanation_and_example(project: Path) -> None:
+    import json
+
+    from rbcc.dsl import CODES
+
+    log = json.loads(render_sarif(_problems(), project, tool_version="0.1.0"))
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    for code, rule in rules.items():
+        info = CODES[code]
+        assert rule["help"]["text"] == info.explanation
+        assert info.explanation in rule["help"]["markdown"]
+        assert info.example.rstrip() in rule["help"]["markdown"]
