@@ -3,7 +3,8 @@
 happens between the containers: the balancer spreads requests over the web applications, which
 count them in the cache; the database nodes gossip with their peers and the client reaches every
 node; the storefront lists both catalogs, which found both databases through the facet prefix,
-and the backup reached MySQL and MariaDB alike.
+and the backup reached MySQL and MariaDB alike. As single-node Swarm stacks (dnsrr, host-mode
+ports) every task becomes healthy, and the balancer still reaches every web application.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.compile_support import run_rbcc
 from tests.engine.harness import Engine
@@ -83,3 +85,42 @@ def test_facets_imports_through_facet_prefixes_reach_every_sub_component(engine:
         assert "dumped shop from legacy-data:3306: mariadb 11.4" in backup
         assert "dumped shop from orders-data:3306: mysql 8.4" in backup
         assert "stand-in for /data/legacy (MariaDB 11.4, flavour mariadb)" in up.logs("legacy-data")
+
+
+@pytest.mark.parametrize("name", ["webstack", "dbcluster", "facets"])
+def test_example_runs_as_a_swarm_stack_with_every_task_healthy(engine: Engine, tmp_path: Path, name: str):
+    proc = run_rbcc(
+        "compile",
+        str(REPO / "examples" / name),
+        "-t",
+        "compose,swarm",
+        "--profile",
+        "standin",
+        "--swarm-endpoint-mode",
+        "dnsrr",
+        "--swarm-port-mode",
+        "host",
+        "-o",
+        str(tmp_path),
+    )
+    assert proc.returncode == 0, proc.stderr
+    engine.compose(tmp_path / "compose" / "compose.yaml", name, "build", timeout=600)  # stacks do not build
+    services = yaml.safe_load((tmp_path / "swarm" / "stack.yaml").read_text())["services"]
+    with engine.swarm():
+        engine.docker("stack", "deploy", "--resolve-image", "never", "-c", str(tmp_path / "swarm" / "stack.yaml"), "st")
+        try:
+
+            def healthy() -> bool:
+                ids = engine.docker("ps", "-q", "--filter", "health=healthy").stdout.split()
+                return len(ids) == len(services)
+
+            engine.wait_for(healthy, 120, f"every task of {name} to be healthy")
+            if name == "webstack":
+                lb = engine.docker("ps", "-q", "--filter", "label=com.docker.swarm.service.name=st_lb-front").stdout
+                answers = [
+                    engine.exec(lb.split()[0], "wget", "-q", "-O", "-", "http://lb-front/").stdout for _ in range(4)
+                ]
+                assert {a.split(" from ")[1].split(" ")[0] for a in answers} == {"app1", "app2", "app3", "canary"}
+        finally:
+            engine.docker("stack", "rm", "st", check=False)
+            engine.wait_for(lambda: engine.docker("ps", "-aq").stdout.strip() == "", 60, "the stack's containers to go")
