@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from rbcc.compiler import CompileOptions, compile_application
 from rbcc.dsl import validate_path
 from rbcc.dsl.java import read_properties_text
 from tests.oracle_client import run_oracle
@@ -48,6 +49,21 @@ def test_example_readme_shows_how_to_compile_it(name):
     readme = (EXAMPLES_DIR / name / "README.md").read_text()
     assert f"rbcc validate examples/{name}" in readme
     assert f"rbcc compile examples/{name}" in readme
+
+
+#: lamp has recipes only: its container targets need rbcc's executor image (CMP_RECIPES_NEED_EXECUTOR)
+CONTAINER_EXAMPLES = [n for n in EXAMPLES if n != "lamp"]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("profile", [None, "standin"])
+def test_example_compiles_with_warnings_its_readme_explains(name, profile):
+    targets = ["compose", "swarm", "k8s", "plan"] if name in CONTAINER_EXAMPLES else ["plan"]
+    result = compile_application(EXAMPLES_DIR / name, targets, CompileOptions(profile=profile))
+    assert [f"{p.code}: {p.message}" for p in result.problems if p.is_error] == []
+    assert result.files
+    readme = (EXAMPLES_DIR / name / "README.md").read_text()
+    assert {p.code for p in result.problems if p.code not in readme and not p.is_error} == set()
 
 
 def test_examples_index_mentions_every_example():
