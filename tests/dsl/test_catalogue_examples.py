@@ -49,6 +49,8 @@ def test_the_codes_an_example_also_reports_are_catalogued_and_differ_from_its_ow
 
 def test_every_code_an_input_can_produce_has_an_example_and_no_other_code_has_one():
     for info in CODES.values():
+        if info.origin == "compile":
+            continue  # produced by `rbcc compile`, not by validation: tests/compiler exercises each
         assert bool(info.example) == (info.reach is Reach.INPUT), info.code
 
 
