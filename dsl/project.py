@@ -162,13 +162,16 @@ def load_application(
                     out.extend(validate_instances(graph, roots, roots_only=True))
                     app.instances = roots
 
+    container_problems: list[Problem] = []
     if graph is not None:
         app.containers, app.targets = read_containers(graph, sources)
-        out.extend(check_containers(graph, app.containers, root))
+        container_problems = check_containers(graph, app.containers, root)
         _commands_and_rules(app, out)
     _file_locations(app, out, fs_cache)
     if not has_errors(out):
         out.extend(_validate_template(app))
+    # rbcc's own checks come after Roboconf's gate: a container mistake never hides a Roboconf problem
+    out.extend(container_problems)
     app.is_recipe = (
         flexible
         and not has_desc_dir

@@ -131,3 +131,14 @@ def test_the_reference_page_documents_every_key():
 
     page = (REPO / "docs" / "container-metadata.md").read_text(encoding="utf-8")
     assert all(f"| `{key}` |" in page for key in KEY_DOCS)
+
+
+def test_a_container_error_never_hides_roboconfs_whole_application_checks(tmp_path: Path, monkeypatch):
+    import rbcc.dsl.project as project
+    from rbcc.dsl import SourceRange, problem
+
+    marker = problem("RM_MISSING_VARIABLE_VALUE", SourceRange.file_start("instances/main.instances"))
+    monkeypatch.setattr(project, "_validate_template", lambda app: [marker])
+    root = app(tmp_path, "image = x\nrestart = sometimes\n")
+    found = {p.code for p in validate_path(root).problems}
+    assert {"CNT_INVALID_VALUE", "RM_MISSING_VARIABLE_VALUE"} <= found
