@@ -31,6 +31,7 @@ from rbcc.dsl.model.container import (
     TargetFile,
     effective_container,
     key_doc,
+    machine_roots,
 )
 from rbcc.dsl.model.elements import Component, Facet, Graph, Instance, Node, walk_instances
 from rbcc.dsl.model.graph_builder import graph_from_files, load_graph
@@ -79,6 +80,7 @@ __all__ = [
     "ValidationResult",
     "Validator",
     "effective_container",
+    "machine_roots",
     "enclosing_application",
     "format_text",
     "graph_from_files",

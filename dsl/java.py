@@ -413,19 +413,35 @@ def read_properties(
     thrown on a malformed ``\\uXXXX`` escape, the range of that escape: like
     ``Utils.readPropertiesQuietly``, the properties read before it are kept and the rest ignored.
     """
+    entries, malformed = read_property_entries(data, file, char_ranges=char_ranges)
+    props: dict[str, PropertyEntry] = {}
+    for entry in entries:
+        props[entry.key] = entry
+    return props, malformed
+
+
+def read_property_entries(
+    data: bytes | str, file: str, *, char_ranges: bool = True
+) -> tuple[list[PropertyEntry], SourceRange | None]:
+    """Every definition of a properties file in file order, a key defined twice included.
+
+    ``java.util.Properties`` keeps only the last definition of a key; callers that warn about
+    the earlier, ignored ones (container metadata) need them all.  Same reading as
+    :func:`read_properties`, which is built on it.
+    """
     raw = _java_bytes(data)
     text = raw.decode("latin-1")
     pos = _Positions(raw, file)
-    props: dict[str, PropertyEntry] = {}
+    entries: list[PropertyEntry] = []
     for line, end in _logical_lines(text):
         key_offsets, value_offsets = _split_key_value(text, line)
         try:
             key, key_spans = _convert(text, key_offsets)
             value, value_spans = _convert(text, value_offsets)
         except MalformedEscape as exc:
-            return props, pos.span(exc.offset, exc.offset + 2)
-        props[key] = _entry(pos, key, key_spans, value, value_spans, line[0] if line else end, end, char_ranges)
-    return props, None
+            return entries, pos.span(exc.offset, exc.offset + 2)
+        entries.append(_entry(pos, key, key_spans, value, value_spans, line[0] if line else end, end, char_ranges))
+    return entries, None
 
 
 def _entry(

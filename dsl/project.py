@@ -162,16 +162,13 @@ def load_application(
                     out.extend(validate_instances(graph, roots, roots_only=True))
                     app.instances = roots
 
-    container_problems: list[Problem] = []
     if graph is not None:
-        app.containers, app.targets = read_containers(graph, sources)
-        container_problems = check_containers(graph, app.containers, root)
         _commands_and_rules(app, out)
     _file_locations(app, out, fs_cache)
     if not has_errors(out):
         out.extend(_validate_template(app))
-    # rbcc's own checks come after Roboconf's gate: a container mistake never hides a Roboconf problem
-    out.extend(container_problems)
+    if graph is not None:  # rbcc's own stage, after Roboconf's gating, which it must not alter
+        out.extend(_containers(app, graph, sources, out))
     app.is_recipe = (
         flexible
         and not has_desc_dir
@@ -268,6 +265,25 @@ def _file_locations(app: Application, out: list[Problem], fs_cache: LayoutCache)
                         note="Import it from the entry point (or another imported file).",
                     )
                 )
+
+
+def _containers(app: Application, graph: Graph, sources: Sources, out: list[Problem]) -> list[Problem]:
+    """Read the container metadata into ``app`` and check it (docs/container-metadata.md).
+
+    A ``container.properties`` in a machine's directory that Roboconf's own target checks already
+    reported (``REC_TARGET_*`` naming that file) is not reported again.
+    """
+    app.containers, app.targets = read_containers(graph, sources)
+    reported = frozenset(
+        f"graph/{c.name}/{value}"
+        for p in out
+        if p.code.startswith("REC_TARGET_")
+        for c in graph.components.values()
+        if p.range == c.name_range
+        for kind, value in p.details
+        if kind == "FILE"
+    )
+    return check_containers(graph, app.containers, app.targets, app.root, app.all_instances, reported)
 
 
 def _commands_and_rules(app: Application, out: list[Problem]) -> None:

@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import re
 
-from rbcc.dsl import KEY_CHOICES, KEY_DOCS, Graph, inheritance, key_doc
+from rbcc.dsl import KEY_CHOICES, KEY_DOCS, Graph, inheritance, key_doc, machine_roots
 from rbcc.lsp.completion import ItemKind, Proposal
 
 _KEY_CHARS = re.compile(r"[A-Za-z0-9_.@<>-]*$")
 
 
 def metadata_file(rel: str, graph: Graph | None) -> tuple[str, bool] | None:
-    """``(component, is_root_target)`` when ``rel`` is a metadata file of the graph, else None."""
+    """``(component, is_root_target)`` when ``rel`` is a metadata file of the graph, else None.
+
+    Machines (roots installed by ``target``) keep their metadata in ``rbcc.*`` keys of their target
+    files; every other component, a root of a recipe project included, in ``container.properties``.
+    """
     parts = rel.split("/")
     if graph is None or len(parts) != 3 or parts[0] != "graph" or not parts[2].endswith(".properties"):
         return None
     component = graph.components.get(parts[1])
     if component is None:
         return None
-    roots = {c.name for c in inheritance.root_components(graph)}
+    roots = {c.name for c in machine_roots(graph)}
     if component.name in roots:
         return component.name, True
     if parts[2] == "container.properties":

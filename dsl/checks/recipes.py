@@ -94,6 +94,14 @@ def _read_properties(path: Path) -> dict[str, str] | None:
         return None
 
 
+#: rbcc's hint when the "target" is really container metadata put in a machine's directory
+_CONTAINER_IN_TARGET_DIR = (
+    "Roboconf parses every *.properties file of a target component's directory as a target, so "
+    "container metadata cannot go in a container.properties here: move its keys into "
+    "graph/{name}/target.properties with the `rbcc.` prefix (`rbcc.image = ...`) and delete the file."
+)
+
+
 def _targets(c: Component, d: Path, out: list[Problem]) -> None:
     ids: dict[str | None, list[str]] = {}
     for f in sorted(d.glob("*.properties")):
@@ -101,13 +109,14 @@ def _targets(c: Component, d: Path, out: list[Problem]) -> None:
         if props is None:
             out.append(problem("REC_TARGET_INVALID_FILE_OR_CONTENT", c.name_range, ("FILE", f.name)))
             continue
+        note = _CONTAINER_IN_TARGET_DIR.format(name=d.name) if f.name == "container.properties" else None
         tid = (props.get("id") or "").strip() or None
         if tid is None:
-            out.append(problem("REC_TARGET_NO_ID", c.name_range, ("FILE", f.name)))
+            out.append(problem("REC_TARGET_NO_ID", c.name_range, ("FILE", f.name), note=note))
         if not (props.get("handler") or "").strip():
-            out.append(problem("REC_TARGET_NO_HANDLER", c.name_range, ("FILE", f.name)))
+            out.append(problem("REC_TARGET_NO_HANDLER", c.name_range, ("FILE", f.name), note=note))
         if not (props.get("name") or "").strip():
-            out.append(problem("REC_TARGET_NO_NAME", c.name_range, ("FILE", f.name)))
+            out.append(problem("REC_TARGET_NO_NAME", c.name_range, ("FILE", f.name), note=note))
         ids.setdefault(tid, []).append(f.name)
     for tid, files in ids.items():
         if len(files) > 1:

@@ -11,12 +11,13 @@ Values stay raw text here (they are Mustache templates rendered per instance by 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rbcc.dsl.java import PropertyEntry, read_properties
+from rbcc.dsl.java import PropertyEntry, java_trim, read_property_entries
 from rbcc.dsl.model import inheritance as ih
 from rbcc.dsl.model.elements import Component, Graph
-from rbcc.dsl.text.files import Sources
+from rbcc.dsl.text.files import SourceError, Sources
 from rbcc.dsl.text.ranges import SourceRange
 
 CONTAINER_FILE = "container.properties"
@@ -32,6 +33,15 @@ class Setting:
     value: str
     key_range: SourceRange
     value_range: SourceRange
+    #: the source range of each character of ``value`` (see :class:`rbcc.dsl.java.PropertyEntry`)
+    char_ranges: tuple[SourceRange, ...] = ()
+
+    def span_range(self, start: int, end: int) -> SourceRange:
+        """The source range of ``value[start:end]`` (the whole value when positions are unknown)."""
+        if not self.char_ranges or not 0 <= start < end <= len(self.char_ranges):
+            return self.value_range
+        first, last = self.char_ranges[start], self.char_ranges[end - 1]
+        return SourceRange(first.file, first.start_line, first.start_column, last.end_line, last.end_column)
 
 
 @dataclass(slots=True)
@@ -40,8 +50,13 @@ class ContainerMetadata:
 
     component: str
     file: str | None
+    #: one per key as written (``image`` and ``image@standin`` are two), the last definition of each
     settings: list[Setting] = field(default_factory=list)
     dockerfile: str | None = None
+    #: earlier definitions of a key defined again further down (ignored, as Java's reader does)
+    overridden: list[Setting] = field(default_factory=list)
+    #: where Java's reader would have stopped on a malformed ``\\uXXXX`` escape (the rest is ignored)
+    malformed: SourceRange | None = None
 
     def values(self, profile: str | None = None) -> dict[str, Setting]:
         """Plain keys, overridden by the ``key@profile`` ones of ``profile``; the last definition wins."""
@@ -65,6 +80,8 @@ class TargetFile:
     id: str | None
     handler: str | None
     entries: dict[str, PropertyEntry] = field(default_factory=dict)
+    #: earlier definitions of a key defined again further down
+    overridden: list[PropertyEntry] = field(default_factory=list)
 
 
 def split_key(key: str) -> tuple[str, str | None]:
@@ -75,50 +92,73 @@ def split_key(key: str) -> tuple[str, str | None]:
     return base, profile
 
 
-def _settings(entries: dict[str, PropertyEntry], prefix: str) -> list[Setting]:
-    out = []
-    for key, entry in entries.items():
-        if not key.startswith(prefix):
-            continue
-        base, profile = split_key(key[len(prefix) :])
-        out.append(Setting(base, profile, entry.value, entry.key_range, entry.value_range))
-    return out
+def _setting(entry: PropertyEntry, prefix: str) -> Setting:
+    base, profile = split_key(entry.key[len(prefix) :])
+    return Setting(base, profile, entry.value, entry.key_range, entry.value_range, entry.char_ranges)
+
+
+def _settings(entries: Iterable[PropertyEntry], prefix: str) -> list[Setting]:
+    return [_setting(entry, prefix) for entry in entries if entry.key.startswith(prefix)]
 
 
 def _dir(graph_rel: str, name: str) -> str:
     return f"{graph_rel}/{name}" if graph_rel else name
 
 
+def machine_roots(graph: Graph) -> list[Component]:
+    """The root components whose installer (their own or inherited) is ``target``: the machines.
+
+    Their directory holds target files, which Roboconf parses (every direct ``*.properties``), so
+    their metadata goes into ``rbcc.*`` keys of those files.  A root with another installer is
+    already an error in an application (``RM_ROOT_INSTALLER_MUST_BE_TARGET``) and, in a project of
+    reusable recipes, a component the using application places under a machine: it keeps a
+    ``container.properties`` like any other component.
+    """
+    return [c for c in ih.root_components(graph) if (ih.installer(c) or "").lower() == "target"]
+
+
 def read_containers(
     graph: Graph, sources: Sources, graph_rel: str = "graph"
 ) -> tuple[dict[str, ContainerMetadata], dict[str, list[TargetFile]]]:
-    """Every component's own metadata and every root's target files (paths relative to the project)."""
-    roots = {c.name for c in ih.root_components(graph)}
+    """Every component's own metadata and every machine root's target files (project-relative paths).
+
+    A root's metadata is the ``rbcc.*`` keys of one of its target files: when several of them
+    hold ``rbcc.*`` keys, the one whose ``handler`` is ``docker`` (the first by name among
+    several), else the first by name; the others are ignored (``CNT_IGNORED_TARGET_METADATA``).
+    A ``Dockerfile`` in the component's directory is metadata on its own (it implies a build).
+    """
+    roots = {c.name for c in machine_roots(graph)}
     containers: dict[str, ContainerMetadata] = {}
     targets: dict[str, list[TargetFile]] = {}
     for c in graph.components.values():
         directory = _dir(graph_rel, c.name)
-        try:
-            if not sources.is_dir(directory):
-                continue
-        except OSError:
+        if not sources.is_dir(directory):
             continue
         dockerfile = f"{directory}/Dockerfile" if sources.exists(f"{directory}/Dockerfile") else None
         meta: ContainerMetadata | None = None
         if c.name in roots:
             files = _target_files(c, directory, sources)
             targets[c.name] = files
-            holders = [t for t in files if any(k.startswith(ROOT_PREFIX) for k in t.entries)]
-            docker = [t for t in holders if (t.handler or "").strip().lower() == "docker"]
-            chosen = (docker or holders)[0] if holders else None
+            chosen = metadata_target(files)
             if chosen is not None:
-                meta = ContainerMetadata(c.name, chosen.file, _settings(chosen.entries, ROOT_PREFIX), dockerfile)
+                meta = ContainerMetadata(
+                    c.name,
+                    chosen.file,
+                    _settings(chosen.entries.values(), ROOT_PREFIX),
+                    dockerfile,
+                    _settings(chosen.overridden, ROOT_PREFIX),
+                )
         else:
             rel = f"{directory}/{CONTAINER_FILE}"
-            text = sources.read(rel) if sources.exists(rel) else None
+            text = _read(sources, rel)
             if text is not None:
-                entries, _ = read_properties(text, rel, char_ranges=False)
-                meta = ContainerMetadata(c.name, rel, _settings(entries, ""), dockerfile)
+                entries, malformed = read_property_entries(text, rel)
+                last = {e.key: e for e in entries}
+                kept = list(last.values())
+                earlier = [e for e in entries if last[e.key] is not e]
+                meta = ContainerMetadata(
+                    c.name, rel, _settings(kept, ""), dockerfile, _settings(earlier, ""), malformed
+                )
         if meta is None and dockerfile is not None:
             meta = ContainerMetadata(c.name, None, [], dockerfile)
         if meta is not None:
@@ -126,29 +166,47 @@ def read_containers(
     return containers, targets
 
 
-def _target_files(c: Component, directory: str, sources: Sources) -> list[TargetFile]:
-    out = []
+def metadata_target(files: list[TargetFile]) -> TargetFile | None:
+    """The target file whose ``rbcc.*`` keys are the root's metadata (see :func:`read_containers`)."""
+    holders = [t for t in files if any(k.startswith(ROOT_PREFIX) for k in t.entries)]
+    docker = [t for t in holders if (t.handler or "").lower() == "docker"]
+    return (docker or holders)[0] if holders else None
+
+
+def _read(sources: Sources, rel: str) -> str | None:
+    """The text of ``rel``, or None when it is missing or unreadable (Roboconf reads quietly too)."""
     try:
-        names = sorted(p.name for p in (sources.root / directory).iterdir() if p.is_file())
+        return sources.read(rel) if sources.exists(rel) else None
+    except SourceError:
+        return None
+
+
+def _target_files(c: Component, directory: str, sources: Sources) -> list[TargetFile]:
+    names: set[str] = {rel.rsplit("/", 1)[1] for rel in sources.overlays if rel.rsplit("/", 1)[0] == directory}
+    try:
+        names.update(p.name for p in (sources.root / directory).iterdir() if p.is_file())
     except OSError:
-        names = []
-    for name in names:
+        pass
+    out = []
+    for name in sorted(names):
         if not name.endswith(".properties"):
             continue
         rel = f"{directory}/{name}"
-        text = sources.read(rel)
+        text = _read(sources, rel)
         if text is None:
             continue
-        entries, _ = read_properties(text, rel, char_ranges=False)
+        read, _ = read_property_entries(text, rel)
+        entries = {e.key: e for e in read}
         tid = entries.get("id")
         handler = entries.get("handler")
         out.append(
             TargetFile(
                 c.name,
                 rel,
-                tid.value.strip() or None if tid else None,
-                handler.value.strip() or None if handler else None,
+                java_trim(tid.value) or None if tid else None,
+                java_trim(handler.value) or None if handler else None,
                 entries,
+                [e for e in read if entries[e.key] is not e],
             )
         )
     return out
