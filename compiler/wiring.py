@@ -45,10 +45,11 @@ class ImportGroup:
     names: tuple[str, ...]  # declared import names, sorted (``P.ip``, ``P.*``...)
     optional: bool  # True when every import of the prefix is optional
     external: bool
+    #: whether one of the names is ``P.*`` (derived from ``names``, kept because it is asked often)
+    wildcard: bool = field(init=False)
 
-    @property
-    def wildcard(self) -> bool:
-        return any(n.endswith(".*") for n in self.names)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wildcard", any(n.endswith(".*") for n in self.names))
 
     def wants(self, variable: str) -> bool:
         """Whether an exported ``variable`` (prefixed by this group's prefix) is received."""
@@ -165,9 +166,14 @@ def resolve_wiring(graph: Graph, instances: Iterable[Instance]) -> Wiring:
     for inst in pool:
         for p, variables in exports_by_prefix(graph, inst).items():
             exporters.setdefault(p, []).append((inst, variables))
+    groups: dict[str, list[ImportGroup]] = {}
+    received_cache: dict[tuple[int, ImportGroup], tuple[tuple[str, str | None], ...]] = {}
     for inst in pool:
         assert inst.component is not None
-        for group in import_groups(graph, inst.component):
+        own = groups.get(inst.component.name)
+        if own is None:
+            own = groups[inst.component.name] = import_groups(graph, inst.component)
+        for group in own:
             if group.external:
                 wiring.external.append(ExternalImport(inst, group))
                 continue
@@ -176,7 +182,10 @@ def resolve_wiring(graph: Graph, instances: Iterable[Instance]) -> Wiring:
                 if exporter is inst:
                     continue
                 found = True
-                received = tuple((k, v) for k, v in variables.items() if group.wants(k))
+                key = (id(exporter), group)
+                received = received_cache.get(key)
+                if received is None:
+                    received = received_cache[key] = tuple((k, v) for k, v in variables.items() if group.wants(k))
                 wiring.bindings.append(Binding(inst, exporter, group, received))
             if not found:
                 wiring.unresolved.append(Unresolved(inst, group))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rbcc.dsl.text.ranges import SourceRange
@@ -232,29 +232,37 @@ def _format_zone(c: str, count: int, now: datetime) -> str:
 class PropertyEntry:
     """One ``key = value`` of a properties file, with where its key and value are.
 
-    ``char_ranges`` gives, for each character of ``value``, the range of the source text it was
-    decoded from (an escape such as ``\\u00e9`` is one value character spanning six source
-    characters); it lets callers point inside a value (one item of a comma list).
+    :meth:`span_range` gives the source range of a part of ``value`` (an escape such as
+    ``\\u00e9`` is one value character spanning six source characters); it lets callers point
+    inside a value (one item of a comma list, one tag of a template).  The positions of the
+    characters are kept as offsets and turned into ranges only when asked: most values are never
+    pointed into, and a large project has tens of thousands of them.
     """
 
     key: str
     value: str
     key_range: SourceRange
     value_range: SourceRange
-    char_ranges: tuple[SourceRange, ...] = ()
+    #: for each character of ``value``, the (start, end) byte offsets it was decoded from
+    spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    positions: _Positions | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def char_ranges(self) -> tuple[SourceRange, ...]:
+        """The source range of each character of ``value`` (empty when positions are unknown)."""
+        if self.positions is None:
+            return ()
+        return tuple(self.positions.span(s, e) for s, e in self.spans)
 
     def span_range(self, start: int, end: int) -> SourceRange:
         """The source range of ``value[start:end]`` (an empty span gives an empty range)."""
-        if not self.char_ranges:
+        pos, spans = self.positions, self.spans
+        if pos is None or not spans:
             return self.value_range
         if start >= end:
-            if start < len(self.char_ranges):
-                r = self.char_ranges[start]
-                return SourceRange(r.file, r.start_line, r.start_column, r.start_line, r.start_column)
-            r = self.char_ranges[-1]
-            return SourceRange(r.file, r.end_line, r.end_column, r.end_line, r.end_column)
-        first, last = self.char_ranges[start], self.char_ranges[end - 1]
-        return SourceRange(first.file, first.start_line, first.start_column, last.end_line, last.end_column)
+            offset = spans[start][0] if start < len(spans) else spans[-1][1]
+            return pos.span(offset, offset)
+        return pos.span(spans[start][0], spans[end - 1][1])
 
 
 class _Positions:
@@ -457,8 +465,9 @@ def _entry(
     """Ranges of one property; an empty key or value sits where it would have started / ended."""
     key_range = pos.span(key_spans[0][0], key_spans[-1][1]) if key_spans else pos.span(start, start)
     value_range = pos.span(value_spans[0][0], value_spans[-1][1]) if value_spans else pos.span(end, end)
-    char_ranges = tuple(pos.span(s, e) for s, e in value_spans) if per_char else ()
-    return PropertyEntry(key, value, key_range, value_range, char_ranges)
+    if not per_char:
+        return PropertyEntry(key, value, key_range, value_range)
+    return PropertyEntry(key, value, key_range, value_range, tuple(value_spans), pos)
 
 
 def read_properties_text(data: bytes | str) -> dict[str, str]:

@@ -17,6 +17,7 @@ from rbcc.compiler.ir.values import allocate_random_ports, roboconf_exports
 from rbcc.compiler.wiring import ImportGroup, import_groups, resolve_wiring
 from rbcc.dsl import (
     Application,
+    Component,
     Graph,
     Instance,
     Problem,
@@ -72,14 +73,9 @@ def build_ir(app: Application, options: CompileOptions) -> CompiledApplication:
     for e in wiring.external:
         externals.setdefault(id(e.importer), []).append(e)
     exports_cache: dict[int, dict[str, str | None]] = {id(i): roboconf_exports(graph, i) for i in flat}
-    recipes: dict[tuple[str | None, Path | None], list[Recipe]] = {}
-    paths = {id(i): i.path for i in flat}
+    build = _Build(app, graph, exports_cache, bindings, externals, {id(i): i.path for i in flat})
     for inst in flat:
-        out.instances.append(
-            _instance(
-                app, graph, inst, exports_cache, by_instance.get(inst.path, {}), bindings, externals, recipes, paths
-            )
-        )
+        out.instances.append(_instance(build, inst, by_instance.get(inst.path, {})))
     out.by_path = {i.path: i for i in out.instances}
     for ir in out.instances:
         ir.waits = waits_of(ir)
@@ -88,43 +84,77 @@ def build_ir(app: Application, options: CompileOptions) -> CompiledApplication:
     return out
 
 
-def _instance(
-    app: Application,
-    graph: Graph,
-    inst: Instance,
-    exports_cache: dict[int, dict[str, str | None]],
-    ports: dict[str, int],
-    bindings: dict[int, list],
-    externals: dict[int, list],
-    recipes: dict[tuple[str | None, Path | None], list[Recipe]],
-    paths: dict[int, str],
-) -> InstanceIR:
+@dataclass
+class _Build:
+    """What every instance's IR is built from, and what instances of one component share.
+
+    Thousands of instances share a few hundred components and exporters: what depends only on the
+    component (its import groups, its recipes directory, its recipes) or on one exporter and one
+    import group (what it sends) is computed once, which keeps the IR linear in what it holds.
+    """
+
+    app: Application
+    graph: Graph
+    exports: dict[int, dict[str, str | None]]
+    bindings: dict[int, list]
+    externals: dict[int, list]
+    paths: dict[int, str]
+    groups: dict[str, list[ImportGroup]] = field(default_factory=dict)
+    dirs: dict[str, Path | None] = field(default_factory=dict)
+    recipes: dict[tuple[str | None, Path | None], list[Recipe]] = field(default_factory=dict)
+    received: dict[tuple[int, str, bool, tuple[str, ...]], tuple[tuple[str, str | None], ...]] = field(
+        default_factory=dict
+    )
+
+    def import_groups(self, component: Component) -> list[ImportGroup]:
+        found = self.groups.get(component.name)
+        if found is None:
+            found = self.groups[component.name] = import_groups(self.graph, component)
+        return found
+
+    def resource_dir(self, component: Component) -> Path | None:
+        if component.name not in self.dirs:
+            self.dirs[component.name] = resource_dir(self.app.root / "graph", component)
+        return self.dirs[component.name]
+
+    def received_from(self, exporter: Instance, group: ImportGroup) -> tuple[tuple[str, str | None], ...]:
+        key = (id(exporter), group.prefix, group.wildcard, group.names)
+        found = self.received.get(key)
+        if found is None:
+            found = self.received[key] = _received(self.exports[id(exporter)], group)
+        return found
+
+
+def _instance(build: _Build, inst: Instance, ports: dict[str, int]) -> InstanceIR:
     assert inst.component is not None
     root = inst
     while root.parent is not None:
         root = root.parent
+    paths = build.paths
     groups: dict[str, list] = {}
-    for b in bindings.get(id(inst), ()):
+    for b in build.bindings.get(id(inst), ()):
         groups.setdefault(b.group.prefix, []).append(b)
     imports = []
-    for g in import_groups(graph, inst.component):
+    for g in build.import_groups(inst.component):
         if g.external:
             continue
         found = sorted(groups.get(g.prefix, ()), key=lambda b: paths[id(b.exporter)])
-        exporters = tuple(
-            Exporter(paths[id(b.exporter)], _received(exports_cache[id(b.exporter)], b.group)) for b in found
-        )
+        exporters = tuple(Exporter(paths[id(b.exporter)], build.received_from(b.exporter, b.group)) for b in found)
         imports.append(ImportIR(g.prefix, g.names, g.optional, exporters))
-    external = [ExternalIR(e.group.prefix, e.group.names, e.group.optional) for e in externals.get(id(inst), ())]
+    external = [ExternalIR(e.group.prefix, e.group.names, e.group.optional) for e in build.externals.get(id(inst), ())]
     # recipes depend on the installer and the directory only: looked up once per component
-    directory = resource_dir(app.root / "graph", inst.component)
-    key = (inheritance.installer(inst.component), directory)
-    exports = exports_cache[id(inst)]
+    directory = build.resource_dir(inst.component)
+    installer = inheritance.installer(inst.component)
+    key = (installer, directory)
+    recipes = build.recipes.get(key)
+    if recipes is None:
+        recipes = build.recipes[key] = recipes_for(installer, directory, build.app.root)
+    exports = build.exports[id(inst)]
     return InstanceIR(
         path=inst.path,
         name=inst.name,
         component=inst.component.name,
-        installer=inheritance.installer(inst.component),
+        installer=installer,
         parent=inst.parent.path if inst.parent is not None else None,
         root=root.path,
         children=[c.path for c in inst.children if c.component is not None],
@@ -133,8 +163,8 @@ def _instance(
         imports=imports,
         external=external,
         properties={k: v for k, v in sorted(inst.overrides.items()) if k in exports and "." not in k},
-        recipe_dir=directory.relative_to(app.root).as_posix() if directory is not None else None,
-        recipes=list(recipes.setdefault(key, recipes_for(key[0], directory, app.root))),
+        recipe_dir=directory.relative_to(build.app.root).as_posix() if directory is not None else None,
+        recipes=list(recipes),
         waits=[],
         source=inst,
     )

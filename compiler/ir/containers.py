@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pystache
@@ -115,16 +116,25 @@ def _argv(text: str) -> list[str] | None:
 def build_spec(
     settings: dict[str, Setting],
     dockerfile: str | None,
-    context: dict[str, object],
+    context_of: Callable[[], dict[str, object]],
     ports: dict[str, tuple[int, str]],
 ) -> tuple[ContainerSpec, list[Problem]]:
-    """Render and type the settings of one unit (see the module docstring)."""
+    """Render and type the settings of one unit (see the module docstring).
+
+    ``context_of`` builds the Mustache context; it is called only when a value holds a tag, since
+    most values do not and a context lists every exporter of every import of the unit.
+    """
     spec = ContainerSpec(where=dict(settings))
     problems: list[Problem] = []
+    contexts: list[dict[str, object]] = []
 
     def render(s: Setting) -> str | None:
+        if "{{" not in s.value:  # no tag: Mustache would give the text back as it is
+            return s.value
+        if not contexts:
+            contexts.append(context_of())
         try:
-            return str(_RENDERER.render(s.value, context))
+            return str(_RENDERER.render(s.value, contexts[0]))
         except Exception as exc:  # pystache raises several types for malformed templates
             problems.append(problem("CMP_TEMPLATE", s.value_range, ("KEY", s.key), note=f"Mustache: {exc}."))
             return None

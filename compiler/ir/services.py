@@ -8,6 +8,7 @@ Target-specific limits (Swarm's, Kubernetes') are in the targets.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 
@@ -16,7 +17,7 @@ from rbcc.compiler.ir.containers import ContainerSpec, build_spec, container_por
 from rbcc.compiler.ir.environment import ValueView, environment, template_context
 from rbcc.compiler.ir.model import CompiledApplication, Dependency, InstanceIR, Service
 from rbcc.compiler.ir.units import UnitShape, partition
-from rbcc.dsl import Application, Problem, Setting, SourceRange, problem
+from rbcc.dsl import Application, Graph, Problem, Setting, SourceRange, inheritance, problem
 
 #: what Roboconf's Docker target runs when a target names no image
 DEFAULT_AGENT_IMAGE = "roboconf/roboconf-agent:latest"
@@ -81,8 +82,12 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
     warned_update: set[str] = set()  # components already told about their update recipe
     for shape in shapes:
         inst = compiled.by_path[shape.instance]
-        context = template_context(view, inst, compiled.name)
-        spec, bad = build_spec(shape.settings, shape.dockerfile, context, ports[shape.instance])
+        spec, bad = build_spec(
+            shape.settings,
+            shape.dockerfile,
+            functools.partial(template_context, view, inst, compiled.name),
+            ports[shape.instance],
+        )
         problems.extend(bad)
         env = environment(view, inst, compiled.name)
         env.update(spec.env)
@@ -116,7 +121,7 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
                 f"{service.component}: executor = yes has no effect yet (images with rbcc's executor come with "
                 "rbcc deploy)"
             )
-    problems.extend(_dependencies(compiled, service_of, ports))
+    problems.extend(_dependencies(compiled, service_of, ports, app.graph))
     problems.extend(_host_ports(compiled))
     return problems
 
@@ -194,7 +199,10 @@ def _unit_checks(
 
 
 def _dependencies(
-    compiled: CompiledApplication, service_of: dict[str, str], ports: dict[str, dict[str, tuple[int, str]]]
+    compiled: CompiledApplication,
+    service_of: dict[str, str],
+    ports: dict[str, dict[str, tuple[int, str]]],
+    graph: Graph | None = None,
 ) -> list[Problem]:
     """Unit-level edges: the union of the unit's instances' imports, minus edges inside the unit.
 
@@ -211,6 +219,8 @@ def _dependencies(
     mandatory: dict[str, dict[str, Dependency]] = {s.name: {} for s in compiled.services}
     optional: list[tuple[str, Dependency]] = []
     warned_health: set[tuple[str, str]] = set()
+    #: (component, import) → the services whose start it approximates: one warning per ``imports:``
+    any_of: dict[tuple[str, str, str], list[str]] = {}
     for s in compiled.services:
         if s.parent_service is not None:
             cond = "service_healthy" if healthy[s.parent_service] else "service_started"
@@ -234,14 +244,7 @@ def _dependencies(
                         )
                     continue
                 if len(targets) > 1:
-                    out.append(
-                        problem(
-                            "CMP_ANY_OF_APPROXIMATED",
-                            inst.source.name_range if inst.source else None,
-                            ("SERVICE", s.name),
-                            ("IMPORT", ", ".join(imp.names)),
-                        )
-                    )
+                    any_of.setdefault((inst.component, imp.prefix, ", ".join(imp.names)), []).append(s.name)
                 for t in targets:
                     if not healthy[t] and (s.name, t) not in warned_health:
                         warned_health.add((s.name, t))
@@ -257,6 +260,17 @@ def _dependencies(
                     if t not in mandatory[s.name]:
                         cond = "service_healthy" if healthy[t] else "service_started"
                         mandatory[s.name][t] = Dependency(t, cond, True, s.has_update_recipe, reason, probes_of[t])
+    for (importer, prefix, names), approximated in any_of.items():
+        where = _import_range(graph, importer, prefix)
+        out.append(
+            problem(
+                "CMP_ANY_OF_APPROXIMATED",
+                where,
+                ("IMPORT", names),
+                ("SERVICES", _some(approximated)),
+                note="Every exporter is meant to start, so this only delays the importers until the slowest is ready.",
+            )
+        )
     for component in strongly_connected({n: list(e) for n, e in mandatory.items()}):
         if len(component) < 2:
             continue
@@ -323,3 +337,18 @@ def _host_ports(compiled: CompiledApplication) -> list[Problem]:
                 else:
                     seen[port.publish] = s.name
     return out
+
+
+def _import_range(graph: Graph | None, component: str, prefix: str) -> SourceRange | None:
+    """Where ``component`` (or the component or facet it inherits it from) declares imports of ``prefix``."""
+    if graph is None or (c := graph.components.get(component)) is None:
+        return None
+    found = [d.range for d in inheritance.imports(graph, c).values() if d.prefix == prefix]
+    return min(found, key=lambda r: (r.file, r.start_line, r.start_column)) if found else None
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """``a, b, c and 4 more``: what one grouped problem is about, without a flood of names."""
+    unique = list(dict.fromkeys(names))
+    head = ", ".join(unique[:shown])
+    return head if len(unique) <= shown else f"{head} and {len(unique) - shown} more"

@@ -85,6 +85,7 @@ def partition(
             node = compiled.by_path[node].parent
     units: dict[str, UnitShape] = {}
     owner: dict[str, str] = {}  # instance path → unit instance path
+    idle: list[str] = []  # machines without instances
     for ir in compiled.instances:  # parents before children
         parent_owner = owner.get(ir.parent) if ir.parent else None
         if ir.path in meta:
@@ -110,7 +111,7 @@ def partition(
             continue  # a host
         if ir.parent is None:
             if not ir.children:
-                compiled.notes.append(f"{ir.path} has nothing to run (a machine without instances): left out")
+                idle.append(ir.path)
                 continue
             target = docker_target(app, ir)
             if target is not None:
@@ -132,6 +133,10 @@ def partition(
                 "for this component or one of its ancestors.",
             )
         )
+    if idle:
+        shown = ", ".join(idle[:5]) + (f" and {len(idle) - 5} more" if len(idle) > 5 else "")
+        machines = "1 machine has" if len(idle) == 1 else f"{len(idle)} machines have"
+        compiled.notes.append(f"{machines} nothing to run (no instances): left out: {shown}")
     return list(units.values()), problems
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from rbcc.compiler.ir.model import CompiledApplication, Service
 from rbcc.compiler.ir.names import dns_name
 from rbcc.compiler.targets.common import build_context, health, process, provenance, volume_name, volumes
-from rbcc.compiler.targets.yamltext import dump, escape_dollars
+from rbcc.compiler.targets.yamltext import dump
 from rbcc.dsl import Problem
 
 COMPOSE_FILE = "compose/compose.yaml"
@@ -86,9 +86,8 @@ def document(app: CompiledApplication, output_dir: Path | None) -> dict[str, Any
     named: dict[str, dict[str, str]] = {volume_name(s, n): {} for s in app.services for n in sorted(s.spec.volumes)}
     if named:
         doc["volumes"] = named
-    result: dict[str, Any] = escape_dollars(doc)
-    return result
+    return doc
 
 
 def render(app: CompiledApplication, output_dir: Path | None = None) -> dict[str, str]:
-    return {COMPOSE_FILE: dump(document(app, output_dir))}
+    return {COMPOSE_FILE: dump(document(app, output_dir), dollars=True)}

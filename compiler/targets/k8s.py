@@ -252,10 +252,10 @@ def manifests(app: CompiledApplication, s: Service, nested: list[Service]) -> li
 
 def render(app: CompiledApplication, options: CompileOptions) -> dict[str, str]:
     nested: dict[str, list[Service]] = {}
+    by_name = {x.name: x for x in app.services}
     for s in app.services:
         if s.parent_service is not None:
             top = s
-            by_name = {x.name: x for x in app.services}
             while top.parent_service is not None:
                 top = by_name[top.parent_service]
             nested.setdefault(top.name, []).append(s)

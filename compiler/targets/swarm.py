@@ -16,7 +16,7 @@ from typing import Any
 from rbcc.compiler.ir.build import CompileOptions
 from rbcc.compiler.ir.model import CompiledApplication, Service
 from rbcc.compiler.targets.common import health, process, provenance, volume_name, volumes
-from rbcc.compiler.targets.yamltext import dump, escape_dollars
+from rbcc.compiler.targets.yamltext import dump
 from rbcc.dsl import Level, Problem, problem
 
 STACK_FILE = "swarm/stack.yaml"
@@ -95,9 +95,8 @@ def document(app: CompiledApplication, options: CompileOptions) -> dict[str, Any
     named: dict[str, dict[str, str]] = {volume_name(s, n): {} for s in app.services for n in sorted(s.spec.volumes)}
     if named:
         doc["volumes"] = named
-    result: dict[str, Any] = escape_dollars(doc)
-    return result
+    return doc
 
 
 def render(app: CompiledApplication, options: CompileOptions) -> dict[str, str]:
-    return {STACK_FILE: dump(document(app, options))}
+    return {STACK_FILE: dump(document(app, options), dollars=True)}

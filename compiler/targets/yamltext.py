@@ -8,6 +8,7 @@ unmistakably a string in both versions, and double-quoted otherwise.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -22,16 +23,13 @@ _RESERVED = frozenset(
 )
 
 
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
+@functools.lru_cache(maxsize=1 << 16)
+def _string(text: str) -> str:
+    """A string scalar: plain when no YAML reader could take it for something else, else quoted.
+
+    Cached: keys and many values (ports, images, variable names) repeat across thousands of
+    services, and this is the emitter's inner loop.
+    """
     if _PLAIN.fullmatch(text) and text not in _RESERVED and not text.startswith("_"):
         return text
     if not _ESCAPE.search(text):
@@ -41,48 +39,71 @@ def _scalar(value: Any) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(text, ensure_ascii=False))
 
 
-def _lines(value: Any, indent: str, out: list[str]) -> None:
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return _string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return _string(str(value))
+
+
+def _value(value: Any, dollars: bool) -> str:
+    """A scalar in value position; ``dollars`` doubles every ``$`` of a string (see :func:`dump`)."""
+    if dollars and isinstance(value, str):
+        return _string(value.replace("$", "$$"))
+    return _scalar(value)
+
+
+def _lines(value: Any, indent: str, out: list[str], dollars: bool) -> None:
     """Block-style lines of a mapping or a sequence, ``indent`` before each entry."""
     if isinstance(value, dict):
         if all(isinstance(v, str) for v in value.values()):  # the common case: an environment
-            out.extend(f"{indent}{_scalar(k)}: {_scalar(v)}" for k, v in value.items())
+            if dollars:
+                out.extend(f"{indent}{_scalar(k)}: {_string(v.replace('$', '$$'))}" for k, v in value.items())
+            else:
+                out.extend(f"{indent}{_scalar(k)}: {_string(v)}" for k, v in value.items())
             return
         for key, item in value.items():
             head = f"{indent}{_scalar(key)}:"
             if isinstance(item, dict | list) and item:
                 out.append(head)
-                _lines(item, indent + "  ", out)
+                _lines(item, indent + "  ", out, dollars)
             else:
-                out.append(f"{head} {_empty(item) if isinstance(item, dict | list) else _scalar(item)}")
+                out.append(f"{head} {_empty(item) if isinstance(item, dict | list) else _value(item, dollars)}")
         return
     for item in value:
-        if isinstance(item, dict) and item:
+        if isinstance(item, dict | list) and item:
             inner: list[str] = []
-            _lines(item, indent + "  ", inner)
-            out.append(f"{indent}- {inner[0].lstrip()}")
-            out.extend(inner[1:])
-        elif isinstance(item, list) and item:
-            inner = []
-            _lines(item, indent + "  ", inner)
+            _lines(item, indent + "  ", inner, dollars)
             out.append(f"{indent}- {inner[0].lstrip()}")
             out.extend(inner[1:])
         else:
-            out.append(f"{indent}- {_empty(item) if isinstance(item, dict | list) else _scalar(item)}")
+            out.append(f"{indent}- {_empty(item) if isinstance(item, dict | list) else _value(item, dollars)}")
 
 
 def _empty(value: dict[Any, Any] | list[Any]) -> str:
     return "{}" if isinstance(value, dict) else "[]"
 
 
-def dump(document: Any) -> str:
+def dump(document: Any, *, dollars: bool = False) -> str:
     """One YAML document (a mapping), ending with a newline.
+
+    ``dollars`` writes every ``$`` of every string value as ``$$``, which Compose and
+    ``docker stack`` read back as one ``$`` (they interpolate ``$``): as :func:`escape_dollars`,
+    without copying the document first.
 
     Written by hand rather than with PyYAML: the documents are plain mappings, lists and scalars,
     and PyYAML's pure-Python emitter spent most of ``rbcc compile``'s time on applications of
     thousands of instances; ``tests/compiler`` reads every output back with PyYAML.
     """
     out: list[str] = []
-    _lines(document, "", out)
+    _lines(document, "", out, dollars)
     return "\n".join(out) + "\n"
 
 

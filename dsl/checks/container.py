@@ -111,11 +111,12 @@ def check_containers(
     """
     out: list[Problem] = []
     properties = _instance_properties(instances)
+    exported = _exported_by_prefix(graph) if containers else {}
     for name, meta in containers.items():
         component = graph.components.get(name)
         if component is None:
             continue
-        scope = _scope(graph, component, containers, root, properties)
+        scope = _scope(graph, component, containers, root, properties, exported)
         out.extend(_check_file(meta))
         for s in meta.settings:
             out.extend(check_setting(s, scope, root))
@@ -145,13 +146,14 @@ def _scope(
     containers: dict[str, ContainerMetadata],
     root: Path,
     properties: dict[str, set[str]],
+    exported: dict[str, set[str]],
 ) -> _Scope:
     variables = {_local(k) for k in ih.exports(graph, c)}
     imports: dict[str, set[str]] = {}
     for decl in ih.imports(graph, c).values():
         names = imports.setdefault(decl.prefix, set())
         if decl.is_wildcard:
-            names.update(_exported_with_prefix(graph, decl.prefix))
+            names.update(exported.get(decl.prefix, ()))
         else:
             names.add(_local(decl.name))
     ports: set[str] = set()
@@ -170,10 +172,16 @@ def _scope(
     return _Scope(variables, ports, imports, written, root / "graph" / c.name, builds, dockerfile)
 
 
-def _exported_with_prefix(graph: Graph, prefix: str) -> set[str]:
-    out: set[str] = set()
+def _exported_by_prefix(graph: Graph) -> dict[str, set[str]]:
+    """Local names of the variables exported under each prefix: what a wildcard import can name.
+
+    Built once per check (not per import), which keeps the check linear in the graph's size.
+    """
+    out: dict[str, set[str]] = {}
     for c in graph.components.values():
-        out.update(_local(k) for k in ih.exports(graph, c) if k.split(".", 1)[0] == prefix)
+        for k in ih.exports(graph, c):
+            prefix, _, name = k.partition(".")
+            out.setdefault(prefix, set()).add(name if name else k)
     return out
 
 

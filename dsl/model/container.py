@@ -33,15 +33,14 @@ class Setting:
     value: str
     key_range: SourceRange
     value_range: SourceRange
-    #: the source range of each character of ``value`` (see :class:`rbcc.dsl.java.PropertyEntry`)
-    char_ranges: tuple[SourceRange, ...] = ()
+    #: the properties entry it was read from, which locates parts of the value (None when built)
+    entry: PropertyEntry | None = field(default=None, compare=False, repr=False)
 
     def span_range(self, start: int, end: int) -> SourceRange:
         """The source range of ``value[start:end]`` (the whole value when positions are unknown)."""
-        if not self.char_ranges or not 0 <= start < end <= len(self.char_ranges):
+        if self.entry is None or not 0 <= start < end <= len(self.value):
             return self.value_range
-        first, last = self.char_ranges[start], self.char_ranges[end - 1]
-        return SourceRange(first.file, first.start_line, first.start_column, last.end_line, last.end_column)
+        return self.entry.span_range(start, end)
 
 
 @dataclass(slots=True)
@@ -94,7 +93,7 @@ def split_key(key: str) -> tuple[str, str | None]:
 
 def _setting(entry: PropertyEntry, prefix: str) -> Setting:
     base, profile = split_key(entry.key[len(prefix) :])
-    return Setting(base, profile, entry.value, entry.key_range, entry.value_range, entry.char_ranges)
+    return Setting(base, profile, entry.value, entry.key_range, entry.value_range, entry)
 
 
 def _settings(entries: Iterable[PropertyEntry], prefix: str) -> list[Setting]:

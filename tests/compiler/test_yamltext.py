@@ -36,3 +36,8 @@ def test_strings_a_reader_could_misread_are_quoted():
 
 def test_dollars_are_doubled_for_compose():
     assert escape_dollars({"a": ["$x", {"b": "a$$b"}]}) == {"a": ["$$x", {"b": "a$$$$b"}]}
+
+
+def test_dump_with_dollars_writes_what_escape_dollars_then_dump_write():
+    doc = {"a": ["$x", {"b": "a$$b", "n": 1}], "env": {"K": "$HOME", "L": "x"}, "k$": "v$"}
+    assert dump(doc, dollars=True) == dump(escape_dollars(doc))
