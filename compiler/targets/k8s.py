@@ -7,7 +7,8 @@ without a shell), and one init container per mandatory dependency that waits unt
 answers; a Service with the unit's ports, or a headless one without ports so that the DNS name
 importers receive exists anyway.  A container nested in another runs in its parent's Pod; instances
 of one root are kept on one node by pod affinity.  Names are the same as in Compose; ``ip`` is the
-Pod's own address (downward API), as Roboconf gives a machine's address.
+Pod's own address (downward API), as Roboconf gives a machine's address.  The members of a
+self-importing cluster are StatefulSets governed by one headless Service (:func:`clusters`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rbcc.compiler.targets.yamltext import dump, dump_all
 from rbcc.dsl import Problem, problem
 
 K8S_DIR = "k8s"
+_CLAIM: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
 WAIT_IMAGE = "busybox:1.36"
 _DURATION_PART = re.compile(r"(\d+)(ms|us|ns|s|m|h)")
 _SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 0.000001, "ns": 0.000000001}
@@ -163,8 +165,53 @@ def _config_hash(envs: dict[str, dict[str, str]]) -> str:
     return digest.hexdigest()[:16]
 
 
-def manifests(app: CompiledApplication, s: Service, nested: list[Service]) -> list[dict[str, Any]]:
+def clusters(app: CompiledApplication) -> dict[str, str]:
+    """Top-level service → the headless Service of its cluster, for the members of self-importing clusters.
+
+    A cluster is the services of one component whose instances import that component's own
+    exports from one another (``imports: db.* (optional)`` in ``db``): its members must reach each
+    other by stable names before any of them is ready (a quorum forms first).  Each member becomes a
+    StatefulSet governed by one headless Service of the cluster (``publishNotReadyAddresses``).
+    """
+    service_of = {}
+    for sv in app.services:
+        for path in (sv.instance, *sv.colocated):
+            service_of[path] = sv
+    members: dict[str, list[Service]] = {}
+    for sv in app.services:
+        if sv.parent_service is not None:
+            continue
+        inst = app.by_path[sv.instance]
+        peers = [
+            e.path
+            for imp in inst.imports
+            for e in imp.exporters
+            if e.path in service_of
+            and service_of[e.path].name != sv.name
+            and service_of[e.path].component == sv.component
+            and service_of[e.path].instance == e.path
+        ]
+        if peers:
+            members.setdefault(sv.component, []).append(sv)
+    taken = {sv.name for sv in app.services}
+    out: dict[str, str] = {}
+    for component in sorted(members):
+        base = dns_name(f"{component}-peers")[:63].rstrip("-")
+        name, n = base, 2
+        while name in taken:
+            name, n = f"{base[:58]}-{n}", n + 1
+        taken.add(name)
+        for sv in members[component]:
+            out[sv.name] = name
+    return out
+
+
+def manifests(
+    app: CompiledApplication, s: Service, nested: list[Service], cluster: str | None = None
+) -> list[dict[str, Any]]:
     labels = _labels(app, s)
+    if cluster is not None:
+        labels["roboconf.net/cluster"] = cluster
     selector = {"app.kubernetes.io/name": s.name, "app.kubernetes.io/part-of": labels["app.kubernetes.io/part-of"]}
     members = [s, *nested]
     docs: list[dict[str, Any]] = []
@@ -182,13 +229,11 @@ def manifests(app: CompiledApplication, s: Service, nested: list[Service]) -> li
     if waits:
         pod["initContainers"] = waits
     pod["containers"] = [_container(m) for m in members]
-    volumes = [
-        {"name": _port_name(n), "persistentVolumeClaim": {"claimName": f"{m.name}-{n}"}}
-        for m in members
-        for n in sorted(m.spec.volumes)
-    ]
-    if volumes:
-        pod["volumes"] = volumes
+    claims = [(m, n) for m in members for n in sorted(m.spec.volumes)]
+    if claims and cluster is None:  # a StatefulSet claims its volumes through volumeClaimTemplates
+        pod["volumes"] = [
+            {"name": _port_name(n), "persistentVolumeClaim": {"claimName": f"{m.name}-{n}"}} for m, n in claims
+        ]
     if s.hosts:
         pod["affinity"] = {
             "podAffinity": {
@@ -207,16 +252,23 @@ def manifests(app: CompiledApplication, s: Service, nested: list[Service]) -> li
         "roboconf.net/instance-path": s.instance,
         "roboconf.net/config-hash": _config_hash({m.name: m.env for m in members}),
     }
+    workload: dict[str, Any] = {
+        "replicas": 1,
+        "selector": {"matchLabels": selector},
+        "template": {"metadata": {"labels": labels, "annotations": annotations}, "spec": pod},
+    }
+    if cluster is not None:
+        workload = {"serviceName": cluster, **workload}
+        if claims:
+            workload["volumeClaimTemplates"] = [
+                {"metadata": {"name": _port_name(n), "labels": _labels(app, m)}, "spec": _CLAIM} for m, n in claims
+            ]
     docs.append(
         {
             "apiVersion": "apps/v1",
-            "kind": "Deployment",
+            "kind": "Deployment" if cluster is None else "StatefulSet",
             "metadata": {"name": s.name, "labels": labels, "annotations": {"roboconf.net/instance-path": s.instance}},
-            "spec": {
-                "replicas": 1,
-                "selector": {"matchLabels": selector},
-                "template": {"metadata": {"labels": labels, "annotations": annotations}, "spec": pod},
-            },
+            "spec": workload,
         }
     )
     svc: dict[str, Any] = {"selector": selector}
@@ -229,6 +281,8 @@ def manifests(app: CompiledApplication, s: Service, nested: list[Service]) -> li
         svc["ports"] = service_ports
     else:
         svc["clusterIP"] = "None"
+    if cluster is not None:  # peers reach a member before it is ready: a quorum forms first
+        svc["publishNotReadyAddresses"] = True
     docs.append(
         {
             "apiVersion": "v1",
@@ -237,17 +291,56 @@ def manifests(app: CompiledApplication, s: Service, nested: list[Service]) -> li
             "spec": svc,
         }
     )
-    for m in members:
-        for n in sorted(m.spec.volumes):
+    if cluster is None:
+        for m, n in claims:
             docs.append(
                 {
                     "apiVersion": "v1",
                     "kind": "PersistentVolumeClaim",
                     "metadata": {"name": f"{m.name}-{n}", "labels": _labels(app, m)},
-                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+                    "spec": _CLAIM,
                 }
             )
     return docs
+
+
+def cluster_service(app: CompiledApplication, name: str, members: list[Service]) -> dict[str, Any]:
+    """The headless Service that governs a cluster's StatefulSets: one DNS record per member Pod."""
+    part_of = dns_name(app.name)
+    ports: dict[str, dict[str, Any]] = {}
+    for m in members:
+        for p in m.spec.ports:
+            ports.setdefault(
+                _port_name(p.variable),
+                {
+                    "name": _port_name(p.variable),
+                    "port": p.container,
+                    "targetPort": p.container,
+                    "protocol": p.protocol.upper(),
+                },
+            )
+    spec: dict[str, Any] = {
+        "clusterIP": "None",
+        "publishNotReadyAddresses": True,
+        "selector": {"roboconf.net/cluster": name, "app.kubernetes.io/part-of": part_of},
+    }
+    if ports:
+        spec["ports"] = list(ports.values())
+    labels = {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/part-of": part_of,
+        "app.kubernetes.io/managed-by": "rbcc",
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": name,
+            "labels": labels,
+            "annotations": {"roboconf.net/members": ", ".join(m.instance for m in members)},
+        },
+        "spec": spec,
+    }
 
 
 def render(app: CompiledApplication, options: CompileOptions) -> dict[str, str]:
@@ -261,11 +354,17 @@ def render(app: CompiledApplication, options: CompileOptions) -> dict[str, str]:
             nested.setdefault(top.name, []).append(s)
     files: dict[str, str] = {}
     resources = []
+    cluster_of = clusters(app)
     for s in app.services:
         if s.parent_service is not None:
             continue
         rel = f"{s.name}.yaml"
-        files[f"{K8S_DIR}/{rel}"] = dump_all(manifests(app, s, nested.get(s.name, [])))
+        files[f"{K8S_DIR}/{rel}"] = dump_all(manifests(app, s, nested.get(s.name, []), cluster_of.get(s.name)))
+        resources.append(rel)
+    for name in sorted(set(cluster_of.values())):
+        rel = f"{name}.yaml"
+        members = [by_name[m] for m in sorted(cluster_of) if cluster_of[m] == name]
+        files[f"{K8S_DIR}/{rel}"] = dump_all([cluster_service(app, name, members)])
         resources.append(rel)
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",

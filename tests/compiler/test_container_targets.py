@@ -204,11 +204,37 @@ def test_kubernetes_waits_for_mandatory_exporters_and_probes_readiness(tmp_path:
     assert [c["name"] for c in pod["initContainers"]] == ["wait-db1-vm", "wait-db2-vm"]
     assert "nc -z -w 2 db1-vm 5432" in pod["initContainers"][0]["command"][2]
     db = {d["kind"]: d for d in yaml.safe_load_all(files["k8s/db1-vm.yaml"])}
-    container = db["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    container = db["StatefulSet"]["spec"]["template"]["spec"]["containers"][0]
     assert container["readinessProbe"]["exec"]["command"] == ["sh", "-c", "pg_isready -h 127.0.0.1"]
     assert container["env"] == [{"name": "ip", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]
     assert db["ConfigMap"]["data"]["SEEDS"] == "db2-vm:5432"
     assert db["Service"]["spec"]["ports"][0]["port"] == 5432
+
+
+def test_a_self_importing_cluster_becomes_statefulsets_governed_by_one_headless_service(tmp_path: Path):
+    files = compiled("cluster", tmp_path, ["k8s"]).files
+    members = []
+    for name in ("db1-vm", "db2-vm"):
+        docs = {d["kind"]: d for d in yaml.safe_load_all(files[f"k8s/{name}.yaml"])}
+        assert "Deployment" not in docs and "PersistentVolumeClaim" not in docs
+        sts = docs["StatefulSet"]["spec"]
+        assert sts["serviceName"] == "db-peers" and sts["replicas"] == 1
+        assert [t["metadata"]["name"] for t in sts["volumeClaimTemplates"]] == ["data"]
+        assert "volumes" not in sts["template"]["spec"]  # mounted from the claim template
+        assert sts["template"]["metadata"]["labels"]["roboconf.net/cluster"] == "db-peers"
+        # the member keeps its own Service: the name importers and peers receive, as in Compose
+        assert docs["Service"]["metadata"]["name"] == name
+        assert docs["Service"]["spec"]["publishNotReadyAddresses"] is True
+        members.append(name)
+    [peers] = list(yaml.safe_load_all(files["k8s/db-peers.yaml"]))
+    assert peers["spec"]["clusterIP"] == "None" and peers["spec"]["publishNotReadyAddresses"] is True
+    assert peers["spec"]["selector"]["roboconf.net/cluster"] == "db-peers"
+    assert peers["metadata"]["annotations"]["roboconf.net/members"] == "/vm/db1, /vm/db2"
+    kustomization = yaml.safe_load(files["k8s/kustomization.yaml"])
+    assert kustomization["resources"][-1] == "db-peers.yaml"
+    # web imports db but db does not import web: web stays a Deployment
+    web = {d["kind"] for d in yaml.safe_load_all(files["k8s/web-vm.yaml"])}
+    assert "Deployment" in web and "StatefulSet" not in web
 
 
 def test_swarm_options_for_kernels_without_ipvs(tmp_path: Path):
