@@ -38,6 +38,18 @@ def _ports(text: str | None) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _bindings(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
+    out: dict[str, Path] = {}
+    for value in values:
+        prefix, eq, path = value.partition("=")
+        if not eq or not prefix.strip() or not path.strip():
+            raise click.BadParameter(f"{value!r}: write PREFIX=DIR, e.g. --bind Lamp=../lamp/out", param_hint="--bind")
+        if prefix.strip() in out:
+            raise click.BadParameter(f"{prefix.strip()} is bound twice", param_hint="--bind")
+        out[prefix.strip()] = Path(path.strip())
+    return tuple(sorted(out.items()))
+
+
 @click.command("compile", cls=RbccCommand)
 @click.argument("app", type=click.Path(path_type=Path))
 @click.option(
@@ -74,6 +86,13 @@ def _ports(text: str | None) -> tuple[int, ...]:
     show_default=True,
     help="Swarm published ports: through the routing mesh, or on the node running the task.",
 )
+@click.option(
+    "--bind",
+    "binds",
+    multiple=True,
+    metavar="PREFIX=DIR",
+    help="Bind the external imports of PREFIX to the application compiled into DIR (its exports.json).",
+)
 @click.option("--color/--no-color", default=None, help="Colour the report (default: on a terminal).")
 def compile_(
     app: Path,
@@ -85,6 +104,7 @@ def compile_(
     strict: bool,
     swarm_endpoint_mode: str,
     swarm_port_mode: str,
+    binds: tuple[str, ...],
     color: bool | None,
 ) -> None:
     """Compile an application for Compose, Swarm, Kubernetes or rbcc's executor (plan).
@@ -106,6 +126,7 @@ def compile_(
         swarm_endpoint_mode=swarm_endpoint_mode,
         swarm_port_mode=swarm_port_mode,
         output=output,
+        bindings=_bindings(binds),
     )
     result = compile_application(app, _targets(targets), options)
     if color is None:

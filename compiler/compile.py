@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rbcc.compiler.ir.build import CompileOptions, build_ir
+from rbcc.compiler.ir.external import EXPORTS_FILE
 from rbcc.compiler.ir.model import CompiledApplication
 from rbcc.compiler.targets import compose, k8s, plan, swarm
 from rbcc.dsl import Level, Problem, has_errors, sort_key
@@ -104,6 +105,8 @@ def compile_application(path: Path, targets: Sequence[str], options: CompileOpti
     for name in targets:
         _, printer = TARGETS[name]
         result.files.update(printer(ir, options))
+    if ir.published is not None:  # what applications bound to this one read (--bind)
+        result.files[EXPORTS_FILE] = ir.published.text()
     return result
 
 

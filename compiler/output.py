@@ -24,7 +24,8 @@ def write_tree(destination: Path, files: dict[str, str]) -> list[Path]:
     """Write ``files`` (relative path → text) under ``destination``; returns the paths written, sorted.
 
     The first component of each relative path is a target's subdirectory (``compose/``, ``k8s/``);
-    each such subdirectory is replaced as a whole.
+    each such subdirectory is replaced as a whole.  A path without a directory (``exports.json``)
+    is a file at the top, replaced by a rename too.
     """
     destination = Path(destination)
     try:
@@ -43,6 +44,11 @@ def write_tree(destination: Path, files: dict[str, str]) -> list[Path]:
         for top in tops:
             final = destination / top
             old = None
+            if "/" not in next(rel for rel in files if rel.split("/", 1)[0] == top):
+                if final.is_dir() and not final.is_symlink():
+                    raise OutputError(f"{final} is a directory; remove it or choose another -o")
+                os.replace(staging / top, final)
+                continue
             if final.exists() or final.is_symlink():
                 if not final.is_dir() or final.is_symlink():
                     raise OutputError(f"{final} exists and is not a directory; remove it or choose another -o")

@@ -33,6 +33,7 @@ from rbcc.dsl.model.container import (
     key_doc,
     machine_roots,
 )
+from rbcc.dsl.model.descriptor import Descriptor
 from rbcc.dsl.model.elements import Component, Facet, Graph, Instance, Node, walk_instances
 from rbcc.dsl.model.graph_builder import graph_from_files, load_graph
 from rbcc.dsl.model.variables import ExportDecl, ImportDecl
@@ -79,6 +80,7 @@ __all__ = [
     "Sources",
     "ValidationResult",
     "Validator",
+    "Descriptor",
     "effective_container",
     "machine_roots",
     "enclosing_application",

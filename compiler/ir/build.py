@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rbcc.compiler.ir.external import Published, bind, load_binding
 from rbcc.compiler.ir.model import CompiledApplication, Exporter, ExternalIR, ImportIR, InstanceIR
 from rbcc.compiler.ir.order import assign_waves, waits_of
 from rbcc.compiler.ir.recipes import Recipe, recipes_for
@@ -47,6 +48,8 @@ class CompileOptions:
     swarm_endpoint_mode: str = "vip"
     #: Swarm: publish ports through the ingress mesh (``ingress``) or on the node itself (``host``)
     swarm_port_mode: str = "ingress"
+    #: ``--bind PREFIX=PATH``: external import prefixes bound to another application's exports.json
+    bindings: tuple[tuple[str, Path], ...] = ()
 
 
 def build_ir(app: Application, options: CompileOptions) -> CompiledApplication:
@@ -73,7 +76,8 @@ def build_ir(app: Application, options: CompileOptions) -> CompiledApplication:
     for e in wiring.external:
         externals.setdefault(id(e.importer), []).append(e)
     exports_cache: dict[int, dict[str, str | None]] = {id(i): roboconf_exports(graph, i) for i in flat}
-    build = _Build(app, graph, exports_cache, bindings, externals, {id(i): i.path for i in flat})
+    bound = {prefix: load_binding(prefix, path) for prefix, path in options.bindings}
+    build = _Build(app, graph, exports_cache, bindings, externals, {id(i): i.path for i in flat}, bound)
     for inst in flat:
         out.instances.append(_instance(build, inst, by_instance.get(inst.path, {})))
     out.by_path = {i.path: i for i in out.instances}
@@ -99,6 +103,8 @@ class _Build:
     bindings: dict[int, list]
     externals: dict[int, list]
     paths: dict[int, str]
+    #: external prefix → what the application bound to it publishes (``--bind``)
+    bound: dict[str, Published] = field(default_factory=dict)
     groups: dict[str, list[ImportGroup]] = field(default_factory=dict)
     dirs: dict[str, Path | None] = field(default_factory=dict)
     recipes: dict[tuple[str | None, Path | None], list[Recipe]] = field(default_factory=dict)
@@ -141,7 +147,7 @@ def _instance(build: _Build, inst: Instance, ports: dict[str, int]) -> InstanceI
         found = sorted(groups.get(g.prefix, ()), key=lambda b: paths[id(b.exporter)])
         exporters = tuple(Exporter(paths[id(b.exporter)], build.received_from(b.exporter, b.group)) for b in found)
         imports.append(ImportIR(g.prefix, g.names, g.optional, exporters))
-    external = [ExternalIR(e.group.prefix, e.group.names, e.group.optional) for e in build.externals.get(id(inst), ())]
+    external = [_external(build, e.group) for e in build.externals.get(id(inst), ())]
     # recipes depend on the installer and the directory only: looked up once per component
     directory = build.resource_dir(inst.component)
     installer = inheritance.installer(inst.component)
@@ -168,6 +174,14 @@ def _instance(build: _Build, inst: Instance, ports: dict[str, int]) -> InstanceI
         waits=[],
         source=inst,
     )
+
+
+def _external(build: _Build, group: ImportGroup) -> ExternalIR:
+    published = build.bound.get(group.prefix)
+    if published is None:
+        return ExternalIR(group.prefix, group.names, group.optional)
+    exporters = tuple(Exporter(path, received) for path, received in bind(group.names, published))
+    return ExternalIR(group.prefix, group.names, group.optional, published.application, exporters)
 
 
 def _received(values: dict[str, str | None], group: ImportGroup) -> tuple[tuple[str, str | None], ...]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rbcc.compiler.ir.model import CompiledApplication, InstanceIR
+from rbcc.compiler.ir.external import placeholder
+from rbcc.compiler.ir.model import CompiledApplication, ExternalIR, InstanceIR
 from rbcc.compiler.ir.names import env_name
 from rbcc.compiler.ir.values import meta_variables
 
@@ -97,6 +98,35 @@ def environment(view: ValueView, inst: InstanceIR, application: str) -> dict[str
                 value = values.get(full)
                 if value is not None:
                     env[f"{prefix}_{i}_{env_name(local_name(full))}"] = value
+    for ext in inst.external:
+        env.update(external_environment(ext))
+    return env
+
+
+def external_environment(ext: ExternalIR) -> dict[str, str]:
+    """An import of another application: its bound exporters, or what the deployment must supply.
+
+    Bound (``--bind``): the script plug-in's names, values as published.  Unbound: a mandatory
+    named variable becomes a required placeholder (``${RBCC_EXT_P_X:?...}``); an optional import
+    has no exporter (``P_size=0``), as in Roboconf before a binding exists.
+    """
+    prefix = env_name(ext.prefix)
+    env: dict[str, str] = {}
+    if ext.application is not None:
+        env[f"{prefix}_size"] = str(len(ext.exporters))
+        for i, exporter in enumerate(ext.exporters):
+            env[f"{prefix}_{i}_name"] = exporter.path
+            for full, value in exporter.variables:
+                if value is not None:
+                    env[f"{prefix}_{i}_{env_name(local_name(full))}"] = value
+        return env
+    named = [n for n in ext.names if not n.endswith(".*")]
+    if ext.optional or not named:
+        env[f"{prefix}_size"] = "0"
+        return env
+    env[f"{prefix}_size"] = "1"
+    for full in named:
+        env[f"{prefix}_0_{env_name(local_name(full))}"] = placeholder(ext.prefix, full)
     return env
 
 
@@ -131,4 +161,16 @@ def template_context(view: ValueView, inst: InstanceIR, application: str) -> dic
             item.update({"name": exporter.path, "index": i, "first": i == 0, "last": i == n - 1})
             items.append(item)
         ctx[imp.prefix] = items
+    for ext in inst.external:  # bound only: an unbound import lists nothing
+        n = len(ext.exporters)
+        ctx[ext.prefix] = [
+            {
+                **{local_name(full): "" if value is None else value for full, value in exporter.variables},
+                "name": exporter.path,
+                "index": i,
+                "first": i == 0,
+                "last": i == n - 1,
+            }
+            for i, exporter in enumerate(ext.exporters)
+        ]
     return ctx

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rbcc.compiler.ir.containers import ContainerSpec
+from rbcc.compiler.ir.external import Published
 from rbcc.compiler.ir.recipes import Recipe
 from rbcc.dsl import Instance, Problem
 
@@ -36,11 +37,15 @@ class ImportIR:
 
 @dataclass(frozen=True, slots=True)
 class ExternalIR:
-    """An import of another application's exports (bound at deployment time)."""
+    """An import of another application's exports (:mod:`rbcc.compiler.ir.external`)."""
 
     prefix: str
     names: tuple[str, ...]
     optional: bool
+    #: the application ``--bind`` bound the prefix to (None: unbound, the deployment supplies values)
+    application: str | None = None
+    #: its exporters, with the published variables this import receives (values as containers see them)
+    exporters: tuple[Exporter, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,8 @@ class CompiledApplication:
     problems: list[Problem] = field(default_factory=list)
     #: informational notes for the report (features a target ignores, choices made)
     notes: list[str] = field(default_factory=list)
+    #: what the application exports to others (its ``exports.json``), when its descriptor says so
+    published: Published | None = None
     #: the service units, once lowered for container targets (:mod:`rbcc.compiler.ir.services`)
     services: list[Service] = field(default_factory=list)
 
@@ -149,3 +156,7 @@ class Service:
     env: dict[str, str]
     depends: list[Dependency] = field(default_factory=list)
     has_update_recipe: bool = False
+    #: names on the network shared between applications (it exports to other applications)
+    shared_aliases: list[str] = field(default_factory=list)
+    #: whether it joins that network (it exports to, or imports from, another application)
+    shared: bool = False

@@ -15,6 +15,7 @@ from collections import defaultdict
 from rbcc.compiler.ir.build import CompileOptions, strongly_connected
 from rbcc.compiler.ir.containers import ContainerSpec, build_spec, container_ports
 from rbcc.compiler.ir.environment import ValueView, environment, template_context
+from rbcc.compiler.ir.external import SHARED_NETWORK, publish
 from rbcc.compiler.ir.model import CompiledApplication, Dependency, InstanceIR, Service
 from rbcc.compiler.ir.units import UnitShape, partition
 from rbcc.dsl import Application, Graph, Problem, Setting, SourceRange, inheritance, problem
@@ -121,9 +122,35 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
                 f"{service.component}: executor = yes has no effect yet (images with rbcc's executor come with "
                 "rbcc deploy)"
             )
+    compiled.published = publish(compiled, app.descriptor, view.value, address_of)
+    _join_shared_network(compiled, address_of)
     problems.extend(_dependencies(compiled, service_of, ports, app.graph))
     problems.extend(_host_ports(compiled))
     return problems
+
+
+def _join_shared_network(compiled: CompiledApplication, address_of: dict[str, str]) -> None:
+    """Services exporting to, or importing from, another application join the network they share.
+
+    An exporter carries its alias there (the ``ip`` other applications receive); a nested container
+    shares its outermost unit's network, so that unit joins for it.
+    """
+    by_name = {s.name: s for s in compiled.services}
+    if compiled.published is not None:
+        for e in compiled.published.exporters:
+            top = by_name.get(address_of.get(e.path, ""))
+            if top is not None and e.alias is not None and e.alias not in top.shared_aliases:
+                top.shared = True
+                top.shared_aliases.append(e.alias)
+    for path, top_name in address_of.items():
+        if any(ext.application is not None for ext in compiled.by_path[path].external):
+            by_name[top_name].shared = True
+    if any(s.shared for s in compiled.services):
+        compiled.notes.append(
+            f"services talk to other applications over the external network {SHARED_NETWORK}: create it once "
+            f"with `docker network create {SHARED_NETWORK}` (Swarm: `docker network create -d overlay "
+            f"--attachable {SHARED_NETWORK}`)"
+        )
 
 
 def _machine_settings(shape: UnitShape, application: str) -> list[Problem]:

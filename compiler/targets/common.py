@@ -6,6 +6,7 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from rbcc.compiler.ir.external import SHARED_NETWORK
 from rbcc.compiler.ir.model import CompiledApplication, Service
 
 
@@ -100,3 +101,16 @@ def process(service: Service) -> dict[str, Any]:
     if spec.working_dir:
         out["working_dir"] = spec.working_dir
     return out
+
+
+#: what an unbound external import means in a Compose file or a stack
+UNBOUND_NOTE = (
+    "Its variables are required placeholders: set them when deploying, or compile with --bind PREFIX=DIR "
+    "(the exporting application's output directory)."
+)
+
+
+def shared_networks(s: Service) -> dict[str, Any]:
+    """The networks of a service that talks to other applications: its own and the shared one."""
+    shared: dict[str, Any] = {"aliases": list(s.shared_aliases)} if s.shared_aliases else {}
+    return {"default": {}, SHARED_NETWORK: shared}

@@ -12,18 +12,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rbcc.compiler.ir.external import SHARED_NETWORK, unbound_problems
 from rbcc.compiler.ir.model import CompiledApplication, Service
 from rbcc.compiler.ir.names import dns_name
-from rbcc.compiler.targets.common import build_context, health, process, provenance, volume_name, volumes
+from rbcc.compiler.targets.common import (
+    UNBOUND_NOTE,
+    build_context,
+    health,
+    process,
+    provenance,
+    shared_networks,
+    volume_name,
+    volumes,
+)
 from rbcc.compiler.targets.yamltext import dump
-from rbcc.dsl import Problem
+from rbcc.dsl import Level, Problem
 
 COMPOSE_FILE = "compose/compose.yaml"
 
 
 def check(app: CompiledApplication) -> list[Problem]:
-    """Nothing beyond the container-target checks of :mod:`rbcc.compiler.ir.services`."""
-    return []
+    """Beyond the container-target checks of :mod:`rbcc.compiler.ir.services`: unbound external imports."""
+    return unbound_problems(app, Level.WARNING, UNBOUND_NOTE)
 
 
 def service_document(app: CompiledApplication, s: Service, output_dir: Path | None) -> dict[str, Any]:
@@ -43,6 +53,8 @@ def service_document(app: CompiledApplication, s: Service, output_dir: Path | No
         out["network_mode"] = f"service:{s.parent_service}"
     else:
         out["hostname"] = s.name
+        if s.shared:
+            out["networks"] = shared_networks(s)
         published = []
         for p in spec.ports:
             if isinstance(p.publish, int):
@@ -86,6 +98,8 @@ def document(app: CompiledApplication, output_dir: Path | None) -> dict[str, Any
     named: dict[str, dict[str, str]] = {volume_name(s, n): {} for s in app.services for n in sorted(s.spec.volumes)}
     if named:
         doc["volumes"] = named
+    if any(s.shared for s in app.services):
+        doc["networks"] = {SHARED_NETWORK: {"name": SHARED_NETWORK, "external": True}}
     return doc
 
 

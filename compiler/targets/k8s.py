@@ -18,10 +18,11 @@ import re
 from typing import Any
 
 from rbcc.compiler.ir.build import CompileOptions
+from rbcc.compiler.ir.external import unbound_problems
 from rbcc.compiler.ir.model import CompiledApplication, Service
 from rbcc.compiler.ir.names import dns_name
 from rbcc.compiler.targets.yamltext import dump, dump_all
-from rbcc.dsl import Problem, problem
+from rbcc.dsl import Level, Problem, problem
 
 K8S_DIR = "k8s"
 _CLAIM: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
@@ -38,7 +39,12 @@ def _seconds(duration: str | None, default: int) -> int:
 
 
 def check(app: CompiledApplication) -> list[Problem]:
-    out: list[Problem] = []
+    out: list[Problem] = unbound_problems(
+        app,
+        Level.ERROR,
+        "Kubernetes cannot fill a placeholder at deployment: compile with --bind PREFIX=DIR (the exporting "
+        "application's output directory).",
+    )
     for s in app.services:
         if not s.spec.image:
             inst = app.by_path[s.instance]
@@ -291,6 +297,15 @@ def manifests(
             "spec": svc,
         }
     )
+    for alias in s.shared_aliases:  # the name other applications receive for this exporter
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": alias, "labels": labels, "annotations": {"roboconf.net/exported-by": s.instance}},
+                "spec": dict(svc),
+            }
+        )
     if cluster is None:
         for m, n in claims:
             docs.append(

@@ -15,7 +15,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from rbcc.compiler.ir.model import CompiledApplication, InstanceIR
+from rbcc.compiler.ir.model import CompiledApplication, ExternalIR, InstanceIR
 
 FORMAT = "rbcc-plan/1"
 PLAN_FILE = "plan/plan.json"
@@ -55,11 +55,20 @@ def _instance(ir: InstanceIR) -> dict[str, Any]:
             }
             for imp in ir.imports
         },
-        "external_imports": {e.prefix: {"names": list(e.names), "optional": e.optional} for e in ir.external},
+        "external_imports": {e.prefix: _external(e) for e in ir.external},
         "resource_dir": ir.recipe_dir,
         "steps": steps,
         "wave": ir.wave,
     }
+
+
+def _external(e: ExternalIR) -> dict[str, Any]:
+    """An import of another application; once bound (``--bind``), the application and its exporters."""
+    out: dict[str, Any] = {"names": list(e.names), "optional": e.optional}
+    if e.application is not None:
+        out["application"] = e.application
+        out["exporters"] = [{"path": x.path, "variables": dict(x.variables)} for x in e.exporters]
+    return out
 
 
 def plan_document(app: CompiledApplication) -> dict[str, Any]:

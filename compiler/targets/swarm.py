@@ -14,8 +14,17 @@ import dataclasses
 from typing import Any
 
 from rbcc.compiler.ir.build import CompileOptions
+from rbcc.compiler.ir.external import SHARED_NETWORK, unbound_problems
 from rbcc.compiler.ir.model import CompiledApplication, Service
-from rbcc.compiler.targets.common import health, process, provenance, volume_name, volumes
+from rbcc.compiler.targets.common import (
+    UNBOUND_NOTE,
+    health,
+    process,
+    provenance,
+    shared_networks,
+    volume_name,
+    volumes,
+)
 from rbcc.compiler.targets.yamltext import dump
 from rbcc.dsl import Level, Problem, problem
 
@@ -37,6 +46,7 @@ def check(app: CompiledApplication) -> list[Problem]:
             out.append(
                 problem("CMP_NESTED_CONTAINERS", _where(app, s), ("SERVICE", s.name), ("PARENT", s.parent_service))
             )
+    out.extend(unbound_problems(app, Level.WARNING, UNBOUND_NOTE))
     mandatory = [s for s in app.services if any(d.required for d in s.depends)]
     if mandatory and not all(s.spec.wait == "sh" for s in mandatory):
         first = mandatory[0]
@@ -54,6 +64,8 @@ def service_document(s: Service, options: CompileOptions) -> dict[str, Any]:
     out.update(process(s))
     out["hostname"] = s.name
     out["environment"] = dict(s.env)
+    if s.shared:
+        out["networks"] = shared_networks(s)
     ports = []
     for p in spec.ports:
         if p.publish is None:
@@ -95,6 +107,8 @@ def document(app: CompiledApplication, options: CompileOptions) -> dict[str, Any
     named: dict[str, dict[str, str]] = {volume_name(s, n): {} for s in app.services for n in sorted(s.spec.volumes)}
     if named:
         doc["volumes"] = named
+    if any(s.shared for s in app.services):
+        doc["networks"] = {SHARED_NETWORK: {"name": SHARED_NETWORK, "external": True}}
     return doc
 
 

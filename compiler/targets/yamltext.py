@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from rbcc.compiler.ir.external import Placeholder
+
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@-]*$")
 _ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
 _UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
@@ -55,7 +57,7 @@ def _scalar(value: Any) -> str:
 
 def _value(value: Any, dollars: bool) -> str:
     """A scalar in value position; ``dollars`` doubles every ``$`` of a string (see :func:`dump`)."""
-    if dollars and isinstance(value, str):
+    if dollars and isinstance(value, str) and not isinstance(value, Placeholder):
         return _string(value.replace("$", "$$"))
     return _scalar(value)
 
@@ -65,7 +67,10 @@ def _lines(value: Any, indent: str, out: list[str], dollars: bool) -> None:
     if isinstance(value, dict):
         if all(isinstance(v, str) for v in value.values()):  # the common case: an environment
             if dollars:
-                out.extend(f"{indent}{_scalar(k)}: {_string(v.replace('$', '$$'))}" for k, v in value.items())
+                out.extend(
+                    f"{indent}{_scalar(k)}: {_string(v if isinstance(v, Placeholder) else v.replace('$', '$$'))}"
+                    for k, v in value.items()
+                )
             else:
                 out.extend(f"{indent}{_scalar(k)}: {_string(v)}" for k, v in value.items())
             return
@@ -113,7 +118,12 @@ def dump_all(documents: list[Any]) -> str:
 
 
 def escape_dollars(value: Any) -> Any:
-    """Every ``$`` of every string written as ``$$``: Compose and ``docker stack`` interpolate ``$``."""
+    """Every ``$`` of every string written as ``$$``: Compose and ``docker stack`` interpolate ``$``.
+
+    A :class:`Placeholder` is left as it is: it is the interpolation the deployment must fill.
+    """
+    if isinstance(value, Placeholder):
+        return value
     if isinstance(value, str):
         return value.replace("$", "$$")
     if isinstance(value, list):
