@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rbcc.compiler.ir.external import placeholder
-from rbcc.compiler.ir.model import CompiledApplication, ExternalIR, InstanceIR
+from rbcc.compiler.ir.model import CompiledApplication, Exporter, ExternalIR, InstanceIR
 from rbcc.compiler.ir.names import env_name
 from rbcc.compiler.ir.values import meta_variables
 
@@ -33,6 +33,8 @@ class ValueView:
     service_of: dict[str, str]
     #: containerized instance path → local variable → container port
     container_ports: dict[str, dict[str, int]]
+    #: instance path of a collapsed copy → the kept copy it is a replica of (importers list that one)
+    representative: dict[str, str] = field(default_factory=dict)
     #: instance path → its resolved values (computed once per view)
     _resolved: dict[str, dict[str, str | None]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -62,6 +64,12 @@ class ValueView:
             return viewer
         return value
 
+    def listed(self, exporters: tuple[Exporter, ...]) -> list[Exporter]:
+        """The exporters an importer lists: one per service, replicas of a collapsed one counted once."""
+        if not self.representative:
+            return list(exporters)
+        return [e for e in exporters if e.path not in self.representative]
+
     def own(self, inst: InstanceIR, viewer: str | None = None) -> dict[str, str | None]:
         """Local name → value of every export of ``inst`` (the last full name of a local name wins, sorted)."""
         out: dict[str, str | None] = {}
@@ -90,8 +98,9 @@ def environment(view: ValueView, inst: InstanceIR, application: str) -> dict[str
     env["ROBOCONF_APPLICATION_NAME"] = application
     for imp in inst.imports:
         prefix = env_name(imp.prefix)
-        env[f"{prefix}_size"] = str(len(imp.exporters))
-        for i, exporter in enumerate(imp.exporters):
+        exporters = view.listed(imp.exporters)
+        env[f"{prefix}_size"] = str(len(exporters))
+        for i, exporter in enumerate(exporters):
             values = view.resolved(view.app.by_path[exporter.path])
             env[f"{prefix}_{i}_name"] = exporter.path
             for full, _ in exporter.variables:
@@ -151,8 +160,9 @@ def template_context(view: ValueView, inst: InstanceIR, application: str) -> dic
     ctx["ROBOCONF_APPLICATION_NAME"] = application
     for imp in inst.imports:
         items = []
-        n = len(imp.exporters)
-        for i, exporter in enumerate(imp.exporters):
+        exporters = view.listed(imp.exporters)
+        n = len(exporters)
+        for i, exporter in enumerate(exporters):
             values = view.resolved(view.app.by_path[exporter.path])
             item: dict[str, object] = {}
             for full, _ in exporter.variables:

@@ -160,3 +160,9 @@ class Service:
     shared_aliases: list[str] = field(default_factory=list)
     #: whether it joins that network (it exports to, or imports from, another application)
     shared: bool = False
+    #: ``replicas = collapse``: the instances (copies of one ``count``) its replicas stand for
+    copies: list[str] = field(default_factory=list)
+
+    @property
+    def replicas(self) -> int:
+        return max(1, len(self.copies))

@@ -17,6 +17,7 @@ from rbcc.compiler.ir.containers import ContainerSpec, build_spec, container_por
 from rbcc.compiler.ir.environment import ValueView, environment, template_context
 from rbcc.compiler.ir.external import SHARED_NETWORK, publish
 from rbcc.compiler.ir.model import CompiledApplication, Dependency, InstanceIR, Service
+from rbcc.compiler.ir.replicas import collapse_groups
 from rbcc.compiler.ir.units import UnitShape, partition
 from rbcc.dsl import Application, Graph, Problem, Setting, SourceRange, inheritance, problem
 
@@ -46,10 +47,14 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
                     f"{shape.instance}: its docker target names no docker.image; Roboconf's default "
                     f"{DEFAULT_AGENT_IMAGE} is used"
                 )
+    shapes, representative = _collapse(compiled, shapes, problems)
     service_of: dict[str, str] = {}
     for shape in shapes:
         for path in [shape.instance, *shape.colocated]:
             service_of[path] = shape.name
+    for copy, kept in representative.items():
+        if kept in service_of:
+            service_of[copy] = service_of[kept]
     ports: dict[str, dict[str, tuple[int, str]]] = {}
     for shape in shapes:
         found, bad = container_ports(shape.settings)
@@ -64,7 +69,12 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
             top = unit_by_instance[top.parent_unit]
         for path in [shape.instance, *shape.colocated]:
             address_of[path] = top.name
-    view = ValueView(compiled, address_of, {k: {v: p for v, (p, _) in m.items()} for k, m in ports.items()})
+    for copy, kept in representative.items():
+        if kept in address_of:
+            address_of[copy] = address_of[kept]
+    view = ValueView(
+        compiled, address_of, {k: {v: p for v, (p, _) in m.items()} for k, m in ports.items()}, representative
+    )
     by_name: dict[str, list[UnitShape]] = defaultdict(list)
     for shape in shapes:
         by_name[shape.name].append(shape)
@@ -108,14 +118,10 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
                 for p in [shape.instance, *shape.colocated]
                 for r in compiled.by_path[p].recipes
             ),
+            copies=list(shape.copies),
         )
         compiled.services.append(service)
         problems.extend(_unit_checks(compiled, service, inst, warned_update))
-        if spec.replicas == "collapse" and f"collapse:{service.component}" not in warned_update:
-            warned_update.add(f"collapse:{service.component}")
-            compiled.notes.append(
-                f"{service.component}: replicas = collapse is not supported yet; each instance stays a service"
-            )
         if spec.executor == "yes" and f"executor:{service.component}" not in warned_update:
             warned_update.add(f"executor:{service.component}")
             compiled.notes.append(
@@ -127,6 +133,54 @@ def lower_services(app: Application, compiled: CompiledApplication, options: Com
     problems.extend(_dependencies(compiled, service_of, ports, app.graph))
     problems.extend(_host_ports(compiled))
     return problems
+
+
+def _collapse(
+    compiled: CompiledApplication, shapes: list[UnitShape], problems: list[Problem]
+) -> tuple[list[UnitShape], dict[str, str]]:
+    """Apply ``replicas = collapse`` (:mod:`rbcc.compiler.ir.replicas`).
+
+    Returns the units left and, for each instance of a dropped copy, the kept copy's instance it
+    is a replica of: importers list the kept one only.
+    """
+    groups, notes = collapse_groups(compiled, shapes, {s.name for s in shapes})
+    compiled.notes.extend(notes)
+    if not groups:
+        return shapes, {}
+    by_instance = {s.instance: s for s in shapes}
+    representative: dict[str, str] = {}
+    for g in groups:
+        kept = by_instance[g.kept]
+        kept.name = g.name
+        kept.copies = list(g.copies)
+        for copy in g.copies[1:]:
+            representative[copy] = g.kept
+            for child in by_instance[copy].colocated:
+                twin = g.kept + child[len(copy) :]
+                if twin in kept.colocated:
+                    representative[child] = twin
+        importers = sorted(
+            ir.path
+            for ir in compiled.instances
+            if ir.path not in g.copies
+            and any(
+                e.path in representative and representative[e.path] == g.kept for i in ir.imports for e in i.exporters
+            )
+        )
+        if importers:
+            first = compiled.by_path[g.kept]
+            problems.append(
+                problem(
+                    "CMP_REPLICAS_CHANGE_LISTS",
+                    first.source.name_range if first.source else None,
+                    ("SERVICE", g.name),
+                    ("IMPORTERS", _some(importers)),
+                    note=f"{len(g.copies)} copies are listed as one exporter named {g.name}.",
+                )
+            )
+        compiled.notes.append(f"{', '.join(g.copies[:1])} and its copies run as {g.name} with {len(g.copies)} replicas")
+    dropped = set(representative)
+    return [s for s in shapes if s.instance not in dropped], representative
 
 
 def _join_shared_network(compiled: CompiledApplication, address_of: dict[str, str]) -> None:

@@ -34,6 +34,8 @@ class UnitShape:
     settings: dict[str, Setting] = field(default_factory=dict)
     dockerfile: str | None = None  # the Dockerfile found by convention (component or a super)
     target: TargetFile | None = None  # machine mode: the docker target of the root
+    #: ``replicas = collapse``: the copies of ``count`` this unit stands for (itself first)
+    copies: list[str] = field(default_factory=list)
 
 
 def metadata_of(app: Application, ir: InstanceIR, profile: str | None) -> tuple[dict[str, Setting], str | None] | None:

@@ -52,7 +52,8 @@ def service_document(app: CompiledApplication, s: Service, output_dir: Path | No
     if s.parent_service is not None:
         out["network_mode"] = f"service:{s.parent_service}"
     else:
-        out["hostname"] = s.name
+        if s.replicas == 1:  # replicas keep their own container names as host names
+            out["hostname"] = s.name
         if s.shared:
             out["networks"] = shared_networks(s)
         published = []
@@ -77,6 +78,8 @@ def service_document(app: CompiledApplication, s: Service, output_dir: Path | No
             deps[d.on] = entry
         out["depends_on"] = deps
     out["restart"] = spec.restart
+    if s.replicas > 1:
+        out["deploy"] = {"replicas": s.replicas}
     if spec.cap_add:
         out["cap_add"] = list(spec.cap_add)
     if spec.stop_grace_period:

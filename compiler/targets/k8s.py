@@ -259,7 +259,7 @@ def manifests(
         "roboconf.net/config-hash": _config_hash({m.name: m.env for m in members}),
     }
     workload: dict[str, Any] = {
-        "replicas": 1,
+        "replicas": s.replicas,
         "selector": {"matchLabels": selector},
         "template": {"metadata": {"labels": labels, "annotations": annotations}, "spec": pod},
     }

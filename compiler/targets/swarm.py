@@ -84,7 +84,7 @@ def service_document(s: Service, options: CompileOptions) -> dict[str, Any]:
     if s.depends:
         out["depends_on"] = [d.on for d in s.depends]
     deploy: dict[str, Any] = {
-        "replicas": 1,
+        "replicas": s.replicas,
         "endpoint_mode": options.swarm_endpoint_mode,
         "restart_policy": {"condition": _RESTART[spec.restart], "delay": "5s"},
         "labels": {"net.roboconf.instance": s.instance, "net.roboconf.component": s.component},

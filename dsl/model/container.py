@@ -255,8 +255,8 @@ KEY_DOCS: dict[str, str] = {
     "env.<NAME>": "Extra environment variable of the container (a template), added to the Roboconf variables.",
     "volume.<name>": "Persistent named volume mounted at this absolute path (a PersistentVolumeClaim in Kubernetes).",
     "restart": "`no`, `always`, `on-failure` or `unless-stopped` (the default).",
-    "replicas": "`expand` (the default: one service per instance of a `count`); `collapse` is reserved for "
-    "one replicated service and is compiled as `expand` for now (the compiler says so).",
+    "replicas": "`expand` (the default: one service per copy of a `count`) or `collapse`: the copies become one "
+    "service with as many replicas, which importers list once (copies that differ stay expanded, with a note).",
     "executor": "`auto`, `yes` or `no`: reserved for images that carry rbcc's executor (to come with `rbcc deploy`); "
     "today co-located recipes under a prebuilt image are an error whatever the value (the compiler says so).",
     "wait": "`none` (the default) or `sh`: a shell gate waits until every mandatory exporter answers, then runs "

@@ -418,7 +418,7 @@ def test_every_example_compiles_and_every_consumer_accepts_it(example: str, prof
 
 def test_settings_without_an_effect_yet_are_said_not_silently_ignored(tmp_path: Path):
     files = {
-        "graph/a/container.properties": "image = a:1\nport.port = 80\nhealthcheck = NONE\nreplicas = collapse\n",
+        "graph/a/container.properties": "image = a:1\nport.port = 80\nhealthcheck = NONE\n",
         "graph/b/container.properties": "image = b:1\nexecutor = yes\n",
         "graph/a/scripts/x": "",
         "graph/b/scripts/x": "",
@@ -426,5 +426,4 @@ def test_settings_without_an_effect_yet_are_said_not_silently_ignored(tmp_path: 
     _, result = _problems(tmp_path, files)
     assert result.application is not None
     notes = result.application.notes
-    assert any("replicas = collapse is not supported yet" in n for n in notes)
     assert any("executor = yes has no effect yet" in n for n in notes)
