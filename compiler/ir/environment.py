@@ -11,6 +11,7 @@ on a clash; ``env.*`` metadata comes last, since the user wrote it on purpose.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from rbcc.compiler.ir.external import placeholder
@@ -19,6 +20,7 @@ from rbcc.compiler.ir.names import env_name
 from rbcc.compiler.ir.values import meta_variables
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def local_name(full: str) -> str:
     """``zookeeper.port`` → ``port``; a name without a prefix is itself."""
     return full.split(".", 1)[1] if "." in full else full
@@ -106,10 +108,16 @@ def environment(view: ValueView, inst: InstanceIR, application: str) -> dict[str
             for full, _ in exporter.variables:
                 value = values.get(full)
                 if value is not None:
-                    env[f"{prefix}_{i}_{env_name(local_name(full))}"] = value
+                    env[f"{prefix}_{i}_{_env_local(full)}"] = value
     for ext in inst.external:
         env.update(external_environment(ext))
     return env
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _env_local(full: str) -> str:
+    """``P.my-var`` → ``my_var``: the environment spelling of a variable's local name."""
+    return env_name(local_name(full))
 
 
 def external_environment(ext: ExternalIR) -> dict[str, str]:

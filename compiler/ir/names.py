@@ -9,6 +9,7 @@ and adding an instance later never renames the others.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -57,6 +58,7 @@ def dns_name(text: str, budget: int = DNS_LABEL_MAX) -> str:
     return service_name("/" + text, budget)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def env_name(text: str) -> str:
     """A variable's local name as the script plug-in writes it in the environment: ``-`` and blanks as ``_``."""
     return _ENV_UNSAFE.sub("_", text)
