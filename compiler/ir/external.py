@@ -14,8 +14,9 @@ compile time (compile.md §3, the external row):
   the file itself); the importers receive the values under the script plug-in's names
   (``Lamp_size``, ``Lamp_0_name``, ``Lamp_0_lb_ip``) and their containers join ``roboconf-ext``;
 * an unbound mandatory import becomes a required placeholder, ``${RBCC_EXT_LAMP_LB_IP:?...}``,
-  which Compose and ``docker stack`` refuse to deploy without (Kubernetes cannot interpolate: an
-  error there, ``CMP_EXTERNAL_UNBOUND``).
+  which Compose and ``docker stack`` refuse to deploy without; Kubernetes cannot interpolate, so
+  there the variable is read from a ConfigMap ``<application>-external`` that the deployment
+  creates (the Pod does not start without it).  Either way ``CMP_EXTERNAL_UNBOUND`` says so.
 """
 
 from __future__ import annotations
@@ -44,7 +45,18 @@ class BindingError(RbccError):
 
 
 class Placeholder(str):
-    """A value the deployment supplies: ``${VAR:?message}``, written without ``$`` escaping."""
+    """A value the deployment supplies: ``${VAR:?message}``, written without ``$`` escaping.
+
+    ``variable`` is ``VAR``: Kubernetes, which has no interpolation, reads it from a ConfigMap the
+    deployment creates instead.
+    """
+
+    variable: str
+
+    def __new__(cls, text: str, variable: str) -> Placeholder:
+        made = super().__new__(cls, text)
+        made.variable = variable
+        return made
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +152,12 @@ def placeholder_name(prefix: str, variable: str) -> str:
 
 def placeholder(prefix: str, variable: str) -> Placeholder:
     name = placeholder_name(prefix, variable)
-    return Placeholder(f"${{{name}:?set {name} or compile with --bind {prefix}=DIR}}")
+    return Placeholder(f"${{{name}:?set {name} or compile with --bind {prefix}=DIR}}", name)
+
+
+def external_config_map(application: str) -> str:
+    """The ConfigMap a Kubernetes deployment creates with the values of unbound external imports."""
+    return dns_name(f"{application}-external")[:63].rstrip("-")
 
 
 def publish(

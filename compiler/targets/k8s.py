@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from rbcc.compiler.ir.build import CompileOptions
-from rbcc.compiler.ir.external import unbound_problems
+from rbcc.compiler.ir.external import Placeholder, external_config_map, unbound_problems
 from rbcc.compiler.ir.model import CompiledApplication, Service
 from rbcc.compiler.ir.names import dns_name
 from rbcc.compiler.targets.yamltext import dump, dump_all
@@ -39,11 +39,12 @@ def _seconds(duration: str | None, default: int) -> int:
 
 
 def check(app: CompiledApplication) -> list[Problem]:
+    name = external_config_map(app.name)
     out: list[Problem] = unbound_problems(
         app,
-        Level.ERROR,
-        "Kubernetes cannot fill a placeholder at deployment: compile with --bind PREFIX=DIR (the exporting "
-        "application's output directory).",
+        Level.WARNING,
+        f"Its Pods read the values from the ConfigMap {name}, which the deployment creates first "
+        f"(kubectl create configmap {name} --from-literal=RBCC_EXT_...=...), or compile with --bind PREFIX=DIR.",
     )
     for s in app.services:
         if not s.spec.image:
@@ -68,11 +69,20 @@ def _labels(app: CompiledApplication, s: Service) -> dict[str, str]:
     }
 
 
-def _env(s: Service) -> list[dict[str, Any]]:
-    """Variables that must differ from the ConfigMap: ``ip`` is the Pod's own address."""
+def _env(app: CompiledApplication, s: Service) -> list[dict[str, Any]]:
+    """Variables that must differ from the ConfigMap.
+
+    ``ip`` is the Pod's own address; the value of an unbound external import comes from the
+    ConfigMap the deployment creates (:func:`rbcc.compiler.ir.external.external_config_map`).
+    """
+    out: list[dict[str, Any]] = []
     if "ip" in s.env:
-        return [{"name": "ip", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]
-    return []
+        out.append({"name": "ip", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
+    for key, value in s.env.items():
+        if isinstance(value, Placeholder):
+            ref = {"name": external_config_map(app.name), "key": value.variable}
+            out.append({"name": key, "valueFrom": {"configMapKeyRef": ref}})
+    return out
 
 
 def _probe(s: Service) -> dict[str, Any] | None:
@@ -100,7 +110,7 @@ def _probe(s: Service) -> dict[str, Any] | None:
     return {"exec": {"command": command}, **timing}
 
 
-def _container(s: Service) -> dict[str, Any]:
+def _container(app: CompiledApplication, s: Service) -> dict[str, Any]:
     spec = s.spec
     c: dict[str, Any] = {"name": s.name, "image": spec.image or ""}
     if spec.entrypoint is not None:
@@ -110,7 +120,7 @@ def _container(s: Service) -> dict[str, Any]:
     if spec.working_dir:
         c["workingDir"] = spec.working_dir
     c["envFrom"] = [{"configMapRef": {"name": f"{s.name}-env"}}]
-    env = _env(s)
+    env = _env(app, s)
     if env:
         c["env"] = env
     if spec.ports:
@@ -227,14 +237,14 @@ def manifests(
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
                 "metadata": {"name": f"{m.name}-env", "labels": _labels(app, m)},
-                "data": dict(m.env),
+                "data": {k: v for k, v in m.env.items() if not isinstance(v, Placeholder)},
             }
         )
     pod: dict[str, Any] = {}
     waits = [w for m in members for w in _waits(m) if not any(w["name"] == f"wait-{x.name}" for x in members)]
     if waits:
         pod["initContainers"] = waits
-    pod["containers"] = [_container(m) for m in members]
+    pod["containers"] = [_container(app, m) for m in members]
     claims = [(m, n) for m in members for n in sorted(m.spec.volumes)]
     if claims and cluster is None:  # a StatefulSet claims its volumes through volumeClaimTemplates
         pod["volumes"] = [

@@ -129,7 +129,7 @@ def test_bound_imports_receive_the_published_values_under_the_script_plugins_nam
     assert "application" not in app["external_imports"]["Audit"]
 
 
-def test_an_unbound_mandatory_import_is_a_required_placeholder_in_compose_and_an_error_for_kubernetes(
+def test_an_unbound_mandatory_import_is_a_required_placeholder_in_compose_and_a_configmap_key_in_kubernetes(
     tmp_path: Path,
 ):
     result = compiled(consumer(tmp_path), ["compose"])
@@ -140,7 +140,13 @@ def test_an_unbound_mandatory_import_is_a_required_placeholder_in_compose_and_an
     assert "${RBCC_EXT_SHARED_DB_IP:?set RBCC_EXT_SHARED_DB_IP or compile with --bind Shared=DIR}" in text
     assert "$${RBCC_EXT" not in text
     k8s = compiled(consumer(tmp_path), ["k8s"])
-    assert k8s.files == {} and [p.level.value for p in k8s.problems if p.code == "CMP_EXTERNAL_UNBOUND"] == ["error"]
+    assert [p.level.value for p in k8s.problems if p.code == "CMP_EXTERNAL_UNBOUND"] == ["warning"]
+    docs = {d["kind"]: d for d in yaml.safe_load_all(k8s.files["k8s/app-vm.yaml"])}
+    assert not any("RBCC_EXT" in v for v in docs["ConfigMap"]["data"].values())
+    env = {e["name"]: e for e in docs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["Shared_0_db_ip"]["valueFrom"] == {
+        "configMapKeyRef": {"name": "shop-external", "key": "RBCC_EXT_SHARED_DB_IP"}
+    }
 
 
 @pytest.mark.parametrize(
