@@ -26,9 +26,10 @@ def _register() -> None:
     from rbcc.cli.fmt import fmt
     from rbcc.cli.graph import graph
     from rbcc.cli.lsp import lsp
+    from rbcc.cli.simulate import simulate
     from rbcc.cli.validate import validate
 
-    for command in (validate, compile_, graph, doc, lsp, fmt):
+    for command in (validate, compile_, graph, doc, lsp, fmt, simulate):
         main.add_command(command)
 
 

@@ -27,6 +27,7 @@ _COMMAND_SEPARATOR = re.compile(r";|\r?\n")
 # Java's \b (JDK 17) sees Unicode letters and digits as word characters, unlike its \w.
 _SLEEP_PERIOD = re.compile(r"(?<!(?u:\w))sleep period is\s+(\d+)s?", re.ASCII | re.IGNORECASE)
 _TIME_WINDOW = re.compile(r"(?<!(?u:\w))time window is\s+(\d+)s?", re.ASCII | re.IGNORECASE)
+_OCCURRENCES = re.compile(r"(?<!(?u:\w))occurrences is\s+(\d+)", re.ASCII | re.IGNORECASE)
 _INT_MAX = 2**31 - 1
 
 # Diagnosis of RULE_INVALID_SYNTAX: how far the text gets through the rule pattern.
@@ -50,6 +51,9 @@ class Rule:
     command_ranges: list[SourceRange] = field(default_factory=list)
     sleep_period: int = 0
     time_window: int = -1
+    #: ``occurrences is N``: records of the event needed (within the window) before the rule fires.
+    #: Documented by Roboconf, ignored by its parser; rbcc's executor and simulator honour it.
+    occurrences: int = 1
     range: SourceRange | None = None
     name_range: SourceRange | None = None
     event_range: SourceRange | None = None
@@ -177,14 +181,14 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _attributes(rule: Rule, s: _Mapped, m: re.Match[str], loc: _Locator, problems: list[Problem]) -> None:
-    """``sleep period is N[s]`` and ``time window is N[s]`` anywhere in the attributes part.
+    """``sleep period is N[s]``, ``time window is N[s]`` and ``occurrences is N`` in the attributes part.
 
     A number beyond Java's ``int`` makes Roboconf's parser throw; it is reported here as
     RULE_INVALID_SYNTAX on the number instead.
     """
     attrs = s.text[m.start(2) : m.end(2)]
     base = m.start(2)
-    for rx, attr in ((_TIME_WINDOW, "time_window"), (_SLEEP_PERIOD, "sleep_period")):
+    for rx, attr in ((_TIME_WINDOW, "time_window"), (_SLEEP_PERIOD, "sleep_period"), (_OCCURRENCES, "occurrences")):
         found = rx.search(attrs)
         if found is None:
             continue
@@ -195,7 +199,7 @@ def _attributes(rule: Rule, s: _Mapped, m: re.Match[str], loc: _Locator, problem
                 problem("RULE_INVALID_SYNTAX", where, ("VALUE", found.group(1)), note="The number is too large.")
             )
             continue
-        setattr(rule, attr, value)
+        setattr(rule, attr, max(1, value) if attr == "occurrences" else value)
 
 
 def _rule_keyword(text: str) -> tuple[int, int]:
