@@ -97,7 +97,7 @@ def read_events(path: Path) -> list[Event]:
         where = f"{path}:{number}"
         try:
             doc = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise EventsError(f"{where}:{exc.colno}: not JSON ({exc.msg}); write one object per line") from exc
         if not isinstance(doc, dict) or not isinstance(doc.get("event"), str) or not doc["event"].strip():
             raise EventsError(f'{where}:1: each line needs "event": a name, e.g. {{"time": 0, "event": "cpu-high"}}')
