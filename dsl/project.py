@@ -22,6 +22,7 @@ from rbcc.dsl.model.descriptor import Descriptor
 from rbcc.dsl.model.elements import Graph, Instance
 from rbcc.dsl.model.graph_builder import load_graph
 from rbcc.dsl.model.instances_builder import load_instances
+from rbcc.dsl.probes import Measure, load_probes
 from rbcc.dsl.problems import Problem, has_errors, problem
 from rbcc.dsl.text import lexical as lx
 from rbcc.dsl.text.files import LayoutCache, Sources
@@ -67,6 +68,8 @@ class Application:
     is_recipe: bool = False
     #: component name → the container metadata it declares (docs/container-metadata.md)
     containers: dict[str, ContainerMetadata] = field(default_factory=dict)
+    #: component → the measures of ``probes/<Component>.measures`` (:mod:`rbcc.dsl.probes`)
+    probes: dict[str, list[Measure]] = field(default_factory=dict)
     #: root component name → its target files, sorted by file name
     targets: dict[str, list[TargetFile]] = field(default_factory=dict)
 
@@ -169,6 +172,8 @@ def load_application(
         out.extend(_validate_template(app))
     if graph is not None:  # rbcc's own stage, after Roboconf's gating, which it must not alter
         out.extend(_containers(app, graph, sources, out))
+        app.probes, found = load_probes(app.root, graph)  # rbcc's too: Roboconf's core never reads them
+        out.extend(found)
     app.is_recipe = (
         flexible
         and not has_desc_dir
