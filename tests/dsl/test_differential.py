@@ -104,7 +104,7 @@ def compare(case: Case) -> tuple[list[str], list[str], str | None]:
         root = Path(tmp)
         path = case.write(root)
         assume(not roboconf_hangs(case, root))
-        problems = Validator().validate(path).problems
+        problems = Validator(compat="roboconf").validate(path).problems
         data = run_oracle_json(path, *ORACLE_OPTIONS[case.layout])
         read_ours, read_java, registered = java_read_files(case, root)
     ours = [p.code for p in problems]
