@@ -226,24 +226,21 @@ def load_application(
 def _mode(app: Application, as_: str, has_desc_dir: bool, has_instances: bool) -> tuple[str, str]:
     """The kind of project validated (``application`` or ``recipe``) and why, for the reports."""
     if as_ == "recipe":
-        return (
-            "recipe",
-            "--as recipe: validated as a reusable recipe (checks that need a whole application are skipped)",
-        )
+        return "recipe", "--as recipe (the checks that need a whole application are skipped)"
     if has_desc_dir:
         return "application", "descriptor/ found"
     if as_ == "application":
-        return "application", "--as application: an application needs descriptor/application.properties"
+        return "application", "--as application (an application needs descriptor/application.properties)"
     if app.is_recipe:
         return (
             "recipe",
-            "no descriptor/ and no .instances file: validated as a reusable recipe (checks that need a "
-            "whole application are skipped); use --as application to validate it as an application",
+            "no descriptor/ and no .instances file (the checks that need a whole application are skipped; "
+            "--as application validates it as an application)",
         )
     return (
         "application",
-        "no descriptor/, but .instances files: validated as an application with a generated descriptor "
-        "(its instances are not loaded); add descriptor/application.properties",
+        "no descriptor/, but .instances files: with a generated descriptor, so its instances are not "
+        "loaded (add descriptor/application.properties)",
     )
 
 

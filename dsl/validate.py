@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rbcc.dsl.checks.blocks import validate_file
+from rbcc.dsl.checks.cascades import without_cascades
 from rbcc.dsl.checks.model import validate_graph
 from rbcc.dsl.model.graph_builder import load_graph
-from rbcc.dsl.checks.cascades import without_cascades
 from rbcc.dsl.problems import Problem, has_errors, problem, sort_key
 from rbcc.dsl.project import AS_CHOICES, COMPAT_CHOICES, Application, is_application_dir, load_application
 from rbcc.dsl.text.files import LayoutCache, SourceError, Sources
