@@ -218,7 +218,7 @@ def load_application(
     if not staged:
         from rbcc.dsl.checks.cascades import without_cascades
 
-        out[:] = without_cascades(out, app.files, graph, app.all_instances)
+        out[:] = without_cascades(out, app.files, graph, app.all_instances, sources)
     app.problems = _dedupe(out)
     return app
 

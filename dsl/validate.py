@@ -114,7 +114,7 @@ class Validator:
         if not problems or (not self.staged and has_errors(problems)):
             problems = problems + validate_graph(graph, SourceRange.file_start(name))
         if not self.staged:
-            problems = without_cascades(problems, graph.files, graph, ())
+            problems = without_cascades(problems, graph.files, graph, (), sources)
         return ValidationResult(root, sorted(problems, key=sort_key), None, "graph", sorted(graph.files))
 
     def _instances_alone(self, path: Path) -> ValidationResult:
