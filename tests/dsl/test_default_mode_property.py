@@ -16,8 +16,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 
-from rbcc.dsl.problems import Problem
 from rbcc.dsl import split_lines
+from rbcc.dsl.problems import Problem
 from rbcc.dsl.validate import Validator
 from tests.diffgen import Case, app_cases, graph_cases
 
