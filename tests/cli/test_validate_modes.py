@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 from click.testing import CliRunner
 
 from rbcc.cli import main
@@ -39,9 +40,12 @@ def test_json_output_has_the_project_mode():
 
 def test_sarif_output_has_an_informational_note():
     done = invoke("--format", "sarif", "--as", "recipe", MODES / "application-without-descriptor")
+    log = json.loads(done.output)
+    schema = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.validate(log, schema)
     [note] = [
         n
-        for n in json.loads(done.output)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        for n in log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
         if n["descriptor"]["id"] == "rbcc.project-mode"
     ]
     assert note["level"] == "note"
