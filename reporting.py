@@ -17,13 +17,32 @@ import json
 import os
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from rbcc.dsl import CODES, Level, Problem, Related, SourceRange, sort_key, split_lines
 
-__all__ = ["render_json", "render_sarif", "render_text", "summary_counts"]
+__all__ = ["ProjectMode", "render_json", "render_sarif", "render_text", "summary_counts"]
+
+
+@dataclass(frozen=True)
+class ProjectMode:
+    """What a project was validated as (``application`` or ``recipe``) and why.
+
+    Every output carries it (JSON: the ``project`` field); the text and SARIF outputs also show it
+    as a note when the choice was not plain (``noteworthy``: a project without a descriptor, or
+    ``--as``), so that a user who forgot the descriptor of an application is told.
+    """
+
+    mode: str
+    reason: str
+    noteworthy: bool = False
+
+    @property
+    def note(self) -> str:
+        return f"validated as {'a reusable recipe' if self.mode == 'recipe' else 'an application'}: {self.reason}"
+
 
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 """The ``$schema`` of our SARIF logs: OASIS's own address for the 2.1.0 (errata 01) schema."""
@@ -83,7 +102,7 @@ def _plural(n: int, word: str) -> str:
 # -- text -----------------------------------------------------------------------------------------
 
 
-def render_text(problems: Sequence[Problem], root: Path, *, color: bool) -> str:
+def render_text(problems: Sequence[Problem], root: Path, *, color: bool, project: ProjectMode | None = None) -> str:
     """Compiler-style report: one header per problem, the source line, a caret line, the notes.
 
     The ``file:line:col: error CODE message`` header is the shape editors and CI log parsers
@@ -94,6 +113,8 @@ def render_text(problems: Sequence[Problem], root: Path, *, color: bool) -> str:
     """
     sources: dict[str, list[str] | None] = {}  # one read per file per call, no cache across calls
     out: list[str] = []
+    if project is not None and project.noteworthy:
+        out.append(f"{_BOLD}note:{_RESET} {project.note}" if color else f"note: {project.note}")
     ordered = _sorted(problems)
     for p in ordered:
         out.append(_header(p, root, color))
@@ -222,7 +243,7 @@ def _printable(text: str) -> str:
 # -- JSON -----------------------------------------------------------------------------------------
 
 
-def render_json(problems: Sequence[Problem], root: Path) -> str:
+def render_json(problems: Sequence[Problem], root: Path, *, project: ProjectMode | None = None) -> str:
     """One JSON object with every problem and the two counts, for scripts and editors.
 
     The shape is a public contract (``docs/validate-output.md``): fields are only ever added.
@@ -235,6 +256,8 @@ def render_json(problems: Sequence[Problem], root: Path) -> str:
         "errors": errors,
         "warnings": warnings,
     }
+    if project is not None:
+        document["project"] = {"mode": project.mode, "reason": project.reason}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -271,6 +294,7 @@ def render_sarif(
     tool_version: str,
     information_uri: str | None = None,
     srcroot: Path | None = None,
+    project: ProjectMode | None = None,
 ) -> str:
     """A SARIF 2.1.0 log with one run, for GitHub code scanning and other SARIF viewers.
 
@@ -307,10 +331,13 @@ def render_sarif(
     located = [p for p in ordered if p.range is not None]
     unlocated = [p for p in ordered if p.range is None]
     invocation: dict = {"executionSuccessful": not any(p.is_error for p in unlocated)}
-    if unlocated:
-        invocation["toolExecutionNotifications"] = [
-            _sarif_notification(p, root, rule_index, artifact_index) for p in unlocated
-        ]
+    notifications = [_sarif_notification(p, root, rule_index, artifact_index) for p in unlocated]
+    if project is not None and project.noteworthy:
+        notifications.insert(
+            0, {"level": "note", "message": {"text": project.note}, "descriptor": {"id": "rbcc.project-mode"}}
+        )
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     run = {
         "tool": {"driver": driver},
         "invocations": [invocation],

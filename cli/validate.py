@@ -26,7 +26,31 @@ FORMATS = ("text", "json", "sarif")
     type=click.Path(path_type=Path, file_okay=False),
     help="SARIF: make paths relative to DIR (the repository root, for GitHub code scanning).",
 )
-def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: bool | None, srcroot: Path | None) -> None:
+@click.option(
+    "--compat",
+    type=click.Choice(["roboconf"]),
+    default=None,
+    help="Report exactly what Roboconf reports (it stops after the first stage that finds an error).",
+)
+@click.option(
+    "--as",
+    "as_",
+    type=click.Choice(["auto", "application", "recipe"]),
+    default="auto",
+    show_default=True,
+    help="Validate a directory as an application (it needs descriptor/) or a reusable recipe; "
+    "auto: a recipe when it has neither descriptor/ nor .instances files.",
+)
+def validate(
+    path: Path,
+    fmt: str,
+    werror: bool,
+    output: Path | None,
+    color: bool | None,
+    srcroot: Path | None,
+    compat: str | None,
+    as_: str,
+) -> None:
     """Validate an application directory (or a single file) with Roboconf's rules.
 
     Reports every problem at once with its Roboconf code, level and exact location.
@@ -36,14 +60,20 @@ def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: boo
             f"{path}: no such file or directory (give an application directory or a .graph/.instances file)"
         )
     from rbcc.dsl import validate_path
-    from rbcc.reporting import render_json, render_sarif, render_text
+    from rbcc.reporting import ProjectMode, render_json, render_sarif, render_text
 
-    result = validate_path(path)
+    result = validate_path(path, compat=compat, as_=as_)
+    mode = result.mode
+    project = None
+    if mode is not None:  # an application directory: say what it was validated as (--as)
+        project = ProjectMode(mode[0], mode[1], noteworthy=mode[1] != "descriptor/ found")
     if fmt == "json":
-        text = render_json(result.problems, result.root)
+        text = render_json(result.problems, result.root, project=project)
     elif fmt == "sarif":
         try:
-            text = render_sarif(result.problems, result.root, tool_version=__version__, srcroot=srcroot)
+            text = render_sarif(
+                result.problems, result.root, tool_version=__version__, srcroot=srcroot, project=project
+            )
         except ValueError as exc:
             raise click.UsageError(
                 f"--srcroot: {result.root} is not inside {srcroot}; give the directory that contains the application"
@@ -51,7 +81,7 @@ def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: boo
     else:
         if color is None:
             color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = render_text(result.problems, result.root, color=color)
+        text = render_text(result.problems, result.root, color=color, project=project)
     if not text.endswith("\n"):
         text += "\n"
     if output is not None:

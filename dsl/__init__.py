@@ -38,7 +38,7 @@ from rbcc.dsl.model.elements import Component, Facet, Graph, Instance, Node, wal
 from rbcc.dsl.model.graph_builder import graph_from_files, load_graph
 from rbcc.dsl.model.variables import ExportDecl, ImportDecl
 from rbcc.dsl.problems import Problem, Related, has_errors, problem, sort_key
-from rbcc.dsl.project import DESCRIPTOR, Application, is_application_dir, load_application
+from rbcc.dsl.project import AS_CHOICES, COMPAT_CHOICES, DESCRIPTOR, Application, is_application_dir, load_application
 from rbcc.dsl.text.files import LayoutCache, SourceError, Sources, normalize
 from rbcc.dsl.text.formatter import format_text
 from rbcc.dsl.text.line_parser import split_lines
@@ -48,6 +48,8 @@ from rbcc.dsl.text.syntax import Comment, FileKind, Holder, HolderKind, Import, 
 from rbcc.dsl.validate import ValidationResult, Validator, enclosing_application, validate_path
 
 __all__ = [
+    "AS_CHOICES",
+    "COMPAT_CHOICES",
     "KEY_CHOICES",
     "KEY_DOCS",
     "CODES",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rbcc.dsl.model.elements import Graph, Instance, walk_instances
+from rbcc.dsl.model.graph_builder import java_components
 from rbcc.dsl.problems import Problem, problem
 from rbcc.dsl.text.ranges import SourceRange
 
@@ -46,10 +47,17 @@ class ModelContext:
             return None
 
 
-def model_context(graph: Graph | None, roots: list[Instance], commands_dir: Path | None) -> ModelContext:
+def model_context(
+    graph: Graph | None, roots: list[Instance], commands_dir: Path | None, *, staged: bool = False
+) -> ModelContext:
+    """``staged`` (``--compat roboconf``): the components are those Roboconf's graph has (not
+    those of a graph file with an error, see ``java_components``), as its commands parser sees them."""
     ctx = ModelContext(commands_dir=commands_dir)
     if graph is not None:
+        known = java_components(graph) if staged else None
         for c in graph.components.values():
+            if known is not None and c.name not in known:
+                continue
             # Roboconf's `associate` looks at the installer the component declares itself.
             ctx.components[c.name] = ComponentInfo([a.name for a in c.ancestors], c.installer)
     for inst in walk_instances(roots):
@@ -71,13 +79,13 @@ def _files(directory: Path) -> list[Path]:
     return sorted(out, key=lambda p: p.name)
 
 
-def load_commands(app: Application, out: list[Problem]) -> None:
+def load_commands(app: Application, out: list[Problem], *, staged: bool = False) -> None:
     directory = app.root / COMMANDS_DIR
     if not directory.is_dir():
         return
     from rbcc.dsl.commands import parse_commands
 
-    ctx = model_context(app.graph, app.instances, directory)
+    ctx = model_context(app.graph, app.instances, directory, staged=staged)
     for path in _files(directory):
         rel = path.relative_to(app.root).as_posix()
         if not path.name.endswith(".commands"):

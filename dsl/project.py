@@ -66,6 +66,11 @@ class Application:
     #: rule file name (without ``.drl``) → the rule, for the files that parse
     rules: dict[str, Rule] = field(default_factory=dict)
     is_recipe: bool = False
+    #: the kind of project it was validated as (``application`` or ``recipe``) and why
+    mode: str = "application"
+    mode_reason: str = ""
+    #: without a descriptor: how many ``*.graph`` files ``graph/`` offered as entry point
+    graph_candidates: int = 0
     #: component name → the container metadata it declares (docs/container-metadata.md)
     containers: dict[str, ContainerMetadata] = field(default_factory=dict)
     #: component → the measures of ``probes/<Component>.measures`` (:mod:`rbcc.dsl.probes`)
@@ -83,6 +88,12 @@ def is_application_dir(path: Path) -> bool:
     return (path / "descriptor").is_dir() or (path / "graph").is_dir() or (path / "instances").is_dir()
 
 
+#: how ``load_application`` may treat a project (``rbcc validate --as``)
+AS_CHOICES = ("auto", "application", "recipe")
+#: ``compat`` values: Roboconf's exact staging (``rbcc validate --compat roboconf``)
+COMPAT_CHOICES = ("roboconf",)
+
+
 def load_application(
     root: Path,
     *,
@@ -90,30 +101,49 @@ def load_application(
     cache: ParseCache | None = None,
     flexible: bool | None = None,
     fs_cache: LayoutCache | None = None,
+    compat: str | None = None,
+    as_: str = "auto",
 ) -> Application:
     """Load and validate the project in ``root``.  Never raises on bad input.
 
-    Without a ``descriptor/`` directory the project is loaded flexibly (a generated descriptor),
-    and without instances either it is a reusable-recipe project (§12.1, §12.2).
+    ``as_`` (docs/validate-output.md, "Projects without a descriptor"): ``auto`` loads a
+    project without ``descriptor/`` flexibly (a generated descriptor), as a reusable recipe
+    when it has no instances either (§12.1, §12.2); ``application`` demands the descriptor
+    (PROJ_NO_DESC_DIR); ``recipe`` loads flexibly and skips the checks that only make sense for
+    a complete application.  ``Application.mode`` and ``mode_reason`` say what was chosen.
+
+    ``compat="roboconf"``: Roboconf's staging, exactly (a file with an error is dropped, later
+    stages are skipped after an error).  By default, every independent problem is reported in
+    one run and nothing cascades from a dropped piece (docs/deviations.md §11); the verdict is
+    the same.
 
     ``fs_cache`` keeps what was learnt from the directory layout (which model files exist,
     recipe directory checks) between calls; an editor clears it when files are created or
     deleted.  File contents are always read afresh (or taken from ``sources`` overlays).
     """
+    if compat is not None and compat not in COMPAT_CHOICES:
+        raise ValueError(f"unknown compat mode {compat!r}")
+    if as_ not in AS_CHOICES:
+        raise ValueError(f"unknown project kind {as_!r}")
+    staged = compat == "roboconf"
     fs_cache = LayoutCache() if fs_cache is None else fs_cache
     sources = sources or Sources(root)
     cache = cache or ParseCache()
     app = Application(root)
     out = app.problems
     has_desc_dir = sources.is_dir("descriptor")
+    has_instances = any(rel.lower().endswith(".instances") for rel in _model_files(root, fs_cache))
     if flexible is None:
-        flexible = not has_desc_dir
+        flexible = not has_desc_dir and as_ != "application"
+    app.is_recipe = as_ == "recipe" or (as_ == "auto" and flexible and not has_desc_dir and not has_instances)
+    app.mode, app.mode_reason = _mode(app, as_, has_desc_dir, has_instances)
     desc = None
     if has_desc_dir:
         desc = _descriptor(app, sources, out)
     elif not flexible:
         out.append(problem("PROJ_NO_DESC_DIR", SourceRange.file_start(DESCRIPTOR), ("DIRECTORY", str(root))))
     app.descriptor = desc
+    generated = desc is None and flexible and not has_desc_dir  # Roboconf generates a descriptor
 
     graph_dir = sources.is_dir("graph")
     graph: Graph | None = None
@@ -128,8 +158,10 @@ def load_application(
         )
     else:
         entry = desc.graph_entry_point if desc is not None else None
-        if desc is None and flexible:
-            entry = _first_graph(root)
+        if generated:
+            candidates = _graph_candidates(root)
+            entry = candidates[0] if candidates else None
+            app.graph_candidates = len(candidates)
         if entry is not None and not lx.is_blank(entry):
             rel = f"graph/{entry}"
             app.graph_entry = rel
@@ -137,52 +169,84 @@ def load_application(
                 where = (desc.range_of("graph-entry-point") if desc is not None else None) or _anchor(app)
                 out.append(problem("PROJ_MISSING_GRAPH_EP", where, ("EXPECTED", rel)))
             else:
-                graph, problems = load_graph(rel, "graph", sources, cache)
+                graph, problems = load_graph(rel, "graph", sources, cache, staged=staged)
                 app.files.update(graph.files)
                 out.extend(problems)
-                if not problems:
+                if not problems or (not staged and has_errors(problems)):
                     out.extend(validate_graph(graph, SourceRange.file_start(rel)))
                     out.extend(check_recipes(graph, root / "graph", fs_cache))
     app.graph = graph
+    if generated and app.graph_candidates > 1 and app.graph_entry:
+        app.mode_reason += (
+            f"; graph entry point {app.graph_entry}: the first of {app.graph_candidates} .graph files "
+            "in graph/ in alphabetical order"
+        )
 
-    if (desc is not None) and sources.is_dir("instances"):
-        iep = desc.instance_entry_point
+    if (desc is not None or generated) and sources.is_dir("instances"):
+        iep = desc.instance_entry_point if desc is not None else None  # a generated one has none
         if graph is None:
             out.append(problem("CO_GRAPH_COULD_NOT_BE_BUILT", _anchor(app)))
         elif iep is not None and not lx.is_blank(iep):
             rel = f"instances/{iep}"
             app.instances_entry = rel
             if not sources.exists(rel):
-                where = desc.range_of("instance-entry-point") or _anchor(app)
+                where = (desc.range_of("instance-entry-point") if desc is not None else None) or _anchor(app)
                 out.append(problem("PROJ_MISSING_INSTANCE_EP", where, ("EXPECTED", rel)))
             else:
-                roots, problems, files = load_instances(rel, "instances", graph, sources, cache)
+                roots, problems, files = load_instances(rel, "instances", graph, sources, cache, staged=staged)
                 app.all_instances = roots
                 app.files.update(files)
                 if problems:
                     out.extend(problems)
+                    if not staged and has_errors(problems):
+                        app.instances = roots  # a warning drops them in both modes (the verdict)
                 else:
                     out.extend(validate_instances(graph, roots, roots_only=True))
                     app.instances = roots
 
     if graph is not None:
-        _commands_and_rules(app, out)
+        _commands_and_rules(app, out, staged)
     _file_locations(app, out, fs_cache)
     if not has_errors(out):
+        out.extend(_validate_template(app))
+    elif not staged and graph is not None:
+        # the verdict is an error: the model checks see the graph as written (not the graph
+        # Roboconf would have unlinked after a warning), and every instance is checked
+        graph.java_links = "all"
         out.extend(_validate_template(app))
     if graph is not None:  # rbcc's own stage, after Roboconf's gating, which it must not alter
         out.extend(_containers(app, graph, sources, out))
         app.probes, found = load_probes(app.root, graph)  # rbcc's too: Roboconf's core never reads them
         out.extend(found)
-    app.is_recipe = (
-        flexible
-        and not has_desc_dir
-        and not any(rel.lower().endswith(".instances") for rel in _model_files(root, fs_cache))
-    )
     if app.is_recipe:
         out[:] = [p for p in out if p.code not in RECIPE_FILTERED]
+    if not staged:
+        from rbcc.dsl.checks.cascades import without_cascades
+
+        out[:] = without_cascades(out, app.files, graph, app.all_instances, sources)
     app.problems = _dedupe(out)
     return app
+
+
+def _mode(app: Application, as_: str, has_desc_dir: bool, has_instances: bool) -> tuple[str, str]:
+    """The kind of project validated (``application`` or ``recipe``) and why, for the reports."""
+    if as_ == "recipe":
+        return "recipe", "--as recipe (the checks that need a whole application are skipped)"
+    if has_desc_dir:
+        return "application", "descriptor/ found"
+    if as_ == "application":
+        return "application", "--as application (an application needs descriptor/application.properties)"
+    if app.is_recipe:
+        return (
+            "recipe",
+            "no descriptor/ and no .instances file (the checks that need a whole application are skipped; "
+            "--as application validates it as an application)",
+        )
+    return (
+        "application",
+        "no descriptor/, but .instances files: with a generated descriptor, so its instances are not "
+        "loaded (add descriptor/application.properties)",
+    )
 
 
 def _descriptor(app: Application, sources: Sources, out: list[Problem]) -> Descriptor | None:
@@ -215,13 +279,15 @@ def _anchor(app: Application) -> SourceRange:
     return SourceRange.file_start(".")
 
 
-def _first_graph(root: Path) -> str | None:
+def _graph_candidates(root: Path) -> list[str]:
+    """The ``*.graph`` files directly in ``graph/``, in alphabetical (code point) order: without a
+    descriptor the first is the entry point (Roboconf takes the first in directory order, which
+    differs between file systems; rbcc's choice does not)."""
     gdir = root / "graph"
     try:
-        names = sorted(n for n in os.listdir(gdir) if n.lower().endswith(".graph") and (gdir / n).is_file())
+        return sorted(n for n in os.listdir(gdir) if n.lower().endswith(".graph") and (gdir / n).is_file())
     except OSError:
-        return None
-    return names[0] if names else None
+        return []
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -291,10 +357,10 @@ def _containers(app: Application, graph: Graph, sources: Sources, out: list[Prob
     return check_containers(graph, app.containers, app.targets, app.root, app.all_instances, reported)
 
 
-def _commands_and_rules(app: Application, out: list[Problem]) -> None:
+def _commands_and_rules(app: Application, out: list[Problem], staged: bool) -> None:
     from rbcc.dsl.automation import load_commands, load_rules
 
-    load_commands(app, out)
+    load_commands(app, out, staged=staged)
     load_rules(app, out)
 
 

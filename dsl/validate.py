@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rbcc.dsl.checks.blocks import validate_file
+from rbcc.dsl.checks.cascades import without_cascades
 from rbcc.dsl.checks.model import validate_graph
 from rbcc.dsl.model.graph_builder import load_graph
-from rbcc.dsl.problems import Problem, problem, sort_key
-from rbcc.dsl.project import Application, is_application_dir, load_application
+from rbcc.dsl.problems import Problem, has_errors, problem, sort_key
+from rbcc.dsl.project import AS_CHOICES, COMPAT_CHOICES, Application, is_application_dir, load_application
 from rbcc.dsl.text.files import LayoutCache, SourceError, Sources
 from rbcc.dsl.text.parser import ParseCache
 from rbcc.dsl.text.ranges import SourceRange
@@ -30,6 +31,14 @@ class ValidationResult:
     files: list[str] = field(default_factory=list)
 
     @property
+    def mode(self) -> tuple[str, str] | None:
+        """For a project: what it was validated as (``application``/``recipe``) and why."""
+        app = self.application
+        if app is None or self.kind != "application":
+            return None
+        return app.mode, app.mode_reason
+
+    @property
     def errors(self) -> int:
         return sum(1 for p in self.problems if p.is_error)
 
@@ -41,9 +50,18 @@ class ValidationResult:
 class Validator:
     """Validates applications and single files; reuse one instance for warm re-validation."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, compat: str | None = None, as_: str = "auto") -> None:
+        """``compat="roboconf"``: Roboconf's exact staging; ``as_``: ``auto``, ``application``
+        or ``recipe`` (see ``load_application``)."""
+        if compat is not None and compat not in COMPAT_CHOICES:
+            raise ValueError(f"unknown compat mode {compat!r}")
+        if as_ not in AS_CHOICES:
+            raise ValueError(f"unknown project kind {as_!r}")
         self.cache = ParseCache()
         self.fs_cache = LayoutCache()
+        self.compat = compat
+        self.as_ = as_
+        self.staged = compat == "roboconf"
 
     def forget_filesystem(self) -> None:
         """Files were created, deleted or renamed: rescan the layout at the next validation."""
@@ -64,7 +82,14 @@ class Validator:
                 gc.enable()
 
     def _application(self, root: Path, overlays: Mapping[str, str]) -> ValidationResult:
-        app = load_application(root, sources=Sources(root, overlays), cache=self.cache, fs_cache=self.fs_cache)
+        app = load_application(
+            root,
+            sources=Sources(root, overlays),
+            cache=self.cache,
+            fs_cache=self.fs_cache,
+            compat=self.compat,
+            as_=self.as_,
+        )
         return ValidationResult(root, sorted(app.problems, key=sort_key), app, "application", sorted(app.files))
 
     def _file(self, path: Path) -> ValidationResult:
@@ -85,9 +110,11 @@ class Validator:
         if lower.endswith(".instances"):
             return self._instances_alone(path)
         sources = Sources(root)
-        graph, problems = load_graph(name, "", sources, self.cache)
-        if not problems:
-            problems = validate_graph(graph, SourceRange.file_start(name))
+        graph, problems = load_graph(name, "", sources, self.cache, staged=self.staged)
+        if not problems or (not self.staged and has_errors(problems)):
+            problems = problems + validate_graph(graph, SourceRange.file_start(name))
+        if not self.staged:
+            problems = without_cascades(problems, graph.files, graph, (), sources)
         return ValidationResult(root, sorted(problems, key=sort_key), None, "graph", sorted(graph.files))
 
     def _instances_alone(self, path: Path) -> ValidationResult:
@@ -139,9 +166,17 @@ def enclosing_application(path: Path) -> Path | None:
     return None
 
 
-def validate_path(path: Path) -> ValidationResult:
-    """Validate an application directory or a single file."""
-    return Validator().validate(path)
+def validate_path(path: Path, *, compat: str | None = None, as_: str = "auto") -> ValidationResult:
+    """Validate an application directory or a single file (``compat``, ``as_``: see ``Validator``)."""
+    return Validator(compat=compat, as_=as_).validate(path)
 
 
-__all__ = ["ValidationResult", "Validator", "validate_path", "is_application_dir", "enclosing_application"]
+__all__ = [
+    "AS_CHOICES",
+    "COMPAT_CHOICES",
+    "ValidationResult",
+    "Validator",
+    "validate_path",
+    "is_application_dir",
+    "enclosing_application",
+]

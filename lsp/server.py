@@ -64,6 +64,9 @@ class RbccLanguageServer(LanguageServer):
             return
         if isinstance(options.get("rbcc"), dict):
             options = options["rbcc"]
+        if self.ws.configure(options):  # `compat` changed: every application again
+            for state in list(self.ws.apps.values()):
+                self.schedule(state)
         value = options.get("debounceMs", options.get("debounce"))
         if value is None:
             return

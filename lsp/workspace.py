@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rbcc.dsl import (
+    COMPAT_CHOICES,
     DESCRIPTOR,
     Application,
     Graph,
@@ -68,6 +69,18 @@ class Workspace:
         self.folders: list[Path] = []
         self.apps: dict[Path, AppState] = {}
         self.documents: dict[Path, str] = {}
+        #: ``"roboconf"``: Roboconf's exact staging, as ``rbcc validate --compat roboconf``
+        self.compat: str | None = None
+
+    def configure(self, options: dict) -> bool:
+        """Read the ``compat`` setting (initialization options or configuration): ``"roboconf"``,
+        or null / absent for every independent problem.  True when it changed (re-validate)."""
+        if "compat" not in options:
+            return False
+        value = options["compat"]
+        compat = value if value in COMPAT_CHOICES else None
+        changed, self.compat = compat != self.compat, compat
+        return changed
 
     # ---- discovery -------------------------------------------------------------------------
     def add_folder(self, folder: Path) -> None:
@@ -168,7 +181,9 @@ class Workspace:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            app = load_application(state.root, sources=self.sources(state), cache=self.cache, fs_cache=state.fs_cache)
+            app = load_application(
+                state.root, sources=self.sources(state), cache=self.cache, fs_cache=state.fs_cache, compat=self.compat
+            )
         except Exception:  # the front end never should; keep the server alive if it does
             log.exception("validation of %s failed", state.root)
             return {}

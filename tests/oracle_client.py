@@ -110,7 +110,7 @@ if __name__ == "__main__":  # python tests/oracle_client.py PATH "about" [--devi
     from rbcc.dsl.validate import Validator
 
     p = Path(sys.argv[1])
-    ours = [x.code for x in Validator().validate(p).problems]
+    ours = [x.code for x in Validator(compat="roboconf").validate(p).problems]
     opts = tuple(o for o in ("--flexible", "--recipe") if o in sys.argv)
     print(record_fixture(p, sys.argv[2], ours if "--deviation" in sys.argv else None, opts).read_text(), end="")
     print("rbcc:", sorted(ours))

@@ -5,8 +5,6 @@ moves one.  The validator replays it line by line; the runtime will reuse it."""
 from __future__ import annotations
 
 import re
-import time
-import uuid
 
 from rbcc.dsl.commands.checks import created_path, date_pattern
 from rbcc.dsl.commands.instructions import Bulk, CreateInstance, DefineVariable, Instruction, Rename, Replicate
@@ -82,11 +80,14 @@ def _resolve_value(value: str, state: State, parent: str | None) -> str | None:
     Returns ``None`` when an ``$(EXISTING_INDEX …)`` query finds nothing (the variable is then
     disabled and mocked).
     """
-    nano = time.monotonic_ns()
-    value = value.replace(NANO_TIME, str(nano)).replace(MILLI_TIME, str(nano // 1_000_000))
-    value = value.replace(RANDOM_UUID, str(uuid.uuid4()))
+    gen = state.generated  # deterministic while validating (State.generated)
+    if NANO_TIME in value or MILLI_TIME in value:
+        nano = gen.nano_time()
+        value = value.replace(NANO_TIME, str(nano)).replace(MILLI_TIME, str(nano // 1_000_000))
+    while RANDOM_UUID in value:
+        value = value.replace(RANDOM_UUID, gen.uuid(), 1)
     if value.startswith(FORMATTED_TIME_PREFIX) and value.endswith(")"):
-        value = format_date(date_pattern(value) or "")
+        value = format_date(date_pattern(value) or "", gen.now())
     if SMART_INDEX in value:
         value = value.replace(SMART_INDEX, str(_smart_index(value, state, parent)))
     m = _EXISTING_INDEX.fullmatch(value) if EXISTING_INDEX_PREFIX in value else None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from rbcc.dsl.commands.context import CommandsContext
 from rbcc.dsl.commands.located_text import LocatedText, Locator
@@ -11,6 +13,32 @@ from rbcc.dsl.commands.syntax import FAKE_COMPONENT
 from rbcc.dsl.problems import Problem, problem
 from rbcc.dsl.text import lexical as lx
 from rbcc.dsl.text.ranges import SourceRange
+
+
+@dataclass(slots=True)
+class Generated:
+    """The values Roboconf generates while it reads commands (``$(UUID)``, ``$(NANO_TIME)``,
+    ``$(MILLI_TIME)``, ``$(FORMATTED_TIME …)``).
+
+    Validation only needs values of the right shape, and its output must be the same on every
+    run (docs/validate-output.md): a counter and a fixed clock, advanced at each use so that two
+    generated values still differ.  An executor that needs real ones passes its own.
+    """
+
+    #: nanoseconds since the epoch of the first generated time (2001-09-09T01:46:40Z)
+    epoch_ns: int = 1_000_000_000 * 1_000_000_000
+    uses: int = 0
+
+    def uuid(self) -> str:
+        self.uses += 1
+        return str(uuid.UUID(int=self.uses, version=4))
+
+    def nano_time(self) -> int:
+        self.uses += 1
+        return self.epoch_ns + self.uses * 1_000_000
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.nano_time() / 1e9, tz=UTC)
 
 
 @dataclass(slots=True)
@@ -23,6 +51,7 @@ class State:
     instances: dict[str, str]
     variables: dict[str, str] = field(default_factory=dict)
     disabled: set[str] = field(default_factory=set)
+    generated: Generated = field(default_factory=Generated)
 
     def component_exists(self, name: str | None) -> bool:
         return name is not None and name in self.ctx.components

@@ -96,6 +96,9 @@ class Graph:
     java_components: frozenset[str] | None = None
     #: the relations Roboconf links (see ``load_graph``): all, those of the components only, none
     java_links: Literal["all", "components", "none"] = "all"
+    #: what Roboconf itself links, whatever the mode (``java_links`` is "all" in the default
+    #: mode once an error was found: the model checks then see the graph as written)
+    roboconf_links: Literal["all", "components", "none"] = "all"
     #: derived results (inheritance, checks), read and written through :meth:`memo`
     cache: dict[Hashable, object] = field(default_factory=dict, repr=False)
 

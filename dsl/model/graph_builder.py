@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from rbcc.dsl.checks.blocks import validate_file
 from rbcc.dsl.model.elements import Component, Facet, Graph, Ref
@@ -115,28 +115,43 @@ def load_files(
     return out
 
 
-def load_graph(entry: str, root_rel: str, sources: Sources, cache: ParseCache) -> tuple[Graph, list[Problem]]:
-    """Load the graph reached from ``entry``; returns the model and Roboconf's problems."""
+def load_graph(
+    entry: str, root_rel: str, sources: Sources, cache: ParseCache, *, staged: bool = True
+) -> tuple[Graph, list[Problem]]:
+    """Load the graph reached from ``entry``; returns the model and its problems.
+
+    ``staged`` (``--compat roboconf``): Roboconf's gating, exactly: a file with an error is not
+    registered, and resolution problems are reported only for clean files, phase by phase.
+    Otherwise (the default) every file is registered and every resolution phase is reported
+    once Roboconf's verdict is known to be an error (docs/deviations.md §11); while nothing but
+    warnings was found, both modes gate alike, so the verdict is Roboconf's.
+    """
     load = load_files(
         entry, root_rel, sources, cache, (FileKind.GRAPH, FileKind.AGGREGATOR, FileKind.EMPTY), "CO_NOT_A_GRAPH"
     )
     graph = Graph(files=load.files)
     for rel in load.processed:
         _register(graph, load.files[rel])
+    registered = load.java_files if staged else set(load.processed)
     graph.java_components = frozenset(
         name
         for name, decls in graph.declarations.items()
-        if any(isinstance(d, Component) and d.file in load.java_files for d in decls)
+        if any(isinstance(d, Component) and d.file in registered for d in decls)
     )
     problems = list(load.problems)
-    resolve(graph, problems, report=not problems)
+    block_errors = has_errors(load.problems)
+    ungated = not staged and (block_errors or not load.problems)
+    resolve(graph, problems, report=not problems or ungated, gated=not ungated)
     # What Roboconf links (dsl.md §6.2): nothing when anything was reported before its
     # resolution phases (a warning is enough), only the components when their resolution
     # reported a missing name (the facets' phase is skipped), else everything.
     if load.problems or any(p.code in _BEFORE_RESOLUTION for p in problems):
-        graph.java_links = "none"
+        links: Literal["all", "components", "none"] = "none"
     else:
-        graph.java_links = "components" if problems else "all"
+        links = "components" if problems else "all"
+    graph.roboconf_links = links
+    # the default mode checks the graph as written once the verdict is an error
+    graph.java_links = "all" if not staged and has_errors(problems) else links
     return graph, problems
 
 
@@ -173,7 +188,7 @@ def java_components(graph: Graph) -> frozenset[str] | None:
             stack.extend(ih.all_ancestors(view, c))
         return frozenset(c.name for c in seen.values()) & registered
 
-    return view.memo(JAVA_FINDABLE, findable)
+    return view.memo((*JAVA_FINDABLE, graph.java_links), findable)
 
 
 def java_view(graph: Graph) -> Graph:
@@ -199,7 +214,7 @@ def java_view(graph: Graph) -> Graph:
             resolve(view, [], report=False, link_facets=False)
         return view
 
-    return graph.memo(JAVA_VIEW, build)
+    return graph.memo((*JAVA_VIEW, links), build)
 
 
 def _register(graph: Graph, parsed: ParsedFile) -> None:
@@ -317,9 +332,10 @@ def _others(graph: Graph, node: Component | Facet) -> list[Related]:
     ]
 
 
-def resolve(graph: Graph, problems: list[Problem], report: bool, link_facets: bool = True) -> None:
+def resolve(graph: Graph, problems: list[Problem], report: bool, link_facets: bool = True, gated: bool = True) -> None:
     """Link relations (always; the facets' own ones only if ``link_facets``) and report CO_
-    problems in Roboconf's phases (when ``report``)."""
+    problems (when ``report``): in Roboconf's phases, each reported only if the previous ones
+    found nothing (``gated``), or all of them."""
     found: list[Problem] = []
     # 1. component / facet name conflicts, 2. duplicates
     for name, decls in graph.declarations.items():
@@ -327,14 +343,19 @@ def resolve(graph: Graph, problems: list[Problem], report: bool, link_facets: bo
         if len(kinds) > 1:
             for d in decls:
                 found.append(problem("CO_CONFLICTING_NAME", d.name_range, ("NAME", name), related=_others(graph, d)))
-    if not found:
+    if not found or not gated:
         for name, decls in graph.declarations.items():
-            if len(decls) > 1:
-                for d in decls:
+            if len(decls) < 2:
+                continue
+            for kind_of in (Component, Facet):
+                same = [d for d in decls if isinstance(d, kind_of)]
+                if len(same) < 2:
+                    continue  # a conflicting name (component and facet), reported above
+                for d in same:
                     code = "CO_ALREADY_DEFINED_COMPONENT" if isinstance(d, Component) else "CO_ALREADY_DEFINED_FACET"
                     kind = "COMPONENT" if isinstance(d, Component) else "FACET"
                     found.append(problem(code, d.name_range, (kind, name), related=_others(graph, d)))
-    gate = bool(found)
+    gate = bool(found) and gated
     # 3. components
     phase3: list[Problem] = []
     for c in graph.components.values():
@@ -383,7 +404,7 @@ def resolve(graph: Graph, problems: list[Problem], report: bool, link_facets: bo
         problems.extend(found)
         if not gate:
             problems.extend(phase3)
-            if not phase3:
+            if not phase3 or not gated:
                 problems.extend(phase4)
 
 

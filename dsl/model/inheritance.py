@@ -190,8 +190,8 @@ def facet_exports(graph: Graph, f: Facet) -> dict[str, str | None]:
         if not _facet_cycles(graph):
             # farthest super-facets first, so that the recursion below only meets memoised results
             for g in reversed(super_facets(f)):
-                memo(graph, ("fexports", id(g)), partial(_facet_exports, graph, g, frozenset()))
-        return _facet_exports(graph, f, frozenset())
+                memo(graph, ("fexports", id(g)), partial(_facet_exports, graph, g))
+        return _facet_exports(graph, f)
 
     return memo(graph, ("fexports", id(f)), compute)
 
@@ -203,21 +203,29 @@ def _facet_cycles(graph: Graph) -> bool:
     )
 
 
-def _facet_exports(graph: Graph, f: Facet, seen: frozenset[int]) -> dict[str, str | None]:
-    # Without any cycle, ``seen`` cannot matter and each super-facet is resolved once (memoised);
-    # resolving it again along every path of a lattice of facets would take exponential time.
-    acyclic = not _facet_cycles(graph)
+def _facet_exports(graph: Graph, f: Facet) -> dict[str, str | None]:
+    """Java's findAllExportedVariables(Facet): a facet that extends itself (directly or not)
+    exports nothing at all, not even its own variables; the others take the resolved variables
+    of the facets they extend (so an extended facet in a cycle contributes nothing), then their own.
+    """
+    if _in_facet_cycle(graph, f):
+        return {}
     r: dict[str, str | None] = {}
     for g in f.extends:
-        if id(g) in seen or g is f:
-            continue
-        r.update(facet_exports(graph, g) if acyclic else _facet_exports(graph, g, seen | {id(f)}))
+        # a facet outside every cycle cannot reach itself: the recursion ends at cyclic facets
+        r.update(facet_exports(graph, g))
     for v, decl in f.exports.items():
         if v in r:
             r[v] = decl.value
         else:
             r[_fix(f.name, v)] = decl.value
     return r
+
+
+def _in_facet_cycle(graph: Graph, f: Facet) -> bool:
+    if not _facet_cycles(graph):
+        return False
+    return memo(graph, ("facet-in-cycle", id(f)), lambda: any(g is f for g in super_facets(f)))
 
 
 def exports(graph: Graph, c: Component) -> dict[str, str | None]:

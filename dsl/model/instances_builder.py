@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from rbcc.dsl.model.elements import Graph, Instance
 from rbcc.dsl.model.graph_builder import java_components, load_files
-from rbcc.dsl.problems import Problem, Related, problem
+from rbcc.dsl.problems import Problem, Related, has_errors, problem
 from rbcc.dsl.text import lexical as lx
 from rbcc.dsl.text.files import Sources
 from rbcc.dsl.text.parser import ParseCache
@@ -33,12 +33,15 @@ STATES = (
 
 
 def load_instances(
-    entry: str, root_rel: str, graph: Graph, sources: Sources, cache: ParseCache
+    entry: str, root_rel: str, graph: Graph, sources: Sources, cache: ParseCache, *, staged: bool = True
 ) -> tuple[list[Instance], list[Problem], dict[str, ParsedFile]]:
     """Load instances reached from ``entry``: root instances (expanded), problems, parsed files.
 
-    As in Roboconf, duplicate detection and ``count`` expansion run only when nothing else was
-    reported; the returned roots are always usable by the language server.
+    ``staged`` (``--compat roboconf``): as in Roboconf, only error-free files build instances
+    that report, and duplicate detection and ``count`` expansion run only when nothing else was
+    reported.  Otherwise every file's instances report, and both run unless only warnings were
+    reported (the verdict stays Roboconf's).  The returned
+    roots are always usable by the language server.
     """
     load = load_files(
         entry, root_rel, sources, cache, (FileKind.INSTANCE, FileKind.AGGREGATOR, FileKind.EMPTY), "CO_NOT_INSTANCES"
@@ -50,15 +53,17 @@ def load_instances(
     # in its graph (see java_components): only those can report CO_INEXISTING_COMPONENT.
     known = java_components(graph)
     for rel in load.processed:
-        report = rel in load.java_files
+        report = rel in load.java_files or not staged
         for h in load.files[rel].holders:
             if h.kind is HolderKind.INSTANCE:
                 inst = _build(h, None, graph, problems, blocks, report, known)
                 if inst is not None:
                     _attach(roots, inst)
-    if not problems:
+    # the default mode goes on once the verdict is an error (a warning still stops both modes)
+    go_on = not staged and has_errors(problems)
+    if not problems or go_on:
         problems.extend(_duplicates(blocks))
-    if not problems:
+    if not problems or go_on:
         roots = expand_counts(roots, problems)
     return roots, problems, load.files
 

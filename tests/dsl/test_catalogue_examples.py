@@ -2,8 +2,9 @@
 
 An example (``example`` in ``dsl/catalogue/*.toml``) is a tiny project written as ``--- <path>``
 sections (``rbcc.dsl.catalogue.example_files``). Each one is written to a directory and validated
-as ``rbcc validate`` would; the reported codes must be exactly the example's code plus its
-``example_also``. A change of the validator that makes an example stale fails here, so the
+as ``rbcc validate --compat roboconf`` would; the reported codes must be exactly the example's code
+plus its ``example_also``. The default mode (every independent problem, docs/deviations.md §11)
+reports the example's code too, with the same verdict. A change of the validator that makes an example stale fails here, so the
 documentation (docs/error-codes.md, the SARIF rules' help) cannot drift from the behaviour.
 """
 
@@ -35,10 +36,19 @@ def materialize(root: Path, example: str) -> Path:
 
 @pytest.mark.parametrize("info", EXAMPLES, ids=lambda info: info.code)
 def test_the_example_reports_its_code_and_only_the_codes_it_declares(info: CodeInfo, tmp_path: Path):
-    result = validate_path(materialize(tmp_path / "app", info.example))
+    result = validate_path(materialize(tmp_path / "app", info.example), compat="roboconf")
     reported = sorted({p.code for p in result.problems})
     assert info.code in reported, [(p.code, p.message) for p in result.problems]
     assert reported == sorted({info.code, *info.example_also})
+
+
+@pytest.mark.parametrize("info", EXAMPLES, ids=lambda info: info.code)
+def test_the_default_mode_reports_the_example_code_with_the_same_verdict(info: CodeInfo, tmp_path: Path):
+    root = materialize(tmp_path / "app", info.example)
+    staged = validate_path(root, compat="roboconf").problems
+    default = validate_path(root).problems
+    assert {p.code for p in staged} <= {p.code for p in default}, [(p.code, p.message) for p in default]
+    assert any(p.is_error for p in default) == any(p.is_error for p in staged)
 
 
 def test_the_codes_an_example_also_reports_are_catalogued_and_differ_from_its_own():

@@ -77,7 +77,7 @@ def run_pipeline(key: str, entry: dict, tmp_path: Path) -> list[str] | None:
     resources = CONFORMANCE / "resources"
     path = resources / key
     pipeline = entry["pipeline"]
-    validator = Validator()
+    validator = Validator(compat="roboconf")
     if pipeline in ("graph_file", "application_load", "application_load_flexibly_filtered_for_recipes"):
         return [p.code for p in validator.validate(path).problems]
     if pipeline in ("instances_file_graph_independent", "parse+parse_model"):

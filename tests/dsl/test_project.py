@@ -19,8 +19,8 @@ from tests.support import FIXTURES_DIR
 APPS = FIXTURES_DIR / "apps"
 
 
-def validate(path: Path):
-    return Validator().validate(path)
+def validate(path: Path, compat: str | None = None):
+    return Validator(compat=compat).validate(path)
 
 
 def spans(problems) -> list[tuple]:
@@ -155,8 +155,13 @@ def test_invalid_external_exports_in_the_descriptor(tmp_path):
             "graph/VM/readme.txt": "x\n",
         },
     )
-    assert spans(validate(tmp_path).problems) == [
+    assert spans(validate(tmp_path, "roboconf").problems) == [
         ("PROJ_INVALID_EXTERNAL_EXPORTS", "error", "descriptor/application.properties", 6, 24, 36),
+    ]
+    # by default the whole application is checked too: VM exports no `ip`
+    assert [p[0] for p in spans(validate(tmp_path).problems)] == [
+        "RM_INVALID_EXTERNAL_EXPORT",
+        "PROJ_INVALID_EXTERNAL_EXPORTS",
     ]
 
 
@@ -186,7 +191,9 @@ def test_import_leaving_the_project_is_not_followed(tmp_path):
         tmp_path,
         {"descriptor/application.properties": DESCRIPTOR, "graph/main.graph": "import ../../etc/passwd;\n" + VM},
     )
-    assert spans(validate(tmp_path).problems) == [("CO_UNREACHABLE_FILE", "error", "graph/main.graph", 1, 8, 24)]
+    assert spans(validate(tmp_path, "roboconf").problems) == [
+        ("CO_UNREACHABLE_FILE", "error", "graph/main.graph", 1, 8, 24)
+    ]
 
 
 def test_import_path_written_differently_is_another_file_as_in_roboconf(tmp_path):
@@ -194,7 +201,9 @@ def test_import_path_written_differently_is_another_file_as_in_roboconf(tmp_path
     write(
         tmp_path, {"descriptor/application.properties": DESCRIPTOR, "graph/main.graph": "import ./main.graph;\n" + VM}
     )
-    assert Counter(p.code for p in validate(tmp_path).problems) == Counter({"CO_ALREADY_DEFINED_COMPONENT": 2})
+    assert Counter(p.code for p in validate(tmp_path, "roboconf").problems) == Counter(
+        {"CO_ALREADY_DEFINED_COMPONENT": 2}
+    )
 
 
 def test_any_problem_in_the_instances_drops_them(tmp_path):
@@ -221,8 +230,14 @@ def test_graph_problem_gates_the_runtime_and_recipe_checks(tmp_path):
             "graph/main.graph": "VM {\n\tinstaller: script;\n\tchildren: Nope;\n}\n",
         },
     )
-    # no RM_ROOT_INSTALLER_MUST_BE_TARGET, no PROJ_NO_RESOURCE_DIRECTORY while the graph is broken
-    assert [p.code for p in validate(tmp_path).problems] == ["CO_INEXISTING_CHILD"]
+    # Roboconf: no RM_ROOT_INSTALLER_MUST_BE_TARGET, no PROJ_NO_RESOURCE_DIRECTORY while the graph is broken
+    assert [p.code for p in validate(tmp_path, "roboconf").problems] == ["CO_INEXISTING_CHILD"]
+    # by default, the independent problems of the later stages too, but not the graph-wide
+    # checks that a lost relation can turn wrong (the typo may have named a real child)
+    assert spans(validate(tmp_path).problems) == [
+        ("PROJ_NO_RESOURCE_DIRECTORY", "warning", "graph/main.graph", 1, 1, 3),
+        ("CO_INEXISTING_CHILD", "error", "graph/main.graph", 3, 12, 16),
+    ]
 
 
 def test_graph_warnings_are_reported_once(tmp_path):

@@ -372,7 +372,7 @@ def test_import_leaving_the_project_is_refused_on_its_path(tmp_path):
         tmp_path,
         app_files(graph="import ../../etc/passwd;\n" + GRAPH, instances="import /../../../etc/hosts;\n" + INSTANCES),
     )
-    problems = check_outcome(Validator().validate(tmp_path))
+    problems = check_outcome(Validator(compat="roboconf").validate(tmp_path))
     assert [(p.code, p.range.file, p.range.start_line, p.range.start_column, p.range.end_column) for p in problems] == [
         ("CO_UNREACHABLE_FILE", "graph/main.graph", 1, 8, 24),
         # an absolute path is appended to the instances directory, and still leaves the project
@@ -386,7 +386,7 @@ def test_import_through_a_link_leaving_the_project_is_refused(tmp_path):
     (outside / "secret.graph").write_text("Secret {\n\tinstaller: target;\n}\n")
     app = write_app(tmp_path / "app", app_files(graph="import link/secret.graph;\n" + GRAPH))
     (app / "graph" / "link").symlink_to(outside, target_is_directory=True)
-    problems = check_outcome(Validator().validate(app))
+    problems = check_outcome(Validator(compat="roboconf").validate(app))
     assert [p.code for p in problems] == ["CO_UNREACHABLE_FILE"]
 
 
@@ -413,7 +413,7 @@ def test_directory_named_like_a_graph_file(tmp_path):
     write_app(tmp_path, app_files(graph="import x.graph;\n" + GRAPH))
     (tmp_path / "graph" / "x.graph").mkdir()
     (tmp_path / "graph" / "y.graph").mkdir()  # not imported: not a file, nothing to say
-    problems = check_outcome(Validator().validate(tmp_path))
+    problems = check_outcome(Validator(compat="roboconf").validate(tmp_path))
     assert [(p.code, p.range.start_line, p.range.start_column) for p in problems] == [("P_IO_ERROR", 1, 8)]
     assert "directory" in problems[0].message
 
