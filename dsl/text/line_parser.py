@@ -119,8 +119,10 @@ class LineParser:
             status, _ = self._holder(HolderKind.INSTANCE, line, lineno, start, doc)
         else:
             status, _ = self._holder(HolderKind.COMPONENT, line, lineno, 0, doc)
-            if status is _Status.CANCEL or status is _Status.RESYNC_TOP:
+            if (status is _Status.CANCEL or status is _Status.RESYNC_TOP) and self.java_end is None:
                 # Roboconf records an unknown block for a cancelled component (PM_INVALID_BLOCK_TYPE).
+                # Only its first one is ever seen (Roboconf stops there); after that, the syntax
+                # error alone stands for the mistake: one error per mistake, not two.
                 self.blocks.append(Unknown(line, self._code_range(lineno, line)))
         if (status is _Status.CANCEL or status is _Status.RESYNC_TOP) and self.java_end is None:
             self.java_end = len(self.blocks)
