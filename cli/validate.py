@@ -26,7 +26,23 @@ FORMATS = ("text", "json", "sarif")
     type=click.Path(path_type=Path, file_okay=False),
     help="SARIF: make paths relative to DIR (the repository root, for GitHub code scanning).",
 )
-def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: bool | None, srcroot: Path | None) -> None:
+@click.option(
+    "--max-problems",
+    type=click.IntRange(min=0),
+    default=100,  # rbcc.dsl.DEFAULT_MAX_PROBLEMS (not imported here: `rbcc validate` starts fast)
+    show_default=True,
+    metavar="N",
+    help="Report at most N problems per file, then how many more there are (0: no limit).",
+)
+def validate(
+    path: Path,
+    fmt: str,
+    werror: bool,
+    output: Path | None,
+    color: bool | None,
+    srcroot: Path | None,
+    max_problems: int,
+) -> None:
     """Validate an application directory (or a single file) with Roboconf's rules.
 
     Reports every problem at once with its Roboconf code, level and exact location.
@@ -38,12 +54,19 @@ def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: boo
     from rbcc.dsl import validate_path
     from rbcc.reporting import render_json, render_sarif, render_text
 
-    result = validate_path(path)
+    result = validate_path(path, max_problems=max_problems)
     if fmt == "json":
-        text = render_json(result.problems, result.root)
+        text = render_json(result.problems, result.root, suppressed=result.suppressed, max_problems=result.max_problems)
     elif fmt == "sarif":
         try:
-            text = render_sarif(result.problems, result.root, tool_version=__version__, srcroot=srcroot)
+            text = render_sarif(
+                result.problems,
+                result.root,
+                tool_version=__version__,
+                srcroot=srcroot,
+                suppressed=result.suppressed,
+                max_problems=result.max_problems,
+            )
         except ValueError as exc:
             raise click.UsageError(
                 f"--srcroot: {result.root} is not inside {srcroot}; give the directory that contains the application"
@@ -51,7 +74,7 @@ def validate(path: Path, fmt: str, werror: bool, output: Path | None, color: boo
     else:
         if color is None:
             color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = render_text(result.problems, result.root, color=color)
+        text = render_text(result.problems, result.root, color=color, suppressed=result.suppressed)
     if not text.endswith("\n"):
         text += "\n"
     if output is not None:
