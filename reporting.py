@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
-from rbcc.dsl import CODES, Level, Problem, Related, SourceRange, sort_key, split_lines
+from rbcc.dsl import CODES, Level, Problem, Related, SourceRange, Suppressed, sort_key, split_lines
 
-__all__ = ["ProjectMode", "render_json", "render_sarif", "render_text", "summary_counts"]
+__all__ = ["ProjectMode", "render_json", "render_sarif", "render_text", "summary_counts", "suppressed_text"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,14 @@ def _plural(n: int, word: str) -> str:
 # -- text -----------------------------------------------------------------------------------------
 
 
-def render_text(problems: Sequence[Problem], root: Path, *, color: bool, project: ProjectMode | None = None) -> str:
+def render_text(
+    problems: Sequence[Problem],
+    root: Path,
+    *,
+    color: bool,
+    project: ProjectMode | None = None,
+    suppressed: Sequence[Suppressed] = (),
+) -> str:
     """Compiler-style report: one header per problem, the source line, a caret line, the notes.
 
     The ``file:line:col: error CODE message`` header is the shape editors and CI log parsers
@@ -110,6 +117,7 @@ def render_text(problems: Sequence[Problem], root: Path, *, color: bool, project
     Source lines are read from ``root / file``; an unreadable file only loses its snippet, since a
     report about broken input must never fail itself.  ``color`` adds ANSI styles; the caller
     decides (tty, ``NO_COLOR``), which keeps this function free of environment lookups.
+    ``suppressed``: what ``--max-problems`` left out, one line per file before the summary.
     """
     sources: dict[str, list[str] | None] = {}  # one read per file per call, no cache across calls
     out: list[str] = []
@@ -125,8 +133,21 @@ def render_text(problems: Sequence[Problem], root: Path, *, color: bool, project
             out.append(_note(rel, root, color))
         if p.hint:
             out.append(_hint(p.hint, color))
-    out.append(_summary(ordered, root))
+    for s in suppressed:
+        out.append(_suppressed_line(s, root))
+    out.append(_summary(ordered, root, suppressed))
     return "\n".join(out) + "\n"
+
+
+def _suppressed_line(s: Suppressed, root: Path) -> str:
+    where = _printable(_relative(s.file, root)) if s.file else "rbcc"
+    return f"{where}: {suppressed_text(s)}"
+
+
+def suppressed_text(s: Suppressed) -> str:
+    """``2,345 more problems not shown (2,340 errors, 5 warnings)``: the same words in every format."""
+    parts = [_plural(n, word) for n, word in ((s.errors, "error"), (s.warnings, "warning")) if n]
+    return f"{_plural(s.total, 'more problem')} not shown ({', '.join(parts)}); --max-problems 0 shows all"
 
 
 def _header(p: Problem, root: Path, color: bool) -> str:
@@ -155,13 +176,17 @@ def _location(r: SourceRange, root: Path) -> str:
     return f"{_printable(_relative(r.file, root))}:{r.start_line}:{r.start_column}"
 
 
-def _summary(problems: Sequence[Problem], root: Path) -> str:
-    """``2 errors, 1 warning in 3 files``; zero counts are left out, files are primary locations."""
+def _summary(problems: Sequence[Problem], root: Path, suppressed: Sequence[Suppressed] = ()) -> str:
+    """``2 errors, 1 warning in 3 files``; zero counts are left out, files are primary locations.
+    Suppressed problems are counted: the summary states the verdict."""
     errors, warnings = summary_counts(problems)
+    errors += sum(s.errors for s in suppressed)
+    warnings += sum(s.warnings for s in suppressed)
     if not errors and not warnings:
         return "no problems found"
     parts = [_plural(n, word) for n, word in ((errors, "error"), (warnings, "warning")) if n]
     files = {_relative(p.range.file, root) for p in problems if p.range is not None}
+    files |= {_relative(s.file, root) for s in suppressed if s.file}
     text = ", ".join(parts)
     return f"{text} in {_plural(len(files), 'file')}" if files else text
 
@@ -243,21 +268,39 @@ def _printable(text: str) -> str:
 # -- JSON -----------------------------------------------------------------------------------------
 
 
-def render_json(problems: Sequence[Problem], root: Path, *, project: ProjectMode | None = None) -> str:
+def render_json(
+    problems: Sequence[Problem],
+    root: Path,
+    *,
+    project: ProjectMode | None = None,
+    suppressed: Sequence[Suppressed] = (),
+    max_problems: int | None = None,
+) -> str:
     """One JSON object with every problem and the two counts, for scripts and editors.
 
     The shape is a public contract (``docs/validate-output.md``): fields are only ever added.
     A problem without a range has ``null`` file, line and columns instead of a made-up location.
+    ``errors`` and ``warnings`` count what ``--max-problems`` left out too (``suppressed``: per
+    file, and ``max_problems``, the cap; present only when something was left out).
     """
     ordered = _sorted(problems)
     errors, warnings = summary_counts(ordered)
-    document = {
+    document: dict = {
         "problems": [_json_problem(p, root) for p in ordered],
-        "errors": errors,
-        "warnings": warnings,
+        "errors": errors + sum(s.errors for s in suppressed),
+        "warnings": warnings + sum(s.warnings for s in suppressed),
     }
     if project is not None:
         document["project"] = {"mode": project.mode, "reason": project.reason}
+    if suppressed:
+        document["suppressed"] = {
+            "max_problems": max_problems,
+            "total": sum(s.total for s in suppressed),
+            "files": [
+                {"file": _relative(s.file, root) if s.file else None, "errors": s.errors, "warnings": s.warnings}
+                for s in suppressed
+            ],
+        }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -295,6 +338,8 @@ def render_sarif(
     information_uri: str | None = None,
     srcroot: Path | None = None,
     project: ProjectMode | None = None,
+    suppressed: Sequence[Suppressed] = (),
+    max_problems: int | None = None,
 ) -> str:
     """A SARIF 2.1.0 log with one run, for GitHub code scanning and other SARIF viewers.
 
@@ -312,14 +357,21 @@ def render_sarif(
     A problem without a range becomes a tool execution notification, not a result: GitHub rejects
     a whole upload if a single result lacks a location, and such a problem (an unreadable project,
     say) is about the run rather than about a line of code anyway.
+
+    What ``--max-problems`` left out (``suppressed``) is a ``note`` notification per file (on the
+    file's artifact) and the run's ``properties`` (``suppressedProblems``, ``maxProblemsPerFile``).
     """
     if srcroot is not None:
         problems = _rebased(problems, root, srcroot)
+        suppressed = _rebased_suppressed(suppressed, root, srcroot)
         root = srcroot
     ordered = _sorted(problems)
     codes = sorted({p.code for p in ordered})
     rule_index = {code: i for i, code in enumerate(codes)}
-    files = sorted({_relative(r.file, root) for p in ordered for r in _ranges(p)})
+    files = sorted(
+        {_relative(r.file, root) for p in ordered for r in _ranges(p)}
+        | {_relative(s.file, root) for s in suppressed if s.file}
+    )
     artifact_index = {f: i for i, f in enumerate(files)}
 
     driver: dict = {"name": "rbcc"}
@@ -336,6 +388,7 @@ def render_sarif(
         notifications.insert(
             0, {"level": "note", "message": {"text": project.note}, "descriptor": {"id": "rbcc.project-mode"}}
         )
+    notifications += [_sarif_suppressed(s, root, artifact_index) for s in suppressed]
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     run = {
@@ -346,6 +399,11 @@ def render_sarif(
         "columnKind": "unicodeCodePoints",
         "results": _sarif_results(located, root, rule_index, artifact_index),
     }
+    if suppressed:
+        run["properties"] = {
+            "suppressedProblems": sum(s.total for s in suppressed),
+            "maxProblemsPerFile": max_problems,
+        }
     log = {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
 
@@ -441,6 +499,24 @@ def _sarif_notification(p: Problem, root: Path, rule_index: dict[str, int], arti
             {**_physical(rel.range, root, artifact_index), "message": {"text": rel.message}} for rel in p.related
         ]
     return note
+
+
+def _sarif_suppressed(s: Suppressed, root: Path, artifact_index: dict[str, int]) -> dict:
+    """A note saying how many problems of one file the cap left out."""
+    note: dict = {
+        "level": "note",
+        "message": {"text": suppressed_text(s)},
+        "properties": {"suppressedErrors": s.errors, "suppressedWarnings": s.warnings},
+    }
+    if s.file:
+        file = _relative(s.file, root)
+        note["locations"] = [{"physicalLocation": {"artifactLocation": _artifact_location(file, artifact_index)}}]
+    return note
+
+
+def _rebased_suppressed(suppressed: Sequence[Suppressed], root: Path, srcroot: Path) -> list[Suppressed]:
+    prefix = PurePath(os.path.abspath(root)).relative_to(os.path.abspath(srcroot))
+    return [replace(s, file=(prefix / _relative(s.file, root)).as_posix()) if s.file else s for s in suppressed]
 
 
 def _sarif_results(

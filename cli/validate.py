@@ -41,6 +41,14 @@ FORMATS = ("text", "json", "sarif")
     help="Validate a directory as an application (it needs descriptor/) or a reusable recipe; "
     "auto: a recipe when it has neither descriptor/ nor .instances files.",
 )
+@click.option(
+    "--max-problems",
+    type=click.IntRange(min=0),
+    default=100,  # rbcc.dsl.DEFAULT_MAX_PROBLEMS (not imported here: `rbcc validate` starts fast)
+    show_default=True,
+    metavar="N",
+    help="Report at most N problems per file, then how many more there are (0: no limit).",
+)
 def validate(
     path: Path,
     fmt: str,
@@ -50,6 +58,7 @@ def validate(
     srcroot: Path | None,
     compat: str | None,
     as_: str,
+    max_problems: int,
 ) -> None:
     """Validate an application directory (or a single file) with Roboconf's rules.
 
@@ -62,17 +71,29 @@ def validate(
     from rbcc.dsl import validate_path
     from rbcc.reporting import ProjectMode, render_json, render_sarif, render_text
 
-    result = validate_path(path, compat=compat, as_=as_)
+    result = validate_path(path, compat=compat, as_=as_, max_problems=max_problems)
     mode = result.mode
     project = None
     if mode is not None:  # an application directory: say what it was validated as (--as)
         project = ProjectMode(mode[0], mode[1], noteworthy=mode[1] != "descriptor/ found")
     if fmt == "json":
-        text = render_json(result.problems, result.root, project=project)
+        text = render_json(
+            result.problems,
+            result.root,
+            project=project,
+            suppressed=result.suppressed,
+            max_problems=result.max_problems,
+        )
     elif fmt == "sarif":
         try:
             text = render_sarif(
-                result.problems, result.root, tool_version=__version__, srcroot=srcroot, project=project
+                result.problems,
+                result.root,
+                tool_version=__version__,
+                srcroot=srcroot,
+                project=project,
+                suppressed=result.suppressed,
+                max_problems=result.max_problems,
             )
         except ValueError as exc:
             raise click.UsageError(
@@ -81,7 +102,7 @@ def validate(
     else:
         if color is None:
             color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = render_text(result.problems, result.root, color=color, project=project)
+        text = render_text(result.problems, result.root, color=color, project=project, suppressed=result.suppressed)
     if not text.endswith("\n"):
         text += "\n"
     if output is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from rbcc.dsl.catalogue import CODES, Level
 from rbcc.dsl.checks.recipes import resource_dir
+from rbcc.dsl.limits import DEFAULT_MAX_PROBLEMS, Suppressed, limit_per_file
 from rbcc.dsl.model import inheritance
 from rbcc.dsl.model.container import (
     KEY_CHOICES,
@@ -52,6 +53,9 @@ __all__ = [
     "COMPAT_CHOICES",
     "KEY_CHOICES",
     "KEY_DOCS",
+    "DEFAULT_MAX_PROBLEMS",
+    "Suppressed",
+    "limit_per_file",
     "CODES",
     "DESCRIPTOR",
     "Application",

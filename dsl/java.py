@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,10 +52,27 @@ def java_trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def parse_java_int(text: str) -> int | None:
-    """Java ``Integer.parseInt``: optional sign, ASCII digits only, 32-bit range."""
-    if not text or not re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII):
+    """Java ``Integer.parseInt``: an optional ASCII sign, then decimal digits, 32-bit range.
+
+    The digits are those ``Character.digit(c, 10)`` knows: every Unicode decimal digit (category
+    Nd: ``２``, ``٣``, ``५`` …), but only in the Basic Multilingual Plane, since Java reads a
+    ``char`` (UTF-16 unit) at a time and a surrogate is no digit (``𝟐`` is refused).  No spaces,
+    no underscores, no superscripts (``²`` is a digit but not a decimal one).
+    """
+    body = text[1:] if text[:1] in ("+", "-") else text
+    if not body:
         return None
-    value = int(text)
+    digits = []
+    for c in body:
+        d = unicodedata.decimal(c, None) if ord(c) <= 0xFFFF else None
+        if d is None:
+            return None
+        digits.append(d)
+    value = 0
+    for d in digits:
+        value = value * 10 + d
+    if text[:1] == "-":
+        value = -value
     if -(2**31) <= value <= 2**31 - 1:
         return value
     return None

@@ -14,6 +14,7 @@ from pathlib import Path
 from rbcc.dsl.checks.blocks import validate_file
 from rbcc.dsl.checks.cascades import without_cascades
 from rbcc.dsl.checks.model import validate_graph
+from rbcc.dsl.limits import Suppressed, limit_per_file
 from rbcc.dsl.model.graph_builder import load_graph
 from rbcc.dsl.problems import Problem, has_errors, problem, sort_key
 from rbcc.dsl.project import AS_CHOICES, COMPAT_CHOICES, Application, is_application_dir, load_application
@@ -29,6 +30,9 @@ class ValidationResult:
     application: Application | None = None
     kind: str = "application"
     files: list[str] = field(default_factory=list)
+    #: problems left out of ``problems`` by ``max_problems`` (per file); counted in errors/warnings
+    suppressed: list[Suppressed] = field(default_factory=list)
+    max_problems: int | None = None
 
     @property
     def mode(self) -> tuple[str, str] | None:
@@ -40,11 +44,12 @@ class ValidationResult:
 
     @property
     def errors(self) -> int:
-        return sum(1 for p in self.problems if p.is_error)
+        """Errors found, suppressed ones included: the verdict never depends on the cap."""
+        return sum(1 for p in self.problems if p.is_error) + sum(s.errors for s in self.suppressed)
 
     @property
     def warnings(self) -> int:
-        return sum(1 for p in self.problems if not p.is_error)
+        return sum(1 for p in self.problems if not p.is_error) + sum(s.warnings for s in self.suppressed)
 
 
 class Validator:
@@ -67,8 +72,18 @@ class Validator:
         """Files were created, deleted or renamed: rescan the layout at the next validation."""
         self.fs_cache.clear()
 
-    def validate(self, path: Path, overlays: Mapping[str, str] | None = None) -> ValidationResult:
-        path = Path(path)
+    def validate(
+        self, path: Path, overlays: Mapping[str, str] | None = None, *, max_problems: int | None = None
+    ) -> ValidationResult:
+        """Validate ``path``; with ``max_problems`` (> 0), at most that many problems per file are
+        kept in the result, the others counted in ``result.suppressed`` (rbcc.dsl.limits)."""
+        result = self._validate(Path(path), overlays)
+        if max_problems:
+            result.problems, result.suppressed = limit_per_file(result.problems, max_problems)
+            result.max_problems = max_problems
+        return result
+
+    def _validate(self, path: Path, overlays: Mapping[str, str] | None) -> ValidationResult:
         # Loading allocates many small objects and frees almost none: the cyclic collector
         # would rescan them over and over (a third of the run time at 1,000 components).
         was_enabled = gc.isenabled()
@@ -166,9 +181,11 @@ def enclosing_application(path: Path) -> Path | None:
     return None
 
 
-def validate_path(path: Path, *, compat: str | None = None, as_: str = "auto") -> ValidationResult:
-    """Validate an application directory or a single file (``compat``, ``as_``: see ``Validator``)."""
-    return Validator(compat=compat, as_=as_).validate(path)
+def validate_path(
+    path: Path, *, compat: str | None = None, as_: str = "auto", max_problems: int | None = None
+) -> ValidationResult:
+    """Validate an application directory or a single file (``compat``, ``as_``, ``max_problems``: see ``Validator``)."""
+    return Validator(compat=compat, as_=as_).validate(path, max_problems=max_problems)
 
 
 __all__ = [

@@ -324,12 +324,23 @@ def _facet(h: Holder, d: _Declared) -> Facet:
     return f
 
 
+#: other declarations shown with a duplicate: enough to find them, and N duplicates cost O(N), not O(N²)
+MAX_RELATED_DECLARATIONS = 3
+
+
 def _others(graph: Graph, node: Component | Facet) -> list[Related]:
-    return [
-        Related(o.name_range, f"`{o.name}` is also declared here")
-        for o in graph.declarations.get(node.name, [])
-        if o is not node
-    ]
+    decls = graph.declarations.get(node.name, [])
+    others: list[Related] = []
+    for o in decls:
+        if o is node:
+            continue
+        if len(others) == MAX_RELATED_DECLARATIONS:
+            more = len(decls) - 1 - MAX_RELATED_DECLARATIONS
+            last = others[-1]
+            others[-1] = Related(last.range, f"{last.message} (and {more:,} more times)")
+            break
+        others.append(Related(o.name_range, f"`{o.name}` is also declared here"))
+    return others
 
 
 def resolve(graph: Graph, problems: list[Problem], report: bool, link_facets: bool = True, gated: bool = True) -> None:

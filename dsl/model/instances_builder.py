@@ -160,10 +160,24 @@ def _duplicates(blocks: list[Instance]) -> list[Problem]:
 
 
 def expand_counts(roots: list[Instance], problems: list[Problem]) -> list[Instance]:
-    """§8.4: copies named ``name + zero-padded index``; the original becomes index 1."""
+    """§8.4: copies named ``name + zero-padded index``; the original becomes index 1.
+
+    Linear in the number of copies: the names of each sibling list are kept in a set (a copy
+    whose name a sibling already has is merged away, as Roboconf's set of children does), and
+    the copies of a root are spliced in once instead of inserted one by one.
+    """
     result = list(roots)
     declared_roots = {r.name: r for r in roots}
     renamed: set[int] = set()
+    #: names of each sibling list (keyed by the list's identity), built on first use
+    names: dict[int, set[str]] = {}
+
+    def names_of(siblings: list[Instance]) -> set[str]:
+        key = id(siblings)
+        if key not in names:
+            names[key] = {s.name for s in siblings}
+        return names[key]
+
     for root in list(roots):
         order = list(root.walk())
         for inst in reversed(order):
@@ -171,31 +185,72 @@ def expand_counts(roots: list[Instance], problems: list[Problem]) -> list[Instan
             if n <= 1:
                 continue
             width = len(str(n))
-            siblings = inst.parent.children if inst.parent is not None else result
             base = inst.name
-            for i in range(2, n + 1):
-                copy = _copy(inst, inst.parent)
-                copy.name = base + str(i).zfill(width)
-                if inst.parent is None:
-                    clash = declared_roots.get(copy.name)
-                    if clash is not None and id(clash) not in renamed:
-                        problems.append(
-                            problem(
-                                "CO_CONFLICTING_INFERRED_INSTANCE",
-                                inst.block.decl_range,
-                                ("INSTANCE", copy.name),
-                                related=[Related(clash.block.decl_range, f"`{copy.name}` is declared here")],
-                            )
-                        )
+            if inst.parent is None:
+                _expand_root(inst, n, width, result, declared_roots, renamed, problems)
+            else:
+                siblings = inst.parent.children
+                taken = names_of(siblings)
+                for i in range(2, n + 1):
+                    name = base + str(i).zfill(width)
+                    if name in taken:
                         continue
-                    result.insert(result.index(inst) + (i - 1), copy)
-                else:
-                    if any(s.name == copy.name for s in siblings):
-                        continue
+                    copy = _copy(inst, inst.parent)
+                    copy.name = name
                     siblings.append(copy)
+                    taken.add(name)
+                taken.discard(base)
+                taken.add(base + "1".zfill(width))
             inst.name = base + "1".zfill(width)
             renamed.add(id(inst))
     return result
+
+
+def _expand_root(
+    inst: Instance,
+    n: int,
+    width: int,
+    result: list[Instance],
+    declared_roots: dict[str, Instance],
+    renamed: set[int],
+    problems: list[Problem],
+) -> None:
+    """The copies of a root instance, placed where inserting copy ``i`` at ``index + i - 1`` puts
+    them (a copy that clashes with a declared root is reported and skipped, and the later ones
+    still go to ``index + i - 1``, past the roots that follow)."""
+    base = inst.name
+    placed: list[tuple[int, Instance]] = []  # (offset after inst, copy), offsets increasing
+    for i in range(2, n + 1):
+        name = base + str(i).zfill(width)
+        clash = declared_roots.get(name)
+        if clash is not None and id(clash) not in renamed:
+            problems.append(
+                problem(
+                    "CO_CONFLICTING_INFERRED_INSTANCE",
+                    inst.block.decl_range,
+                    ("INSTANCE", name),
+                    related=[Related(clash.block.decl_range, f"`{name}` is declared here")],
+                )
+            )
+            continue
+        copy = _copy(inst, None)
+        copy.name = name
+        placed.append((i - 1, copy))
+    if not placed:
+        return
+    at = result.index(inst) + 1
+    tail = result[at:]
+    merged: list[Instance] = []
+    t = 0
+    for offset, copy in placed:
+        # inserting at ``at + offset - 1`` in a list that grows by one per insert: the elements
+        # of the tail fill the positions before it
+        while len(merged) < offset - 1 and t < len(tail):
+            merged.append(tail[t])
+            t += 1
+        merged.append(copy)
+    merged.extend(tail[t:])
+    result[at:] = merged
 
 
 def _copy(inst: Instance, parent: Instance | None) -> Instance:

@@ -9,6 +9,7 @@ same thing whichever path read it.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Part of the lexical API (re-exported: the parsers and the checks read them from here).
 from rbcc.dsl.java import java_trim as java_trim
@@ -19,14 +20,24 @@ PATTERN_ID = re.compile(r"[a-zA-Z_](?:\w|-|\.)*", re.ASCII)
 PATTERN_FLEX_ID = re.compile(r"[a-zA-Z_](?:\w|-| |\.)*", re.ASCII)
 PATTERN_APP_NAME = re.compile(r"[a-zA-Z_](?:\w|[-.() ])*", re.ASCII)
 PATTERN_IMPORT = re.compile(r"[a-zA-Z_](?:\w|-|\.)*(?:\.\*)?", re.ASCII)
-RANDOM_MARKER = re.compile(r"random\[([^\]]*)\](.*)", re.ASCII | re.IGNORECASE | re.DOTALL)
+#: Java's line terminators: what its regex ``.`` does not match and its ``$`` may stand before
+#: (``\r`` never reaches the patterns: it is deleted when the file is split into lines)
+JAVA_LINE_TERMINATORS = "\n\r\u0085\u2028\u2029"
+_DOT = f"[^{JAVA_LINE_TERMINATORS}]"  # Java's ``.`` (no DOTALL)
+_END = f"(?=[{JAVA_LINE_TERMINATORS}]?\\Z)"  # Java's ``$`` (no MULTILINE): end, or before a final terminator
+
+RANDOM_MARKER = re.compile(rf"random\[([^\]]*)\]({_DOT}*)", re.ASCII | re.IGNORECASE)
 
 _IMPORT = re.compile(r"import\s+([^;]*)", re.ASCII | re.IGNORECASE)
-_FACET = re.compile(r"facet(?:\s.*)?", re.ASCII | re.IGNORECASE | re.DOTALL)
+_BARE_IMPORT = re.compile(r"import", re.ASCII | re.IGNORECASE)
+_FACET = re.compile(rf"facet(?:\s{_DOT}*)?", re.ASCII | re.IGNORECASE)
 _FACET_KEYWORD = re.compile(r"\s*facet", re.ASCII | re.IGNORECASE)
-_INSTANCE = re.compile(r"instance of(?:\s.*)?", re.ASCII | re.IGNORECASE | re.DOTALL)
+_INSTANCE = re.compile(rf"instance of(?:\s{_DOT}*)?", re.ASCII | re.IGNORECASE)
 _INSTANCE_KEYWORD = re.compile(r"\s*instance of", re.ASCII | re.IGNORECASE)
-_PROPERTY = re.compile(r"([^:\s]+)\s*:\s*(.*)$", re.ASCII | re.DOTALL)
+_PROPERTY = re.compile(rf"([^:\s]+)\s*:\s*({_DOT}*){_END}", re.ASCII)
+#: characters Python's Unicode ``\s`` (hence textX's grammars) takes for whitespace but Java's
+#: ``\s`` does not; a text holding one is read by the line parser only
+NON_JAVA_SPACE = re.compile(r"[^\S \t\n\r\x0b\x0c]")
 _QUOTED = re.compile(r'"[^"]*"')
 _CLOSE = re.compile(r"\s*\}", re.ASCII)
 
@@ -60,6 +71,11 @@ def strip_keyword(line: str, kind: str) -> int:
     rx = _FACET_KEYWORD if kind == "facet" else _INSTANCE_KEYWORD
     m = rx.search(line)
     return m.end() if m else 0
+
+
+def is_bare_import(code: str) -> bool:
+    """``import`` alone (any case, the line's code Java-trimmed): Roboconf's P_UNRECOGNIZED_BLOCK."""
+    return _BARE_IMPORT.fullmatch(code) is not None
 
 
 def search_import(line: str, start: int, end: int) -> re.Match[str] | None:
@@ -126,3 +142,37 @@ def empty_item_span(value: str, pos: int) -> tuple[int, int]:
         return pos, pos + 1
     j = value.rfind(",", 0, pos)
     return (j, j + 1) if j >= 0 else (pos, pos)
+
+
+#: names of the invisible characters that have none in the Unicode database
+_CONTROL_NAMES = {0x85: "NEXT LINE (NEL)", 0x0B: "LINE TABULATION", 0x0C: "FORM FEED", 0x00: "NULL"}
+
+
+def is_invisible(ch: str) -> bool:
+    """A character a user cannot see or takes for a plain space, which Roboconf does not read as
+    whitespace: non-ASCII spaces and line or paragraph separators (U+00A0, U+2003, U+2028 …),
+    format characters (U+200B ZERO WIDTH SPACE, U+FEFF …) and C1 controls (U+0085)."""
+    if ch <= " " or ch.isascii():
+        return False
+    category = unicodedata.category(ch)
+    return category in ("Zs", "Zl", "Zp", "Cf") or (category == "Cc" and ord(ch) >= 0x7F)
+
+
+def char_name(ch: str) -> str:
+    """``U+00A0 NO-BREAK SPACE``."""
+    name = unicodedata.name(ch, None) or _CONTROL_NAMES.get(ord(ch), "control character")
+    return f"U+{ord(ch):04X} {name}"
+
+
+def invisible_note(text: str) -> str | None:
+    """A sentence naming the invisible characters of ``text`` (at most three), or None."""
+    found: list[str] = []
+    for ch in text:
+        if is_invisible(ch) and ch not in found:
+            found.append(ch)
+    if not found:
+        return None
+    names = ", ".join(char_name(ch) for ch in found[:3]) + (" …" if len(found) > 3 else "")
+    if len(found) == 1:
+        return f"This line holds an invisible character that Roboconf does not read as whitespace: {names}; delete or retype it."
+    return f"This line holds invisible characters that Roboconf does not read as whitespace: {names}; delete or retype them."

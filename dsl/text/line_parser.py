@@ -111,6 +111,12 @@ class LineParser:
         if m is not None:
             self._import(line, lineno, m, code_e)
             return
+        if lx.is_bare_import(line[code_s:code_e]):
+            # Roboconf: an unrecognised block (not a component named `import` without `{`)
+            where = self._code_range(lineno, line)
+            self.blocks.append(Unknown(line, where))
+            self._error("P_UNRECOGNIZED_BLOCK", where, note="Give the file to import: `import other.graph;`.")
+            return
         if lx.matches_facet(trimmed):
             start = lx.strip_keyword(line, "facet")
             status, _ = self._holder(HolderKind.FACET, line, lineno, start, doc)
@@ -119,8 +125,10 @@ class LineParser:
             status, _ = self._holder(HolderKind.INSTANCE, line, lineno, start, doc)
         else:
             status, _ = self._holder(HolderKind.COMPONENT, line, lineno, 0, doc)
-            if status is _Status.CANCEL or status is _Status.RESYNC_TOP:
+            if (status is _Status.CANCEL or status is _Status.RESYNC_TOP) and self.java_end is None:
                 # Roboconf records an unknown block for a cancelled component (PM_INVALID_BLOCK_TYPE).
+                # Only its first one is ever seen (Roboconf stops there); after that, the syntax
+                # error alone stands for the mistake: one error per mistake, not two.
                 self.blocks.append(Unknown(line, self._code_range(lineno, line)))
         if (status is _Status.CANCEL or status is _Status.RESYNC_TOP) and self.java_end is None:
             self.java_end = len(self.blocks)
@@ -174,7 +182,8 @@ class LineParser:
             self._error(
                 "P_O_C_BRACKET_EXTRA_CHARACTERS",
                 self._range(lineno, s, e),
-                note="Nothing may follow `{` on a declaration line; move it to the next line.",
+                note=lx.invisible_note(line[s:e])
+                or "Nothing may follow `{` on a declaration line; move it to the next line.",
             )
             depth = 1 + line.count("{", s, e) - line.count("}", s, e)
             self._skip_balanced(depth)
@@ -241,8 +250,14 @@ class LineParser:
                 )
                 self.i -= 1
                 return _Status.RESYNC_TOP
-            self._error(code, self._code_range(lineno, line), note="Expected `name: value;`.")
+            invisible = lx.invisible_note(line)
+            self._error(code, self._code_range(lineno, line), note=invisible or "Expected `name: value;`.")
             status = _Status.CANCEL
+            if invisible is not None and _strip_invisible(trimmed).startswith("}"):
+                # `\u2003}`: Roboconf stops here; the user meant a closing brace, so close the
+                # block rather than report it unclosed as well
+                holder.end_line = lineno
+                return status
 
     def _close(self, line: str, lineno: int, status: _Status) -> _Status:
         after = lx.closing_rest(line)
@@ -252,7 +267,7 @@ class LineParser:
             self._error(
                 "P_C_C_BRACKET_EXTRA_CHARACTERS",
                 self._range(lineno, s, e),
-                note="Nothing may follow `}` on its line.",
+                note=lx.invisible_note(line[s:e]) or "Nothing may follow `}` on its line.",
             )
             self.recovered = True
             depth = line.count("{", s, e) - line.count("}", s, e)
@@ -373,6 +388,13 @@ class LineParser:
         # file whose first block is cancelled is EMPTY or UNDETERMINED for Roboconf).
         blocks = self.blocks if self.java_end is None else self.blocks[: self.java_end]
         return file_kind(self.path, blocks, self.problems)
+
+
+def _strip_invisible(text: str) -> str:
+    i = 0
+    while i < len(text) and (text[i] <= " " or lx.is_invisible(text[i])):
+        i += 1
+    return text[i:]
 
 
 def file_kind(path: str, blocks: list[Block], problems: list[Problem]) -> FileKind:

@@ -53,7 +53,13 @@ FAST_PATH_MAX_CHARS = 1_000_000
 def parse_text(path: str, text: str, language: str | None = None) -> ParsedFile:
     """Parse ``text`` (the content of ``path``) into blocks and problems.  Never raises."""
     language = language or language_of(path)
-    if language is not None and len(text) <= FAST_PATH_MAX_CHARS and "\r" not in text and "\0" not in text:
+    if (
+        language is not None
+        and len(text) <= FAST_PATH_MAX_CHARS
+        and "\r" not in text
+        and "\0" not in text
+        and lx.NON_JAVA_SPACE.search(text) is None  # the grammars' `\s` is Unicode's, Roboconf's ASCII
+    ):
         fast = _FastBuilder(path, text).build(language)
         if fast is not None:
             return fast
