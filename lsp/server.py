@@ -1,15 +1,23 @@
 """The rbcc language server: thin pygls handlers over ``workspace`` and one module per feature.
 
-Diagnostics are pushed: every change schedules a debounced validation of the application that
-owns the edited file (``debounceMs``, 200 ms by default, from ``initializationOptions`` or the
-``rbcc`` settings section), so that a burst of edits costs one validation; the result is
-published for every file of the application whose diagnostics changed, plus the edited ones.
+Diagnostics are pushed: every change, open or save schedules a debounced validation of the
+application that owns the file (``debounceMs``, 200 ms by default, from ``initializationOptions``
+or the ``rbcc`` settings section), so that a burst of edits, or of files opened one after the
+other, costs one validation; the result is published for every file of the application whose
+diagnostics changed, plus the edited ones.
+
+Validation runs on a worker thread, never on the event loop, so completion, hover and the other
+requests are answered while an application is being validated.  It reads a snapshot of the open
+documents; when a document changes while it runs, its result is superseded: dropped unpublished,
+and the application is validated again from the newer text (at most one validation per
+application runs at a time, and at most one more waits behind it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +27,7 @@ from pygls.lsp.server import LanguageServer
 from rbcc import __version__
 from rbcc.lsp import code_actions, completion, folding, formatting, graph_view, navigation, semantic_tokens
 from rbcc.lsp.convert import Lines, lsp_diagnostic, path_to_uri, uri_to_path
-from rbcc.lsp.workspace import AppState, Workspace
+from rbcc.lsp.workspace import AppState, Snapshot, Validation, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +43,13 @@ class RbccLanguageServer(LanguageServer):
         self.ws = Workspace()
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self.validations = 0
+        self.superseded = 0
         self._timers: dict[Path, asyncio.TimerHandle] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rbcc-validate")
+        #: application root → the validation running on the worker thread
+        self._running: dict[Path, asyncio.Future] = {}
+        #: applications to validate again as soon as their running validation ends
+        self._again: set[Path] = set()
 
     # ---- helpers used by the feature modules ----------------------------------------------
     @property
@@ -90,11 +104,40 @@ class RbccLanguageServer(LanguageServer):
         self._timers[state.root] = loop.call_later(delay, self.validate_now, state)
 
     def validate_now(self, state: AppState) -> None:
+        """Start validating ``state`` on the worker thread (or once the running one ends)."""
         self._timers.pop(state.root, None)
         if state.root not in self.ws.apps:
             return
+        if state.root in self._running:
+            self._again.add(state.root)
+            return
+        snap = self.ws.snapshot(state)
         self.validations += 1
-        by_file = self.ws.validate(state)
+        future = asyncio.get_event_loop().run_in_executor(self._executor, self.ws.run, state.root, state.loose, snap)
+        self._running[state.root] = future
+        future.add_done_callback(lambda f: self._finished(state, snap, f))
+
+    def _finished(self, state: AppState, snap: Snapshot, future: Future) -> None:
+        self._running.pop(state.root, None)
+        again = state.root in self._again
+        self._again.discard(state.root)
+        if state.root not in self.ws.apps or future.cancelled():
+            return
+        error = future.exception()
+        if error is not None:  # Workspace.run keeps the front end's failures; this is a bug of ours
+            log.error("validation of %s failed", state.root, exc_info=error)
+            return
+        result: Validation = future.result()
+        self.ws.apply(state, snap, result)
+        if self.ws.is_current(state, snap):
+            self.publish(state, result.by_file)
+        else:  # a newer edit arrived meanwhile: its own validation is scheduled or waiting
+            self.superseded += 1
+        if again:
+            self.validate_now(state)
+
+    def publish(self, state: AppState, by_file: dict) -> None:
+        """Send the diagnostics of every file whose problems changed, and of the edited files."""
         touched, state.touched = state.touched, set()
         published: dict[str, tuple] = {}
         for rel in sorted(set(by_file) | set(state.published) | touched):
@@ -166,7 +209,7 @@ def initialized(ls: RbccLanguageServer, params: t.InitializedParams) -> None:
 
 @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: RbccLanguageServer, params: t.DidOpenTextDocumentParams) -> None:
-    ls.changed(params.text_document.uri, delay=0)
+    ls.changed(params.text_document.uri)  # debounced: opening many files costs one validation
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
@@ -231,6 +274,8 @@ def stats(ls: RbccLanguageServer, params: Any) -> dict:
         pass
     return {
         "validations": ls.validations,
+        "superseded": ls.superseded,
+        "validating": len(ls._running),
         "applications": [str(r) for r in ls.ws.apps],
         "debounceMs": ls.debounce * 1000,
         "rssKb": rss,

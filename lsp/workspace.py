@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 SKIP_DIRS = {"node_modules", "__pycache__", "target", "venv"}
 EXTENSIONS = (".graph", ".instances")
+#: what ``rbcc validate`` never says about a file the project does not reach (it never reads it)
+UNREACHED_SILENT = frozenset({"P_EMPTY_FILE"})
 
 
 @dataclass
@@ -60,11 +63,42 @@ class AppState:
         return Path(path).absolute().relative_to(self.root).as_posix()
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The editor's side of one validation: open texts, layout, generation when it started."""
+
+    generation: int
+    layout: int
+    #: project-relative path → text of the open documents of the application
+    overlays: dict[str, str]
+    fs_cache: LayoutCache
+
+
+@dataclass
+class Validation:
+    """A finished validation: problems by project-relative file, and the model when it loaded."""
+
+    by_file: dict[str, list[Problem]]
+    app: Application | None = None
+
+
+class SharedParseCache(ParseCache):
+    """The parse cache shared by the server's loop and its validation thread (one at a time)."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        super().__init__(capacity)
+        self._lock = threading.Lock()
+
+    def parse(self, path: str, text: str) -> ParsedFile:
+        with self._lock:
+            return super().parse(path, text)
+
+
 class Workspace:
     """Applications, open documents and the shared parse cache."""
 
     def __init__(self, cache: ParseCache | None = None) -> None:
-        self.cache = cache or ParseCache()
+        self.cache = cache or SharedParseCache()
         self.folders: list[Path] = []
         self.apps: dict[Path, AppState] = {}
         self.documents: dict[Path, str] = {}
@@ -126,7 +160,7 @@ class Workspace:
         state = self.app_for(path, create=path.suffix.lower() in EXTENSIONS)
         if state is not None:
             state.layout += 1
-            state.fs_cache.clear()
+            state.fs_cache = LayoutCache()  # a new one: a running validation keeps its own
             self.touch(state, None)
         return state
 
@@ -159,29 +193,40 @@ class Workspace:
         return Sources(state.root, overlays=self.overlays(state))
 
     # ---- validation ------------------------------------------------------------------------
+    def snapshot(self, state: AppState) -> Snapshot:
+        """What a validation of ``state`` reads from the editor, frozen (taken on the server's loop)."""
+        return Snapshot(state.generation, state.layout, self.overlays(state), state.fs_cache)
+
+    def is_current(self, state: AppState, snap: Snapshot) -> bool:
+        """Whether nothing a validation of ``snap`` read has changed since (texts and layout)."""
+        return snap.layout == state.layout and snap.overlays == self.overlays(state)
+
     def validate(self, state: AppState) -> dict[str, list[Problem]]:
         """Load the application again; problems grouped by project-relative file."""
-        if state.loose:
-            return self._validate_loose(state)
-        generation = state.generation
+        snap = self.snapshot(state)
+        result = self.run(state.root, state.loose, snap)
+        self.apply(state, snap, result)
+        return result.by_file
+
+    def run(self, root: Path, loose: bool, snap: Snapshot) -> Validation:
+        """Validate from ``snap`` alone: safe on a worker thread while the loop goes on editing."""
+        if loose:
+            return Validation(self._validate_loose(snap))
         # Loading allocates many objects and frees few: the cyclic collector would rescan them.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            app = load_application(state.root, sources=self.sources(state), cache=self.cache, fs_cache=state.fs_cache)
+            app = load_application(
+                root, sources=Sources(root, overlays=snap.overlays), cache=self.cache, fs_cache=snap.fs_cache
+            )
         except Exception:  # the front end never should; keep the server alive if it does
-            log.exception("validation of %s failed", state.root)
-            return {}
+            log.exception("validation of %s failed", root)
+            return Validation({})
         finally:
             if gc_was_enabled:
                 gc.enable()
-        state.app = app
-        if app.graph is not None:  # the validated graph doubles as the lenient one when it has every file
-            graph_files = {f for f in self.files(state) if f.lower().endswith(".graph")}
-            if graph_files <= {normalize(f) for f in app.graph.files}:
-                state._full_graph = (generation, app.graph)
         by_file: dict[str, list[Problem]] = {}
-        anchor = DESCRIPTOR if (state.root / DESCRIPTOR).is_file() else (app.graph_entry or DESCRIPTOR)
+        anchor = DESCRIPTOR if (root / DESCRIPTOR).is_file() else (app.graph_entry or DESCRIPTOR)
         for p in app.problems:
             rel = normalize(p.range.file) if p.range is not None else anchor
             if rel in ("", "."):
@@ -189,22 +234,31 @@ class Workspace:
             by_file.setdefault(rel, []).append(p)
         # open files the loader did not reach (not imported yet) still get their syntax problems
         reached = {normalize(f) for f in app.files}
-        for path in self.documents:
-            if state.root in path.parents and path.suffix.lower() in EXTENSIONS:
-                rel = state.rel(path)
-                if rel not in reached:
-                    parsed = self.parse(path, state)
-                    if parsed is not None and parsed.problems:
-                        by_file.setdefault(rel, []).extend(parsed.problems)
-        return by_file
+        for rel, text in snap.overlays.items():
+            if rel.lower().endswith(EXTENSIONS) and rel not in reached:
+                parsed = self.cache.parse(rel, text)
+                problems = [p for p in parsed.problems if p.code not in UNREACHED_SILENT]
+                if problems:
+                    by_file.setdefault(rel, []).extend(problems)
+        return Validation(by_file, app)
 
-    def _validate_loose(self, state: AppState) -> dict[str, list[Problem]]:
+    def apply(self, state: AppState, snap: Snapshot, result: Validation) -> None:
+        """Keep what a finished validation learnt (on the loop): the model, the lenient graph."""
+        app = result.app
+        if app is None:
+            return
+        state.app = app
+        if app.graph is not None:  # the validated graph doubles as the lenient one when it has every file
+            graph_files = {f for f in self.files(state) if f.lower().endswith(".graph")}
+            if graph_files <= {normalize(f) for f in app.graph.files}:
+                state._full_graph = (snap.generation, app.graph)
+
+    def _validate_loose(self, snap: Snapshot) -> dict[str, list[Problem]]:
         out: dict[str, list[Problem]] = {}
-        for path in list(self.documents):
-            if path.parent == state.root:
-                parsed = self.parse(path)
-                if parsed is not None:
-                    out[state.rel(path)] = list(parsed.problems)
+        for rel, text in snap.overlays.items():
+            if "/" not in rel and rel.lower().endswith(EXTENSIONS):
+                parsed = self.cache.parse(rel, text)
+                out[rel] = list(parsed.problems)  # as `rbcc validate FILE` reports a lone file
         return out
 
     def parse(self, path: Path, state: AppState | None = None) -> ParsedFile | None:
@@ -265,6 +319,12 @@ class Workspace:
                 if h.name and h.name not in graph.components and h.name not in graph.facets and not h.cancelled:
                     return self.full_graph(state)
         return graph
+
+    def recent_graph(self, state: AppState) -> Graph:
+        """The last whole-application graph, however many edits old (else a new one): what hover
+        needs to say what a type is, without rebuilding the graph on every keystroke."""
+        cached = state._full_graph
+        return cached[1] if cached is not None else self.full_graph(state)
 
     def full_graph(self, state: AppState) -> Graph:
         """Every component and facet of every graph file, broken files included."""
