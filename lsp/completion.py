@@ -42,7 +42,8 @@ PROPERTY_DOCS = {
 }
 DYNAMIC_DOC = "Value set dynamically by Roboconf"
 #: beyond this many proposals the list is marked incomplete (thousands of `T.var` on big graphs)
-MAX_ITEMS = 400
+#: and the client asks again as the user types more (clangd's default limit, too)
+MAX_ITEMS = 100
 _STOP = set(" \t,:;{}")
 
 
@@ -242,7 +243,9 @@ def _respelled_property(ctx: Context, language: str, cat: Catalog) -> list[Propo
         names = GRAPH_PROPERTIES["facet" if re.match(r"(?i)facet\s", header) else "component"]
     for name in names:
         if name.lower() == ctx.prop.lower() and name != ctx.prop:
-            return [Proposal(f"{name}: ", f"{name}: ", ItemKind.PROPERTY, len(ctx.statement), doc=PROPERTY_DOCS.get(name))]
+            return [
+                Proposal(f"{name}: ", f"{name}: ", ItemKind.PROPERTY, len(ctx.statement), doc=PROPERTY_DOCS.get(name))
+            ]
     return None
 
 
@@ -491,7 +494,7 @@ def catalog_for(ls, path, state) -> tuple[str, Catalog]:
     graph_files = [f[len("graph/") :] for f in files if f.startswith("graph/") and f.endswith(".graph")]
     inst_files = [f[len("instances/") :] for f in files if f.startswith("instances/") and f.endswith(".instances")]
     current = rel.split("/", 1)[1] if "/" in rel else rel
-    return language, Catalog(ls.ws.graph_for(state, path), graph_files, inst_files, current)
+    return language, Catalog(ls.ws.graph_for(state), graph_files, inst_files, current)
 
 
 def markup(text: str, formats) -> t.MarkupContent | str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
@@ -131,16 +132,22 @@ class Index:
         self.graph = graph
         self.by_file: dict[str, list[Occurrence]] = {}
         self._parsed: dict[str, ParsedFile] = dict(files)
-        self.declarations: dict[tuple[str, str], list[SourceRange]] = {}
         for rel, parsed in files.items():
             if previous is not None and previous._parsed.get(rel) is parsed:
                 occs = previous.by_file.get(rel, [])
             else:
                 occs = _FileOccurrences(rel, parsed).out
             self.by_file[rel] = occs
+
+    @cached_property
+    def declarations(self) -> dict[tuple[str, str], list[SourceRange]]:
+        """(kind, name) → where it is declared (types and exported variables)."""
+        out: dict[tuple[str, str], list[SourceRange]] = {}
+        for occs in self.by_file.values():
             for occ in occs:
                 if occ.decl:
-                    self.declarations.setdefault((occ.kind, occ.target), []).append(occ.range)
+                    out.setdefault((occ.kind, occ.target), []).append(occ.range)
+        return out
 
     def at(self, rel: str, line: int, column: int) -> Occurrence | None:
         """The narrowest occurrence at a 1-based position (cursor just after a name counts)."""
@@ -169,7 +176,7 @@ def index_for(ls, state, fresh: bool = False) -> Index:
     cached = getattr(state, "_index", None)
     if cached is not None and cached[0] == state.generation and (cached[2] or not fresh):
         return cached[1]
-    graph = ls.ws.full_graph(state) if fresh else ls.ws.recent_graph(state)
+    graph = ls.ws.full_graph(state) if fresh else ls.ws.graph_for(state)
     index = Index(graph, ls.ws.parsed_files(state), cached[1] if cached is not None else None)
     up_to_date = state._full_graph is not None and state._full_graph[0] == state.generation
     state._index = (state.generation, index, fresh or up_to_date)
@@ -185,7 +192,7 @@ def _metadata_hover(ls, params) -> t.Hover | None:
     path, state, text = found
     if not state.rel(path).endswith(".properties"):
         return None
-    graph = ls.ws.graph_for(state, path)
+    graph = ls.ws.graph_for(state)
     if container_metadata.metadata_file(state.rel(path), graph) is None:
         return None
     lines = Lines(text, ls.encoding)

@@ -6,18 +6,17 @@ or the ``rbcc`` settings section), so that a burst of edits, or of files opened 
 other, costs one validation; the result is published for every file of the application whose
 diagnostics changed, plus the edited ones.
 
-Validation runs on a worker thread, never on the event loop, so completion, hover and the other
-requests are answered while an application is being validated.  It reads a snapshot of the open
-documents; when a document changes while it runs, its result is superseded: dropped unpublished,
-and the application is validated again from the newer text (at most one validation per
-application runs at a time, and at most one more waits behind it).
+Validation runs in a child process (``validation_process``), never on the event loop, so
+completion, hover and the other requests are answered while an application is being validated.
+It reads a snapshot of the open documents; when a document changes while it runs, its result is
+superseded: dropped unpublished, and the application is validated again from the newer text (at
+most one validation per application runs at a time, and at most one more waits behind it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,9 @@ from pygls.lsp.server import LanguageServer
 from rbcc import __version__
 from rbcc.lsp import code_actions, completion, folding, formatting, graph_view, navigation, semantic_tokens
 from rbcc.lsp.convert import Lines, lsp_diagnostic, path_to_uri, uri_to_path
-from rbcc.lsp.workspace import AppState, Snapshot, Validation, Workspace
+from rbcc.lsp.idle_gc import IdleCollector
+from rbcc.lsp.validation_process import ValidationProcess, ValidationProcessDied
+from rbcc.lsp.workspace import AppState, Snapshot, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ class RbccLanguageServer(LanguageServer):
         self.validations = 0
         self.superseded = 0
         self._timers: dict[Path, asyncio.TimerHandle] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rbcc-validate")
+        self.validator = ValidationProcess()
+        self.collector = IdleCollector()
         #: application root → the validation running on the worker thread
         self._running: dict[Path, asyncio.Future] = {}
         #: applications to validate again as soon as their running validation ends
@@ -113,24 +115,26 @@ class RbccLanguageServer(LanguageServer):
             return
         snap = self.ws.snapshot(state)
         self.validations += 1
-        future = asyncio.get_event_loop().run_in_executor(self._executor, self.ws.run, state.root, state.loose, snap)
+        future = asyncio.wrap_future(self.validator.submit(state.root, state.loose, snap))
         self._running[state.root] = future
         future.add_done_callback(lambda f: self._finished(state, snap, f))
 
-    def _finished(self, state: AppState, snap: Snapshot, future: Future) -> None:
+    def _finished(self, state: AppState, snap: Snapshot, future: asyncio.Future) -> None:
         self._running.pop(state.root, None)
         again = state.root in self._again
         self._again.discard(state.root)
         if state.root not in self.ws.apps or future.cancelled():
             return
         error = future.exception()
-        if error is not None:  # Workspace.run keeps the front end's failures; this is a bug of ours
+        if isinstance(error, ValidationProcessDied) and not again:  # the child died: once more, in a new one
+            log.error("the validation process of %s died", state.root)
+            again = snap.generation != state.died_at
+            state.died_at = snap.generation
+        elif error is not None:  # Workspace.run keeps the front end's failures; this is a bug of ours
             log.error("validation of %s failed", state.root, exc_info=error)
-            return
-        result: Validation = future.result()
-        self.ws.apply(state, snap, result)
-        if self.ws.is_current(state, snap):
-            self.publish(state, result.by_file)
+        elif self.ws.is_current(state, snap):
+            self.publish(state, future.result())
+            state.refresh_graph = True
         else:  # a newer edit arrived meanwhile: its own validation is scheduled or waiting
             self.superseded += 1
         if again:
@@ -166,6 +170,7 @@ class RbccLanguageServer(LanguageServer):
             return
         doc = self.workspace.get_text_document(uri)
         state = self.ws.set_document(path, doc.source)
+        self.collector.activity()
         if state is not None:
             self.schedule(state, delay)
 
@@ -188,7 +193,8 @@ def initialize(ls: RbccLanguageServer, params: t.InitializeParams) -> None:
 
 @server.feature(t.INITIALIZED)
 def initialized(ls: RbccLanguageServer, params: t.InitializedParams) -> None:
-    """Ask the client to watch the files an application is made of (when it can)."""
+    """Start the validation process; ask the client to watch the files of the applications."""
+    ls.validator.start()
     caps = ls.client_capabilities
     watched = caps.workspace.did_change_watched_files if caps.workspace else None
     if watched is None or not watched.dynamic_registration:
@@ -205,6 +211,11 @@ def initialized(ls: RbccLanguageServer, params: t.InitializedParams) -> None:
             ]
         )
     )
+
+
+@server.feature(t.SHUTDOWN)
+def shutdown(ls: RbccLanguageServer, params: Any) -> None:
+    ls.validator.close()
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
@@ -276,6 +287,8 @@ def stats(ls: RbccLanguageServer, params: Any) -> dict:
         "validations": ls.validations,
         "superseded": ls.superseded,
         "validating": len(ls._running),
+        "validationPid": ls.validator.pid,
+        "idleCollections": ls.collector.collections,
         "applications": [str(r) for r in ls.ws.apps],
         "debounceMs": ls.debounce * 1000,
         "rssKb": rss,
@@ -293,6 +306,7 @@ graph_view.register(server)
 
 def main(tcp: str | None = None) -> None:
     """Run over stdio, or over TCP with ``HOST:PORT``."""
+    IdleCollector.install()
     if tcp:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))

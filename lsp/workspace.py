@@ -2,10 +2,11 @@
 
 An *application* is every folder holding ``descriptor/application.properties``, or a folder with
 ``graph/`` or ``instances/`` but no descriptor (Roboconf's editor tooling worked that way).
-Open documents override the files on disk.  One ``ParseCache`` is shared by the whole workspace,
-so a re-validation only re-parses the files whose text changed; everything that depends on an
-edited file (files importing it, instances bound to its graph) is part of the same application
-and is re-validated and re-published with it, stale diagnostics included.
+Open documents override the files on disk.  One parse per file (``LatestParses``) is kept for
+the whole workspace, so a re-validation only re-parses the files whose text changed; everything
+that depends on an edited file (files importing it, instances bound to its graph) is part of
+the same application and is re-validated and re-published with it, stale diagnostics included.
+Validations run in the validation process (``validation_process``) from a ``Snapshot``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from rbcc.dsl import (
     graph_from_files,
     load_application,
     normalize,
+    parse_text,
 )
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ SKIP_DIRS = {"node_modules", "__pycache__", "target", "venv"}
 EXTENSIONS = (".graph", ".instances")
 #: what ``rbcc validate`` never says about a file the project does not reach (it never reads it)
 UNREACHED_SILENT = frozenset({"P_EMPTY_FILE"})
+#: how many edits old the lenient graph of completion and hover may be (see ``graph_for``)
+GRAPH_LAG = 20
 
 
 @dataclass
@@ -58,6 +61,12 @@ class AppState:
     #: open documents edited since the last validation (always re-published)
     touched: set[str] = field(default_factory=set)
     loose: bool = False
+    #: the open document edited last (project-relative): the one completion may see a little late
+    last_edited: str | None = None
+    #: set when a validation was published: the lenient graph is rebuilt at the next request
+    refresh_graph: bool = False
+    #: the generation whose validation lost its process (retried once)
+    died_at: int | None = None
 
     def rel(self, path: Path) -> str:
         return Path(path).absolute().relative_to(self.root).as_posix()
@@ -82,23 +91,32 @@ class Validation:
     app: Application | None = None
 
 
-class SharedParseCache(ParseCache):
-    """The parse cache shared by the server's loop and its validation thread (one at a time)."""
+class LatestParses(ParseCache):
+    """A parse cache that keeps one parse per file: that of its latest text.
 
-    def __init__(self, capacity: int = 4096) -> None:
-        super().__init__(capacity)
-        self._lock = threading.Lock()
+    The loader's LRU cache keeps thousands of entries, so in an editor it would keep a parse of
+    every version typed; here a new text of a file replaces the parse of the old one, and
+    memory stays flat however long one types.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(capacity=0)
+        self._latest: dict[str, tuple[str, ParsedFile]] = {}
 
     def parse(self, path: str, text: str) -> ParsedFile:
-        with self._lock:
-            return super().parse(path, text)
+        hit = self._latest.get(path)
+        if hit is not None and hit[0] == text:
+            return hit[1]
+        parsed = parse_text(path, text)
+        self._latest[path] = (text, parsed)
+        return parsed
 
 
 class Workspace:
     """Applications, open documents and the shared parse cache."""
 
     def __init__(self, cache: ParseCache | None = None) -> None:
-        self.cache = cache or SharedParseCache()
+        self.cache = cache or LatestParses()
         self.folders: list[Path] = []
         self.apps: dict[Path, AppState] = {}
         self.documents: dict[Path, str] = {}
@@ -165,10 +183,13 @@ class Workspace:
         return state
 
     def touch(self, state: AppState, path: Path | None) -> None:
+        """A change to ``path`` (an open document), or to the application as a whole (``None``)."""
         state.generation += 1
+        state.last_edited = None
         if path is not None and path in self.documents:
             try:
-                state.touched.add(state.rel(path))
+                state.last_edited = state.rel(path)
+                state.touched.add(state.last_edited)
             except ValueError:
                 pass
 
@@ -209,7 +230,7 @@ class Workspace:
         return result.by_file
 
     def run(self, root: Path, loose: bool, snap: Snapshot) -> Validation:
-        """Validate from ``snap`` alone: safe on a worker thread while the loop goes on editing."""
+        """Validate from ``snap`` and the disk alone (what the validation process runs)."""
         if loose:
             return Validation(self._validate_loose(snap))
         # Loading allocates many objects and frees few: the cyclic collector would rescan them.
@@ -305,34 +326,40 @@ class Workspace:
                 out[rel] = parsed
         return out
 
-    def graph_for(self, state: AppState, path: Path) -> Graph:
-        """The whole-application graph for completion: possibly a few edits old (rebuilding it
-        costs ~0.5 s on 1,000 components, and the next validation refreshes it), but never
-        missing a type declared in the edited file."""
+    def graph_for(self, state: AppState) -> Graph:
+        """The whole-application graph for completion and hover, possibly a few keystrokes old:
+        rebuilding it costs 10-20 ms at 1,000 components, too much for every keystroke of
+        continuous typing.  Only the document being typed in may differ from what the graph was
+        built from, and by at most ``GRAPH_LAG`` edits; it is rebuilt as soon as another file
+        changed or closed, a validation was published (the user paused), or the typed document
+        declares a type that the graph does not have yet."""
         cached = state._full_graph
-        if cached is None:
+        if cached is None or state.refresh_graph or state.generation - cached[0] >= GRAPH_LAG:
             return self.full_graph(state)
         graph = cached[1]
-        parsed = self.parse(path, state)
-        if parsed is not None and str(path).lower().endswith(".graph"):
-            for h in parsed.holders:
+        if cached[0] == state.generation:
+            return graph
+        files = self.parsed_files(state, ".graph")
+        used = graph.files
+        for rel in files.keys() | used.keys():
+            if files.get(rel) is not used.get(rel) and rel != state.last_edited:
+                return self.full_graph(state)
+        typed = files.get(state.last_edited or "")
+        if typed is not None:
+            for h in typed.holders:
                 if h.name and h.name not in graph.components and h.name not in graph.facets and not h.cancelled:
                     return self.full_graph(state)
         return graph
 
-    def recent_graph(self, state: AppState) -> Graph:
-        """The last whole-application graph, however many edits old (else a new one): what hover
-        needs to say what a type is, without rebuilding the graph on every keystroke."""
-        cached = state._full_graph
-        return cached[1] if cached is not None else self.full_graph(state)
-
     def full_graph(self, state: AppState) -> Graph:
         """Every component and facet of every graph file, broken files included."""
         if state._full_graph is not None and state._full_graph[0] == state.generation:
+            state.refresh_graph = False
             return state._full_graph[1]
         files = self.parsed_files(state, ".graph")
         graph = graph_from_files(files)
         state._full_graph = (state.generation, graph)
+        state.refresh_graph = False
         return graph
 
 
