@@ -42,7 +42,8 @@ PROPERTY_DOCS = {
 }
 DYNAMIC_DOC = "Value set dynamically by Roboconf"
 #: beyond this many proposals the list is marked incomplete (thousands of `T.var` on big graphs)
-MAX_ITEMS = 400
+#: and the client asks again as the user types more (clangd's default limit, too)
+MAX_ITEMS = 100
 _STOP = set(" \t,:;{}")
 
 
@@ -92,6 +93,8 @@ class Context:
     blocks: list[str] = field(default_factory=list)  # headers of the open blocks, outermost first
     prop: str | None = None
     indent: str = ""
+    #: property names the innermost open block already sets, before or after the cursor
+    block_props: set[str] = field(default_factory=set)
 
 
 # ---- context analysis -------------------------------------------------------------------------
@@ -99,8 +102,59 @@ def strip_comments(text: str) -> str:
     return "\n".join(line.split("#", 1)[0] for line in text.split("\n"))
 
 
-def analyze(before: str) -> Context:
-    """The completion context of the cursor placed after ``before``."""
+def _depth0_statements(code: str) -> list[str]:
+    """The ``;``-separated statements of ``code`` outside any ``{ … }`` (complete blocks skipped)."""
+    out: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for c in code:
+        if c == "{":
+            depth += 1
+            if depth == 1:
+                current = []
+        elif c == "}":
+            depth = max(depth - 1, 0)
+            if depth == 0:
+                current = []
+        elif depth == 0:
+            if c == ";":
+                out.append("".join(current))
+                current = []
+            else:
+                current.append(c)
+    return out
+
+
+def _block_after(after: str) -> str:
+    """The rest of the innermost open block after the cursor's line (up to its closing ``}``)."""
+    code = strip_comments(after)
+    newline = code.find("\n")
+    if newline < 0:
+        return ""
+    depth = 0
+    for i in range(newline, len(code)):
+        c = code[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if depth == 0:
+                return code[newline:i]
+            depth -= 1
+    return code[newline:]
+
+
+def _property_names(statements: list[str]) -> set[str]:
+    names = set()
+    for st in statements:
+        if ":" in st:
+            name = st.split(":", 1)[0].strip()
+            if name and " " not in name:
+                names.add(name.lower())
+    return names
+
+
+def analyze(before: str, after: str = "") -> Context:
+    """The completion context of the cursor placed after ``before`` (``after``: the rest of the text)."""
     current_line = before.rsplit("\n", 1)[-1]
     if "#" in current_line:
         return Context("none")
@@ -141,6 +195,9 @@ def analyze(before: str) -> Context:
             break
         prefix = c + prefix
     ctx = Context("neutral", prefix, statement, blocks, indent=indent)
+    if stack:
+        inside = code[stack[-1] + 1 : last_stop + 1] if last_stop > stack[-1] else ""
+        ctx.block_props = _property_names(_depth0_statements(inside) + _depth0_statements(_block_after(after)))
     if ":" in statement:
         ctx.where = "value"
         ctx.prop = statement.split(":", 1)[0].strip()
@@ -158,24 +215,49 @@ def _words(text: str) -> list[str]:
 
 
 # ---- proposals --------------------------------------------------------------------------------
-def complete(before: str, language: str, catalog: Catalog) -> list[Proposal]:
-    """Proposals for the cursor after ``before`` in a ``graph`` or ``instances`` file."""
-    ctx = analyze(before)
+def complete(before: str, language: str, catalog: Catalog, after: str = "") -> list[Proposal]:
+    """Proposals for the cursor after ``before`` (and before ``after``) in a ``graph`` or
+    ``instances`` file; ``after`` lets completion leave out what the file already has."""
+    ctx = analyze(before, after)
     if ctx.where == "none":
         return []
+    known = _respelled_property(ctx, language, catalog)
+    if known is not None:
+        return known
     if language == "instances":
-        return _instances(ctx, catalog)
-    return _graph(ctx, catalog)
+        return _instances(ctx, catalog, before + after)
+    return _graph(ctx, catalog, before + after)
 
 
-def _import_paths(ctx: Context, files: list[str], current: str | None, before: str) -> list[Proposal] | None:
+def _respelled_property(ctx: Context, language: str, cat: Catalog) -> list[Proposal] | None:
+    """``nAMe:`` typed with nothing after the colon: the property as it is spelled, replacing it."""
+    if ctx.where != "value" or not ctx.blocks or ctx.prop is None:
+        return None
+    typed = ctx.statement.rstrip()
+    if not typed.endswith(":") or typed.count(":") != 1:
+        return None
+    if language == "instances":
+        names: tuple[str, ...] = ("channels", "count", "name")
+    else:
+        header = ctx.blocks[-1]
+        names = GRAPH_PROPERTIES["facet" if re.match(r"(?i)facet\s", header) else "component"]
+    for name in names:
+        if name.lower() == ctx.prop.lower() and name != ctx.prop:
+            return [
+                Proposal(f"{name}: ", f"{name}: ", ItemKind.PROPERTY, len(ctx.statement), doc=PROPERTY_DOCS.get(name))
+            ]
+    return None
+
+
+def _import_paths(ctx: Context, files: list[str], current: str | None, text: str) -> list[Proposal] | None:
+    """Files ``import`` may name: not the edited file, not one the file (``text``) imports already."""
     m = re.match(r"(?i)import\s+(.*)$", ctx.statement)
     if m is None:
         return None
     typed = m.group(1).strip()
     if typed.endswith(";"):
         return []
-    done = {x.strip() for x in re.findall(r"(?im)^\s*import\s+([^;#\n]*)", strip_comments(before))}
+    done = {x.strip() for x in re.findall(r"(?im)^[ \t]*import[ \t]+([^;#\n]*);", strip_comments(text))}
     out = []
     for rel in files:
         if rel == current or rel in done or not _match(typed, rel):
@@ -190,10 +272,10 @@ def _keyword(word: str, prefix: str, doc: str) -> Proposal | None:
     return Proposal(word.rstrip(), word, ItemKind.KEYWORD, len(prefix), doc=doc)
 
 
-def _graph(ctx: Context, cat: Catalog) -> list[Proposal]:
+def _graph(ctx: Context, cat: Catalog, text: str) -> list[Proposal]:
     graph = cat.graph or Graph()
     if ctx.where == "neutral":
-        paths = _import_paths(ctx, cat.graph_files, cat.current, ctx.statement)
+        paths = _import_paths(ctx, cat.graph_files, cat.current, text)
         if paths is not None:
             return paths
         words = _words(ctx.statement)
@@ -236,7 +318,7 @@ def _graph(ctx: Context, cat: Catalog) -> list[Proposal]:
         return [
             Proposal(f"{name}: ", f"{name}: ", ItemKind.PROPERTY, len(ctx.prefix), doc=PROPERTY_DOCS[name])
             for name in GRAPH_PROPERTIES[block]
-            if _match(ctx.prefix, name)
+            if _match(ctx.prefix, name) and name not in ctx.block_props
         ]
     prop = (ctx.prop or "").lower()
     if prop not in GRAPH_PROPERTIES[block]:
@@ -316,7 +398,7 @@ def _compute_importable(graph: Graph, replace: int) -> list[Proposal]:
 _INSTANCE_HEADER = re.compile(r"(?i)^instance\s+of\s+(\S+)")
 
 
-def _instances(ctx: Context, cat: Catalog) -> list[Proposal]:
+def _instances(ctx: Context, cat: Catalog, text: str) -> list[Proposal]:
     graph = cat.graph
     n = len(ctx.prefix)
     m = re.match(r"(?i)instance\s+of\s+(\S*)$", ctx.statement)
@@ -334,7 +416,7 @@ def _instances(ctx: Context, cat: Catalog) -> list[Proposal]:
     if ctx.where == "value":
         return []
     if ctx.where == "neutral":
-        paths = _import_paths(ctx, cat.instances_files, cat.current, ctx.statement)
+        paths = _import_paths(ctx, cat.instances_files, cat.current, text)
         if paths is not None:
             return paths
     words = _words(ctx.statement)
@@ -376,6 +458,7 @@ def _instances(ctx: Context, cat: Catalog) -> list[Proposal]:
                         detail="overridable variable",
                     )
                 )
+        props = [p for p in props if p.label[:-2].lower() not in ctx.block_props]
         out += sorted((p for p in props if _match(ctx.prefix, p.label)), key=lambda p: p.label.lower())
     return out
 
@@ -411,7 +494,7 @@ def catalog_for(ls, path, state) -> tuple[str, Catalog]:
     graph_files = [f[len("graph/") :] for f in files if f.startswith("graph/") and f.endswith(".graph")]
     inst_files = [f[len("instances/") :] for f in files if f.startswith("instances/") and f.endswith(".instances")]
     current = rel.split("/", 1)[1] if "/" in rel else rel
-    return language, Catalog(ls.ws.graph_for(state, path), graph_files, inst_files, current)
+    return language, Catalog(ls.ws.graph_for(state), graph_files, inst_files, current)
 
 
 def markup(text: str, formats) -> t.MarkupContent | str:
@@ -484,6 +567,7 @@ def register(server) -> None:
 
         col0 = column_from_lsp(line_text, params.position.character, ls.encoding)
         before = "\n".join(lines[:line0] + [line_text[:col0]])
+        after = "\n".join([line_text[col0:]] + lines[line0 + 1 :])
         language, catalog = catalog_for(ls, path, state)
         from rbcc.lsp import container_metadata
 
@@ -493,7 +577,7 @@ def register(server) -> None:
             return t.CompletionList(
                 is_incomplete=False, items=lsp_completion_items(found_items, line_text, col0, line0, ls)
             )
-        proposals = complete(before, language, catalog)
+        proposals = complete(before, language, catalog, after)
         incomplete = len(proposals) > MAX_ITEMS  # the client asks again as the user types more
         return t.CompletionList(
             is_incomplete=incomplete, items=lsp_completion_items(proposals[:MAX_ITEMS], line_text, col0, line0, ls)

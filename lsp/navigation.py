@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 
-from rbcc.dsl import Component, Facet, Graph, Holder, HolderKind, Import, ParsedFile, Property, SourceRange
+from rbcc.dsl import (
+    Component,
+    Facet,
+    Graph,
+    Holder,
+    HolderKind,
+    Import,
+    ParsedFile,
+    Property,
+    SourceRange,
+    graph_from_files,
+)
 from rbcc.dsl import inheritance as ih
 from rbcc.lsp.completion import INSTALLERS, PROPERTY_DOCS, markup, type_doc, variable_doc
 from rbcc.lsp.convert import Lines, path_to_uri
@@ -33,26 +45,26 @@ class Occurrence:
     decl: bool = False
 
 
-class Index:
-    """Occurrences of an application, per project-relative file."""
+class _FileOccurrences:
+    """The occurrences written in one file, from its own parse alone."""
 
-    def __init__(self, graph: Graph, files: dict[str, ParsedFile]) -> None:
-        self.graph = graph
-        self.by_file: dict[str, list[Occurrence]] = {}
-        for nodes in graph.declarations.values():
-            for node in nodes:
-                self._node(node)
-        for rel, parsed in files.items():
-            for block in parsed.blocks:
-                if isinstance(block, Import):
-                    folder = rel.split("/", 1)[0] if "/" in rel else ""
-                    target = f"{folder}/{block.uri}" if folder else block.uri
-                    self._add(Occurrence(block.uri_range, "file", target))
-                elif isinstance(block, Holder):
-                    self._holder(block)
+    def __init__(self, rel: str, parsed: ParsedFile) -> None:
+        self.out: list[Occurrence] = []
+        if rel.lower().endswith(".graph"):
+            # a graph of this file only: what a declaration refers to is written in its own block
+            for nodes in graph_from_files({rel: parsed}).declarations.values():
+                for node in nodes:
+                    self._node(node)
+        for block in parsed.blocks:
+            if isinstance(block, Import):
+                folder = rel.split("/", 1)[0] if "/" in rel else ""
+                target = f"{folder}/{block.uri}" if folder else block.uri
+                self._add(Occurrence(block.uri_range, "file", target))
+            elif isinstance(block, Holder):
+                self._holder(block)
 
     def _add(self, occ: Occurrence) -> None:
-        self.by_file.setdefault(occ.range.file, []).append(occ)
+        self.out.append(occ)
 
     def _node(self, node: Component | Facet) -> None:
         self._add(Occurrence(node.name_range, "type", node.name, decl=True))
@@ -106,6 +118,37 @@ class Index:
                 else:
                     self._variable(item.name, item.name_range)
 
+
+class Index:
+    """Occurrences of an application, per project-relative file.
+
+    Each file's occurrences come from that file's parse alone, so a new index reuses those of
+    every file whose parse did not change (``previous``): after a keystroke only the edited file
+    is indexed again.  ``graph`` (the whole-application model, possibly a few edits old) answers
+    what a name *is* (hover, inheritance); where it is declared comes from the occurrences.
+    """
+
+    def __init__(self, graph: Graph, files: dict[str, ParsedFile], previous: Index | None = None) -> None:
+        self.graph = graph
+        self.by_file: dict[str, list[Occurrence]] = {}
+        self._parsed: dict[str, ParsedFile] = dict(files)
+        for rel, parsed in files.items():
+            if previous is not None and previous._parsed.get(rel) is parsed:
+                occs = previous.by_file.get(rel, [])
+            else:
+                occs = _FileOccurrences(rel, parsed).out
+            self.by_file[rel] = occs
+
+    @cached_property
+    def declarations(self) -> dict[tuple[str, str], list[SourceRange]]:
+        """(kind, name) → where it is declared (types and exported variables)."""
+        out: dict[tuple[str, str], list[SourceRange]] = {}
+        for occs in self.by_file.values():
+            for occ in occs:
+                if occ.decl:
+                    out.setdefault((occ.kind, occ.target), []).append(occ.range)
+        return out
+
     def at(self, rel: str, line: int, column: int) -> Occurrence | None:
         """The narrowest occurrence at a 1-based position (cursor just after a name counts)."""
         best = None
@@ -123,14 +166,20 @@ class Index:
                 if occ.kind == kind and occ.target == target:
                     yield occ
 
+    def declared(self, name: str) -> bool:
+        """Whether a component or facet ``name`` is declared in some graph file."""
+        return ("type", name) in self.declarations
 
-def index_for(ls, state) -> Index:
+
+def index_for(ls, state, fresh: bool = False) -> Index:
+    """The occurrence index of ``state``; with ``fresh``, its graph is that of the current texts."""
     cached = getattr(state, "_index", None)
-    if cached is not None and cached[0] == state.generation:
+    if cached is not None and cached[0] == state.generation and (cached[2] or not fresh):
         return cached[1]
-    graph = ls.ws.full_graph(state)
-    index = Index(graph, ls.ws.parsed_files(state))
-    state._index = (state.generation, index)
+    graph = ls.ws.full_graph(state) if fresh else ls.ws.graph_for(state)
+    index = Index(graph, ls.ws.parsed_files(state), cached[1] if cached is not None else None)
+    up_to_date = state._full_graph is not None and state._full_graph[0] == state.generation
+    state._index = (state.generation, index, fresh or up_to_date)
     return index
 
 
@@ -143,7 +192,7 @@ def _metadata_hover(ls, params) -> t.Hover | None:
     path, state, text = found
     if not state.rel(path).endswith(".properties"):
         return None
-    graph = ls.ws.graph_for(state, path)
+    graph = ls.ws.graph_for(state)
     if container_metadata.metadata_file(state.rel(path), graph) is None:
         return None
     lines = Lines(text, ls.encoding)
@@ -161,14 +210,14 @@ def _metadata_hover(ls, params) -> t.Hover | None:
     return t.Hover(contents=markup(doc, formats), range=lines.range(where))
 
 
-def _at(ls, params) -> tuple | None:
+def _at(ls, params, fresh: bool = False) -> tuple | None:
     found = ls.document(params.text_document.uri)
     if found is None:
         return None
     path, state, text = found
     lines = Lines(text, ls.encoding)
     line0, col0 = lines.offset(params.position)
-    index = index_for(ls, state)
+    index = index_for(ls, state, fresh)
     return path, state, index, index.at(state.rel(path), line0 + 1, col0 + 1), lines
 
 
@@ -180,7 +229,7 @@ def _location(ls, state, r: SourceRange) -> t.Location:
 def declaration_of(index: Index, occ: Occurrence) -> list[SourceRange]:
     graph = index.graph
     if occ.kind == "type":
-        return [d.name_range for d in graph.declarations.get(occ.target, [])]
+        return list(index.declarations.get(("type", occ.target), []))
     if occ.kind == "var" and "." in occ.target:
         prefix, var = occ.target.split(".", 1)
         node = graph.node(prefix)
@@ -189,8 +238,8 @@ def declaration_of(index: Index, occ: Occurrence) -> list[SourceRange]:
         for owner in _owners(graph, node):
             for decl in owner.exports.values():
                 if decl.name in (var, occ.target) or decl.name.endswith("." + var):
-                    return [d.range for d in index.all("var", _full(owner, decl.name)) if d.decl] or [decl.range]
-        return [node.name_range]
+                    return list(index.declarations.get(("var", _full(owner, decl.name)), [])) or [decl.range]
+        return list(index.declarations.get(("type", node.name), [])) or [node.name_range]
     return []
 
 

@@ -1,9 +1,16 @@
 """The rbcc language server: thin pygls handlers over ``workspace`` and one module per feature.
 
-Diagnostics are pushed: every change schedules a debounced validation of the application that
-owns the edited file (``debounceMs``, 200 ms by default, from ``initializationOptions`` or the
-``rbcc`` settings section), so that a burst of edits costs one validation; the result is
-published for every file of the application whose diagnostics changed, plus the edited ones.
+Diagnostics are pushed: every change, open or save schedules a debounced validation of the
+application that owns the file (``debounceMs``, 200 ms by default, from ``initializationOptions``
+or the ``rbcc`` settings section), so that a burst of edits, or of files opened one after the
+other, costs one validation; the result is published for every file of the application whose
+diagnostics changed, plus the edited ones.
+
+Validation runs in a child process (``validation_process``), never on the event loop, so
+completion, hover and the other requests are answered while an application is being validated.
+It reads a snapshot of the open documents; when a document changes while it runs, its result is
+superseded: dropped unpublished, and the application is validated again from the newer text (at
+most one validation per application runs at a time, and at most one more waits behind it).
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ from pygls.lsp.server import LanguageServer
 from rbcc import __version__
 from rbcc.lsp import code_actions, completion, folding, formatting, graph_view, navigation, semantic_tokens
 from rbcc.lsp.convert import Lines, lsp_diagnostic, path_to_uri, uri_to_path
-from rbcc.lsp.workspace import AppState, Workspace
+from rbcc.lsp.idle_gc import IdleCollector
+from rbcc.lsp.validation_process import ValidationProcess, ValidationProcessDied
+from rbcc.lsp.workspace import AppState, Snapshot, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +44,14 @@ class RbccLanguageServer(LanguageServer):
         self.ws = Workspace()
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self.validations = 0
+        self.superseded = 0
         self._timers: dict[Path, asyncio.TimerHandle] = {}
+        self.validator = ValidationProcess()
+        self.collector = IdleCollector()
+        #: application root → the validation running on the worker thread
+        self._running: dict[Path, asyncio.Future] = {}
+        #: applications to validate again as soon as their running validation ends
+        self._again: set[Path] = set()
 
     # ---- helpers used by the feature modules ----------------------------------------------
     @property
@@ -93,11 +109,42 @@ class RbccLanguageServer(LanguageServer):
         self._timers[state.root] = loop.call_later(delay, self.validate_now, state)
 
     def validate_now(self, state: AppState) -> None:
+        """Start validating ``state`` on the worker thread (or once the running one ends)."""
         self._timers.pop(state.root, None)
         if state.root not in self.ws.apps:
             return
+        if state.root in self._running:
+            self._again.add(state.root)
+            return
+        snap = self.ws.snapshot(state)
         self.validations += 1
-        by_file = self.ws.validate(state)
+        future = asyncio.wrap_future(self.validator.submit(state.root, state.loose, snap))
+        self._running[state.root] = future
+        future.add_done_callback(lambda f: self._finished(state, snap, f))
+
+    def _finished(self, state: AppState, snap: Snapshot, future: asyncio.Future) -> None:
+        self._running.pop(state.root, None)
+        again = state.root in self._again
+        self._again.discard(state.root)
+        if state.root not in self.ws.apps or future.cancelled():
+            return
+        error = future.exception()
+        if isinstance(error, ValidationProcessDied) and not again:  # the child died: once more, in a new one
+            log.error("the validation process of %s died", state.root)
+            again = snap.generation != state.died_at
+            state.died_at = snap.generation
+        elif error is not None:  # Workspace.run keeps the front end's failures; this is a bug of ours
+            log.error("validation of %s failed", state.root, exc_info=error)
+        elif self.ws.is_current(state, snap):
+            self.publish(state, future.result())
+            state.refresh_graph = True
+        else:  # a newer edit arrived meanwhile: its own validation is scheduled or waiting
+            self.superseded += 1
+        if again:
+            self.validate_now(state)
+
+    def publish(self, state: AppState, by_file: dict) -> None:
+        """Send the diagnostics of every file whose problems changed, and of the edited files."""
         touched, state.touched = state.touched, set()
         published: dict[str, tuple] = {}
         for rel in sorted(set(by_file) | set(state.published) | touched):
@@ -126,6 +173,7 @@ class RbccLanguageServer(LanguageServer):
             return
         doc = self.workspace.get_text_document(uri)
         state = self.ws.set_document(path, doc.source)
+        self.collector.activity()
         if state is not None:
             self.schedule(state, delay)
 
@@ -148,7 +196,8 @@ def initialize(ls: RbccLanguageServer, params: t.InitializeParams) -> None:
 
 @server.feature(t.INITIALIZED)
 def initialized(ls: RbccLanguageServer, params: t.InitializedParams) -> None:
-    """Ask the client to watch the files an application is made of (when it can)."""
+    """Start the validation process; ask the client to watch the files of the applications."""
+    ls.validator.start()
     caps = ls.client_capabilities
     watched = caps.workspace.did_change_watched_files if caps.workspace else None
     if watched is None or not watched.dynamic_registration:
@@ -167,9 +216,14 @@ def initialized(ls: RbccLanguageServer, params: t.InitializedParams) -> None:
     )
 
 
+@server.feature(t.SHUTDOWN)
+def shutdown(ls: RbccLanguageServer, params: Any) -> None:
+    ls.validator.close()
+
+
 @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: RbccLanguageServer, params: t.DidOpenTextDocumentParams) -> None:
-    ls.changed(params.text_document.uri, delay=0)
+    ls.changed(params.text_document.uri)  # debounced: opening many files costs one validation
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
@@ -234,6 +288,10 @@ def stats(ls: RbccLanguageServer, params: Any) -> dict:
         pass
     return {
         "validations": ls.validations,
+        "superseded": ls.superseded,
+        "validating": len(ls._running),
+        "validationPid": ls.validator.pid,
+        "idleCollections": ls.collector.collections,
         "applications": [str(r) for r in ls.ws.apps],
         "debounceMs": ls.debounce * 1000,
         "rssKb": rss,
@@ -251,6 +309,7 @@ graph_view.register(server)
 
 def main(tcp: str | None = None) -> None:
     """Run over stdio, or over TCP with ``HOST:PORT``."""
+    IdleCollector.install()
     if tcp:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))

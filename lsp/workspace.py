@@ -2,10 +2,11 @@
 
 An *application* is every folder holding ``descriptor/application.properties``, or a folder with
 ``graph/`` or ``instances/`` but no descriptor (Roboconf's editor tooling worked that way).
-Open documents override the files on disk.  One ``ParseCache`` is shared by the whole workspace,
-so a re-validation only re-parses the files whose text changed; everything that depends on an
-edited file (files importing it, instances bound to its graph) is part of the same application
-and is re-validated and re-published with it, stale diagnostics included.
+Open documents override the files on disk.  One parse per file (``LatestParses``) is kept for
+the whole workspace, so a re-validation only re-parses the files whose text changed; everything
+that depends on an edited file (files importing it, instances bound to its graph) is part of
+the same application and is re-validated and re-published with it, stale diagnostics included.
+Validations run in the validation process (``validation_process``) from a ``Snapshot``.
 """
 
 from __future__ import annotations
@@ -29,12 +30,17 @@ from rbcc.dsl import (
     graph_from_files,
     load_application,
     normalize,
+    parse_text,
 )
 
 log = logging.getLogger(__name__)
 
 SKIP_DIRS = {"node_modules", "__pycache__", "target", "venv"}
 EXTENSIONS = (".graph", ".instances")
+#: what ``rbcc validate`` never says about a file the project does not reach (it never reads it)
+UNREACHED_SILENT = frozenset({"P_EMPTY_FILE"})
+#: how many edits old the lenient graph of completion and hover may be (see ``graph_for``)
+GRAPH_LAG = 20
 
 
 @dataclass
@@ -56,16 +62,64 @@ class AppState:
     #: open documents edited since the last validation (always re-published)
     touched: set[str] = field(default_factory=set)
     loose: bool = False
+    #: the open document edited last (project-relative): the one completion may see a little late
+    last_edited: str | None = None
+    #: set when a validation was published: the lenient graph is rebuilt at the next request
+    refresh_graph: bool = False
+    #: the generation whose validation lost its process (retried once)
+    died_at: int | None = None
 
     def rel(self, path: Path) -> str:
         return Path(path).absolute().relative_to(self.root).as_posix()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The editor's side of one validation: open texts, layout, generation when it started."""
+
+    generation: int
+    layout: int
+    #: project-relative path → text of the open documents of the application
+    overlays: dict[str, str]
+    fs_cache: LayoutCache
+    #: ``"roboconf"``: Roboconf's exact staging (the ``compat`` setting), else None
+    compat: str | None = None
+
+
+@dataclass
+class Validation:
+    """A finished validation: problems by project-relative file, and the model when it loaded."""
+
+    by_file: dict[str, list[Problem]]
+    app: Application | None = None
+
+
+class LatestParses(ParseCache):
+    """A parse cache that keeps one parse per file: that of its latest text.
+
+    The loader's LRU cache keeps thousands of entries, so in an editor it would keep a parse of
+    every version typed; here a new text of a file replaces the parse of the old one, and
+    memory stays flat however long one types.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(capacity=0)
+        self._latest: dict[str, tuple[str, ParsedFile]] = {}
+
+    def parse(self, path: str, text: str) -> ParsedFile:
+        hit = self._latest.get(path)
+        if hit is not None and hit[0] == text:
+            return hit[1]
+        parsed = parse_text(path, text)
+        self._latest[path] = (text, parsed)
+        return parsed
 
 
 class Workspace:
     """Applications, open documents and the shared parse cache."""
 
     def __init__(self, cache: ParseCache | None = None) -> None:
-        self.cache = cache or ParseCache()
+        self.cache = cache or LatestParses()
         self.folders: list[Path] = []
         self.apps: dict[Path, AppState] = {}
         self.documents: dict[Path, str] = {}
@@ -139,15 +193,18 @@ class Workspace:
         state = self.app_for(path, create=path.suffix.lower() in EXTENSIONS)
         if state is not None:
             state.layout += 1
-            state.fs_cache.clear()
+            state.fs_cache = LayoutCache()  # a new one: a running validation keeps its own
             self.touch(state, None)
         return state
 
     def touch(self, state: AppState, path: Path | None) -> None:
+        """A change to ``path`` (an open document), or to the application as a whole (``None``)."""
         state.generation += 1
+        state.last_edited = None
         if path is not None and path in self.documents:
             try:
-                state.touched.add(state.rel(path))
+                state.last_edited = state.rel(path)
+                state.touched.add(state.last_edited)
             except ValueError:
                 pass
 
@@ -172,31 +229,44 @@ class Workspace:
         return Sources(state.root, overlays=self.overlays(state))
 
     # ---- validation ------------------------------------------------------------------------
+    def snapshot(self, state: AppState) -> Snapshot:
+        """What a validation of ``state`` reads from the editor, frozen (taken on the server's loop)."""
+        return Snapshot(state.generation, state.layout, self.overlays(state), state.fs_cache, self.compat)
+
+    def is_current(self, state: AppState, snap: Snapshot) -> bool:
+        """Whether nothing a validation of ``snap`` read has changed since (texts and layout)."""
+        return snap.layout == state.layout and snap.overlays == self.overlays(state)
+
     def validate(self, state: AppState) -> dict[str, list[Problem]]:
         """Load the application again; problems grouped by project-relative file."""
-        if state.loose:
-            return self._validate_loose(state)
-        generation = state.generation
+        snap = self.snapshot(state)
+        result = self.run(state.root, state.loose, snap)
+        self.apply(state, snap, result)
+        return result.by_file
+
+    def run(self, root: Path, loose: bool, snap: Snapshot) -> Validation:
+        """Validate from ``snap`` and the disk alone (what the validation process runs)."""
+        if loose:
+            return Validation(self._validate_loose(snap))
         # Loading allocates many objects and frees few: the cyclic collector would rescan them.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
             app = load_application(
-                state.root, sources=self.sources(state), cache=self.cache, fs_cache=state.fs_cache, compat=self.compat
+                root,
+                sources=Sources(root, overlays=snap.overlays),
+                cache=self.cache,
+                fs_cache=snap.fs_cache,
+                compat=snap.compat,
             )
         except Exception:  # the front end never should; keep the server alive if it does
-            log.exception("validation of %s failed", state.root)
-            return {}
+            log.exception("validation of %s failed", root)
+            return Validation({})
         finally:
             if gc_was_enabled:
                 gc.enable()
-        state.app = app
-        if app.graph is not None:  # the validated graph doubles as the lenient one when it has every file
-            graph_files = {f for f in self.files(state) if f.lower().endswith(".graph")}
-            if graph_files <= {normalize(f) for f in app.graph.files}:
-                state._full_graph = (generation, app.graph)
         by_file: dict[str, list[Problem]] = {}
-        anchor = DESCRIPTOR if (state.root / DESCRIPTOR).is_file() else (app.graph_entry or DESCRIPTOR)
+        anchor = DESCRIPTOR if (root / DESCRIPTOR).is_file() else (app.graph_entry or DESCRIPTOR)
         for p in app.problems:
             rel = normalize(p.range.file) if p.range is not None else anchor
             if rel in ("", "."):
@@ -204,22 +274,31 @@ class Workspace:
             by_file.setdefault(rel, []).append(p)
         # open files the loader did not reach (not imported yet) still get their syntax problems
         reached = {normalize(f) for f in app.files}
-        for path in self.documents:
-            if state.root in path.parents and path.suffix.lower() in EXTENSIONS:
-                rel = state.rel(path)
-                if rel not in reached:
-                    parsed = self.parse(path, state)
-                    if parsed is not None and parsed.problems:
-                        by_file.setdefault(rel, []).extend(parsed.problems)
-        return by_file
+        for rel, text in snap.overlays.items():
+            if rel.lower().endswith(EXTENSIONS) and rel not in reached:
+                parsed = self.cache.parse(rel, text)
+                problems = [p for p in parsed.problems if p.code not in UNREACHED_SILENT]
+                if problems:
+                    by_file.setdefault(rel, []).extend(problems)
+        return Validation(by_file, app)
 
-    def _validate_loose(self, state: AppState) -> dict[str, list[Problem]]:
+    def apply(self, state: AppState, snap: Snapshot, result: Validation) -> None:
+        """Keep what a finished validation learnt (on the loop): the model, the lenient graph."""
+        app = result.app
+        if app is None:
+            return
+        state.app = app
+        if app.graph is not None:  # the validated graph doubles as the lenient one when it has every file
+            graph_files = {f for f in self.files(state) if f.lower().endswith(".graph")}
+            if graph_files <= {normalize(f) for f in app.graph.files}:
+                state._full_graph = (snap.generation, app.graph)
+
+    def _validate_loose(self, snap: Snapshot) -> dict[str, list[Problem]]:
         out: dict[str, list[Problem]] = {}
-        for path in list(self.documents):
-            if path.parent == state.root:
-                parsed = self.parse(path)
-                if parsed is not None:
-                    out[state.rel(path)] = list(parsed.problems)
+        for rel, text in snap.overlays.items():
+            if "/" not in rel and rel.lower().endswith(EXTENSIONS):
+                parsed = self.cache.parse(rel, text)
+                out[rel] = list(parsed.problems)  # as `rbcc validate FILE` reports a lone file
         return out
 
     def parse(self, path: Path, state: AppState | None = None) -> ParsedFile | None:
@@ -266,17 +345,27 @@ class Workspace:
                 out[rel] = parsed
         return out
 
-    def graph_for(self, state: AppState, path: Path) -> Graph:
-        """The whole-application graph for completion: possibly a few edits old (rebuilding it
-        costs ~0.5 s on 1,000 components, and the next validation refreshes it), but never
-        missing a type declared in the edited file."""
+    def graph_for(self, state: AppState) -> Graph:
+        """The whole-application graph for completion and hover, possibly a few keystrokes old:
+        rebuilding it costs 10-20 ms at 1,000 components, too much for every keystroke of
+        continuous typing.  Only the document being typed in may differ from what the graph was
+        built from, and by at most ``GRAPH_LAG`` edits; it is rebuilt as soon as another file
+        changed or closed, a validation was published (the user paused), or the typed document
+        declares a type that the graph does not have yet."""
         cached = state._full_graph
-        if cached is None:
+        if cached is None or state.refresh_graph or state.generation - cached[0] >= GRAPH_LAG:
             return self.full_graph(state)
         graph = cached[1]
-        parsed = self.parse(path, state)
-        if parsed is not None and str(path).lower().endswith(".graph"):
-            for h in parsed.holders:
+        if cached[0] == state.generation:
+            return graph
+        files = self.parsed_files(state, ".graph")
+        used = graph.files
+        for rel in files.keys() | used.keys():
+            if files.get(rel) is not used.get(rel) and rel != state.last_edited:
+                return self.full_graph(state)
+        typed = files.get(state.last_edited or "")
+        if typed is not None:
+            for h in typed.holders:
                 if h.name and h.name not in graph.components and h.name not in graph.facets and not h.cancelled:
                     return self.full_graph(state)
         return graph
@@ -284,10 +373,12 @@ class Workspace:
     def full_graph(self, state: AppState) -> Graph:
         """Every component and facet of every graph file, broken files included."""
         if state._full_graph is not None and state._full_graph[0] == state.generation:
+            state.refresh_graph = False
             return state._full_graph[1]
         files = self.parsed_files(state, ".graph")
         graph = graph_from_files(files)
         state._full_graph = (state.generation, graph)
+        state.refresh_graph = False
         return graph
 
 

@@ -67,6 +67,8 @@ async def test_a_burst_of_edits_costs_one_validation(client: LanguageClient):
     path = client.app / "graph" / "main.graph"
     uri = open_doc(client, path)
     await client.wait_for_notification(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    # a debounce longer than the burst takes to send, even on a loaded machine
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams({"rbcc": {"debounceMs": 1000}}))
     before = (await stats(client))["validations"]
     for i in range(20):
         change(client, uri, 2 + i, (2, 0), (2, 0), "#")
