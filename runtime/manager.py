@@ -371,13 +371,18 @@ class Manager:
             root = self.items.get(self.scoped_of(item.path))
             if root is not None and root.state is State.NOT_DEPLOYED:
                 return  # late news from a machine already gone
+            before = item.state
             item.state = State(msg["new_status"])
             item.imports = msg.get("new_imports") or {}
             item.last_problem = msg.get("last_problem")
             with self.store.transaction() as tx:
                 tx.put_instance(item.record())
-                tx.event("state", item.path, {"state": item.state.value})
-            self._emit({"event": "state", "path": item.path, "state": item.state.value, "problem": item.last_problem})
+                if item.state is not before:
+                    tx.event("state", item.path, {"state": item.state.value})
+            if item.state is not before:
+                self._emit(
+                    {"event": "state", "path": item.path, "state": item.state.value, "problem": item.last_problem}
+                )
         elif kind == "StepEvent":
             self._emit(
                 {

@@ -100,11 +100,12 @@ class Harness:
 
         (self.ctl / f"{clean_path(path)}.{step}.sleep").write_text(str(seconds))
 
-    def session(self, **settings: object) -> Session:
-        defaults: dict[str, object] = {"heartbeat_period": 0.2}
+    def session(self, events: list[dict[str, object]] | None = None, **settings: object) -> Session:
+        defaults: dict[str, object] = {"heartbeat_period": 0.2, "max_parallel_steps": 4}
         defaults.update(settings)
         plan = self.plan()
-        return Session(plan.application, self.state, Settings(**defaults), app_dir=plan.app_dir)  # type: ignore[arg-type]
+        sink = events.append if events is not None else None
+        return Session(plan.application, self.state, Settings(**defaults), on_event=sink, app_dir=plan.app_dir)  # type: ignore[arg-type]
 
 
 @contextmanager
