@@ -139,7 +139,7 @@ class Session:
         quiet = 0
         while quiet < quiet_checks:
             await asyncio.sleep(period)
-            quiet = quiet + 1 if self.manager.idle() and self.bus.pending() == 0 else 0
+            quiet = quiet + 1 if self.manager.idle() else 0
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("the deployment did not settle")
 
