@@ -337,6 +337,7 @@ class Manager:
                     sub = self.items[p]
                     sub.state = State.NOT_DEPLOYED
                     sub.imports = {}
+                    sub.last_problem = None
                     for key in MACHINE_DATA:
                         sub.data.pop(key, None)
                     tx.put_instance(sub.record())

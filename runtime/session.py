@@ -57,7 +57,7 @@ class Session:
         bus: Bus | None = None,
     ) -> None:
         self.application = application
-        self.state_dir = Path(state_dir)
+        self.state_dir = Path(state_dir).resolve()
         self.settings = settings or Settings()
         self.app_dir = app_dir or Path.cwd()
         self.bus = bus or InProcessBus()
@@ -168,28 +168,37 @@ class Session:
             raise RbccError(f"no instance {missing[0]!r} in this deployment")
         return paths
 
+    def _scope(self, paths: list[str]) -> set[str]:
+        return {q for p in paths for q in self.manager.subtree(p)}
+
     async def start(self, paths: list[str]) -> Summary:
-        for p in self._resolve(paths):
+        targets = self._resolve(paths)
+        for p in targets:
             self.manager.deploy_and_start_all(p)
         await self.settle()
-        return self.summary()
+        return self.summary(self._scope(targets))
 
     async def stop(self, paths: list[str]) -> Summary:
-        for p in self._resolve(paths):
+        targets = self._resolve(paths)
+        for p in targets:
             self.manager.stop_all(p)
         await self.settle()
-        return self.summary()
+        return self.summary(self._scope(targets))
 
     async def undeploy(self, paths: list[str]) -> Summary:
-        for p in self._resolve(paths):
+        targets = self._resolve(paths)
+        for p in targets:
             self.manager.undeploy_all(p)
         await self.settle()
-        return self.summary()
+        return self.summary(self._scope(targets))
 
-    def summary(self) -> Summary:
+    def summary(self, scope: set[str] | None = None) -> Summary:
+        """Final states; problems are PROBLEM instances and, in ``scope`` (default: all), unmet desires."""
         items = self.manager.items
         problems = {p: i.last_problem for p, i in items.items() if i.state is State.PROBLEM}
         for p, i in items.items():
+            if scope is not None and p not in scope:
+                continue
             if i.desired is not None and i.state is not i.desired and p not in problems and i.state in STABLE:
                 problems[p] = f"{i.state.value}, {i.desired.value} wanted"
         return Summary(
