@@ -29,7 +29,7 @@ from rbcc.runtime.model import Node
 from rbcc.runtime.plan import PlanInstance
 from rbcc.runtime.recipes import RecipeResult, kill_leftover, make_scripts_executable, render_template, run_process
 from rbcc.runtime.settings import Settings
-from rbcc.runtime.states import DEPLOYABLE_UNDER, INTERRUPTED_FALLBACK, TRANSIENT, State
+from rbcc.runtime.states import COMPLETED, DEPLOYABLE_UNDER, INTERRUPTED_FALLBACK, TRANSIENT, TRANSIENT_STEP, State
 
 log = logging.getLogger("rbcc.runtime.agent")
 
@@ -82,6 +82,7 @@ class Agent:
         self._main: asyncio.Task[None] | None = None
         self._beat: asyncio.Task[None] | None = None
         self._handling = False
+        self._dirty = False
         self._out: asyncio.Queue[tuple[Context, Message]] = asyncio.Queue()
         self._send_task: asyncio.Task[None] | None = None
         #: tests: an agent that stops sending heartbeats
@@ -180,6 +181,7 @@ class Agent:
         A step found in progress is not re-run blindly: its recipe's process group is killed if it
         is still there, and the instance returns to the stable state the step started from with
         ``last_problem = "interrupted: <step>"``; the manager then re-applies its desired state.
+        A step whose recipe had completed (recorded right after it ended) takes the state it leads to.
         """
         try:
             raw = json.loads((self.workdir / STATE_FILE).read_text(encoding="utf-8"))
@@ -190,15 +192,21 @@ class Agent:
             if node.running and node.running.get("pid"):
                 kill_leftover(int(node.running["pid"]))
             if node.state in TRANSIENT:
-                step = (node.running or {}).get("step") or node.state.value.lower()
-                node.state = node.stable_from or INTERRUPTED_FALLBACK[node.state]
-                node.last_problem = f"interrupted: {step}"
+                running = node.running or {}
+                step = running.get("step") or node.state.value.lower()
+                if running.get("done") and step == TRANSIENT_STEP[node.state]:
+                    node.state = COMPLETED[node.state]
+                else:
+                    node.state = node.stable_from or INTERRUPTED_FALLBACK[node.state]
+                    node.last_problem = f"interrupted: {step}"
             node.running = None
             node.stable_from = None
         self.has_model = True
         return True
 
     def _save(self) -> None:
+        """Rewrite ``agent-state.json`` atomically (model, states, imports, the steps running)."""
+        self._dirty = False
         self.workdir.mkdir(parents=True, exist_ok=True)
         doc = {"scoped_instance": self.scoped_path, "model": [n.to_json() for n in self.nodes.values()]}
         write_atomically(self.workdir / STATE_FILE, json.dumps(doc, ensure_ascii=False))
@@ -364,10 +372,13 @@ class Agent:
                 blocked_below.update(lineage)
                 continue
             work = self._decide(op)
+            self._dirty = True
             if work is not None:
                 self._mark_busy(op.path, op.kind, lineage)
                 self._spawn(op.path, lineage, work)
         self.pending = keep
+        if self._dirty:
+            self._save()
 
     def _mark_busy(self, path: str, kind: str, lineage: list[str]) -> None:
         self.busy[path] = kind
@@ -507,8 +518,11 @@ class Agent:
             node.stable_from = None
         if state is not State.PROBLEM:
             node.problem_from = None
+        if state not in TRANSIENT:
+            node.running = None
         node.state = state
         self._report(node)
+        self._dirty = True
 
     def _report(self, node: Node) -> None:
         self._to_dm(
@@ -714,8 +728,11 @@ class Agent:
             self._to_dm(m.step_event(self.app, node.path, step, "begin"))
             try:
                 result = await self._run_kind(node, step, kind, plan_step.file if plan_step else None, logfile, update)
-            finally:
+            except BaseException:
                 node.running = None
+                raise
+            # recorded before anything else happens: a restart never repeats a step that completed
+            node.running = {"step": step, "done": result.ok}
             self._save()
             self._to_dm(m.step_event(self.app, node.path, step, "end", result.exit_code))
         return result
@@ -777,7 +794,6 @@ class Agent:
         def record(pid: int) -> None:
             if node.running is not None:
                 node.running["pid"] = pid
-                self._save()
 
         return record
 

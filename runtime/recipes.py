@@ -1,7 +1,7 @@
 """Running one recipe (runtime.md §4): a subprocess with an argument list and an environment dict.
 
 The process gets its own session (so that a timeout kills its whole process group) and dies with
-the manager (``PR_SET_PDEATHSIG`` on Linux), so that no recipe outlives a crashed manager and runs
+the manager (``PR_SET_PDEATHSIG`` on Linux, through ``setpriv`` when installed), so that no recipe outlives a crashed manager and runs
 on unobserved.  Output (stdout and stderr together) is appended to the step's log file with a header
 and a footer per run; the last 4 KiB are kept for ``last_problem``.
 """
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -42,6 +44,16 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except OSError:
             pass
+
+
+@functools.cache
+def _pdeathsig_wrapper() -> tuple[str, ...]:
+    """``setpriv --pdeathsig KILL --`` when util-linux has it: the child dies with the manager and
+    Python can spawn without a ``preexec_fn`` (vfork: several times faster than fork here)."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or not sys.platform.startswith("linux"):
+        return ()
+    return (setpriv, "--pdeathsig", "KILL", "--")
 
 
 def make_scripts_executable(directory: Path) -> None:
@@ -79,8 +91,10 @@ async def run_process(
         out.write(f"=== {step} {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(argv)}\n".encode())
         out.flush()
         start = out.tell()
+        wrapper = _pdeathsig_wrapper()
         try:
             proc = await asyncio.create_subprocess_exec(
+                *wrapper,
                 *argv,
                 cwd=str(cwd),
                 env=dict(env),
@@ -88,7 +102,7 @@ async def run_process(
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=None if wrapper else _die_with_parent,
             )
         except OSError as exc:
             reason = f"cannot run {argv[0]}: {exc.strerror or exc}"

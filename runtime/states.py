@@ -52,3 +52,16 @@ INTERRUPTED_FALLBACK = {
     State.STOPPING: State.DEPLOYED_STARTED,
     State.UNDEPLOYING: State.DEPLOYED_STOPPED,
 }
+#: the step a transient state runs, and the state its success leads to
+TRANSIENT_STEP = {
+    State.DEPLOYING: "deploy",
+    State.STARTING: "start",
+    State.STOPPING: "stop",
+    State.UNDEPLOYING: "undeploy",
+}
+COMPLETED = {
+    State.DEPLOYING: State.DEPLOYED_STOPPED,
+    State.STARTING: State.DEPLOYED_STARTED,
+    State.STOPPING: State.DEPLOYED_STOPPED,
+    State.UNDEPLOYING: State.NOT_DEPLOYED,
+}

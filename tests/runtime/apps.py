@@ -1,9 +1,11 @@
 """Small applications for the executor's tests, written on the fly, with recipes that log each call.
 
-Every recipe appends ``<path>|<step>|begin`` and ``<path>|<step>|end`` to ``$RBCC_TEST_LOG``, dumps
+Every recipe appends ``<path>|<step>|begin`` and ``<path>|<step>|end`` to ``$RBCC_TEST_LOG`` (an update
+as ``update:<exporter path>:<status>``), dumps
 its environment to ``$RBCC_TEST_ENV/<clean path>.<step>.env`` (NUL-separated), fails when
 ``$RBCC_TEST_CTL/<clean path>.<step>.fail`` exists, and sleeps ``$RBCC_TEST_SLEEP`` seconds (or the
-content of ``$RBCC_TEST_CTL/<clean path>.<step>.sleep``) between the two lines.
+content of ``$RBCC_TEST_CTL/<clean path>.<step>.sleep``) between the two lines (updates do not
+sleep ``$RBCC_TEST_SLEEP``).
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ STEPS = ("deploy", "start", "update", "stop", "undeploy")
 
 LOGGING_RECIPE = r"""#!/bin/sh
 c=$ROBOCONF_CLEAN_INSTANCE_PATH
-echo "$ROBOCONF_INSTANCE_PATH|$ROBOCONF_STEP|begin" >> "$RBCC_TEST_LOG"
+what=$ROBOCONF_STEP
+if [ "$what" = update ]; then what="update:$ROBOCONF_IMPORT_CHANGED_INSTANCE_PATH:$ROBOCONF_UPDATE_STATUS"; fi
+echo "$ROBOCONF_INSTANCE_PATH|$what|begin" >> "$RBCC_TEST_LOG"
 if [ -n "${RBCC_TEST_ENV:-}" ]; then env -0 > "$RBCC_TEST_ENV/$c.$ROBOCONF_STEP.env"; pwd > "$RBCC_TEST_ENV/$c.$ROBOCONF_STEP.cwd"; fi
 pause=${RBCC_TEST_SLEEP:-0}
+if [ "$ROBOCONF_STEP" = update ]; then pause=0; fi
 if [ -f "$RBCC_TEST_CTL/$c.$ROBOCONF_STEP.sleep" ]; then pause=$(cat "$RBCC_TEST_CTL/$c.$ROBOCONF_STEP.sleep"); fi
 if [ "$pause" != 0 ]; then sleep "$pause"; fi
 if [ -f "$RBCC_TEST_CTL/$c.$ROBOCONF_STEP.fail" ]; then echo "failing on purpose"; exit 1; fi
-echo "$ROBOCONF_INSTANCE_PATH|$ROBOCONF_STEP|end" >> "$RBCC_TEST_LOG"
+echo "$ROBOCONF_INSTANCE_PATH|$what|end" >> "$RBCC_TEST_LOG"
 """
 
 
@@ -73,7 +78,8 @@ class Harness:
         return [tuple(line.split("|")) for line in self.log.read_text().splitlines() if line]  # type: ignore[misc]
 
     def completed(self) -> list[tuple[str, str]]:
-        return [(p, s) for p, s, phase in self.calls() if phase == "end"]
+        """``(path, step)`` of every recipe that ended well (updates as ``update``)."""
+        return [(p, s.split(":")[0]) for p, s, phase in self.calls() if phase == "end"]
 
     def env(self, path: str, step: str) -> dict[str, str]:
         from rbcc.compiler.ir.names import clean_path
