@@ -58,4 +58,4 @@ def deploy(
 
     summary = run_async(go())
     print_summary(summary, as_json, f"deployed {plan.application}")
-    sys.exit(0 if summary.ok else 1)  # type: ignore[attr-defined]
+    sys.exit(0 if summary.ok else 1)

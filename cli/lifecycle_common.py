@@ -36,7 +36,7 @@ def run_operation(
 
     summary = run_async(go())
     print_summary(summary, as_json, f"{operation} {application}")
-    wanted_ok = summary.ok  # type: ignore[attr-defined]
+    wanted_ok = summary.ok
     if not wanted_ok:
         click.echo("rbcc: some instances did not reach the state asked for", err=True)
     sys.exit(0 if wanted_ok else 1)

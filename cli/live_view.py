@@ -121,7 +121,9 @@ def print_summary(summary: Any, as_json: bool, what: str) -> None:
     for state in summary.states.values():
         counts[state] = counts.get(state, 0) + 1
     per_state = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    click.echo(f"{what}: {len(summary.states)} instances ({per_state}) in {summary.seconds:.1f} s, {summary.steps} steps")
+    click.echo(
+        f"{what}: {len(summary.states)} instances ({per_state}) in {summary.seconds:.1f} s, {summary.steps} steps"
+    )
     for path, problem in summary.problems.items():
         if isinstance(problem, dict):
             tail = (problem.get("output") or "").strip().splitlines()[-1:] or [""]

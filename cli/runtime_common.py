@@ -91,7 +91,11 @@ def make_settings(
     if max_parallel is not None:
         extra["max_parallel_steps"] = max_parallel
     return Settings(
-        failure_mode=failure_mode, cascade_recipes=cascade, recipe_timeout=recipe_timeout, forbidden_ports=ports, **extra
+        failure_mode=failure_mode,
+        cascade_recipes=cascade,
+        recipe_timeout=recipe_timeout,
+        forbidden_ports=ports,
+        **extra,
     )
 
 

@@ -525,9 +525,7 @@ class Agent:
         self._dirty = True
 
     def _report(self, node: Node) -> None:
-        self._to_dm(
-            m.instance_changed(self.app, node.path, node.state.value, node.imports_json(), node.last_problem)
-        )
+        self._to_dm(m.instance_changed(self.app, node.path, node.state.value, node.imports_json(), node.last_problem))
 
     async def _fail(self, node: Node, step: str, result: RecipeResult, from_state: State, fallback: State) -> None:
         """A failed step: PROBLEM (``failure_mode=problem``) or Roboconf's fallback state."""
@@ -811,8 +809,7 @@ def _template_context(node: Node, env: dict[str, str]) -> dict[str, object]:
         {
             "prefix": p,
             "imports": [
-                {"exportedVars": [{"name": k, "value": v} for k, v in r.variables.items()], "name": r.path}
-                for r in rs
+                {"exportedVars": [{"name": k, "value": v} for k, v in r.variables.items()], "name": r.path} for r in rs
             ],
         }
         for p, rs in node.imports.items()

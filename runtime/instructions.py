@@ -57,7 +57,7 @@ def _path(text: str, directory: Path) -> Path:
 def _one(kind: str, param: str, directory: Path) -> None:
     if kind == "download":
         target = Path(tempfile.gettempdir()) / "roboconf_tmp_file"
-        with urllib.request.urlopen(param) as response, target.open("wb") as handle:  # noqa: S310
+        with urllib.request.urlopen(param) as response, target.open("wb") as handle:
             shutil.copyfileobj(response, handle)
     elif kind == "delete":
         p = _path(param, directory)

@@ -236,7 +236,9 @@ class Manager:
         """STOPPED for ``path``, or for each direct child when it is scoped (§1.2)."""
         item = self.items[path]
         targets = [c for c in item.spec.children if c in self.items] if item.spec.scoped else [path]
-        self.set_desired([p for t in targets for p in self.subtree(t) if not self.items[p].spec.scoped], State.DEPLOYED_STOPPED)
+        self.set_desired(
+            [p for t in targets for p in self.subtree(t) if not self.items[p].spec.scoped], State.DEPLOYED_STOPPED
+        )
         for t in targets:
             if not self.items[t].spec.scoped:
                 self.request(t, State.DEPLOYED_STOPPED)
@@ -414,7 +416,7 @@ class Manager:
             return
         item.missed = 0
         if item.state in (State.DEPLOYING, State.PROBLEM):
-            data = {"running.from": time.time()}
+            data: dict[str, Any] = {"running.from": time.time()}
             if "ip.address" not in item.data:
                 data["ip.address"] = msg.get("ip_address")
             self._set_state(item, State.DEPLOYED_STARTED, data=data)

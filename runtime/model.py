@@ -54,7 +54,9 @@ class Node:
 
     def imports_json(self) -> dict[str, list[dict[str, Any]]]:
         return {
-            p: [{"instance_path": r.path, "component_name": r.component, "exported_vars": dict(r.variables)} for r in rs]
+            p: [
+                {"instance_path": r.path, "component_name": r.component, "exported_vars": dict(r.variables)} for r in rs
+            ]
             for p, rs in self.imports.items()
         }
 

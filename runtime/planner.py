@@ -88,8 +88,9 @@ def plan_changes(plan: Plan, records: list[InstanceRecord]) -> DeployPlan:
                 why = f"{rec.last_problem.get('step')} failed ({rec.last_problem.get('reason')})"
             out.changes.append(Change(inst.path, "retry", ("start",), (f"PROBLEM: {why}",) + _waits(inst, ("start",))))
         else:
-            steps = ("start",)
-            out.changes.append(Change(inst.path, "start", steps, (f"recorded {state.value}",) + _waits(inst, steps)))
+            out.changes.append(
+                Change(inst.path, "start", ("start",), (f"recorded {state.value}",) + _waits(inst, ("start",)))
+            )
     for inst in plan.instances:
         rec = recorded.get(inst.path)
         if rec is None or State(rec.state) is not State.DEPLOYED_STARTED:

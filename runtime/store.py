@@ -177,7 +177,7 @@ class Store:
         ]
 
     def ports(self) -> list[tuple[str, str, str, int]]:
-        return [tuple(r) for r in self.db.execute("SELECT path, variable, agent, port FROM random_ports")]  # type: ignore[misc]
+        return [tuple(r) for r in self.db.execute("SELECT path, variable, agent, port FROM random_ports")]
 
     def outbox(self, machine: str) -> list[tuple[int, dict[str, Any]]]:
         rows = self.db.execute("SELECT id, msg FROM outbox WHERE machine = ? ORDER BY id", (machine,)).fetchall()

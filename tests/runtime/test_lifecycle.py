@@ -161,7 +161,12 @@ def test_missing_mandatory_import_leaves_unresolved_until_the_provider_starts(tm
         assert after["/vm1/tomcat"] == "DEPLOYED_STARTED"
         assert [c for c in h.calls() if c[0] == "/vm1/tomcat" and c[1] == "start"][0][2] == "begin"
         env = h.env("/vm1/tomcat", "start")
-        assert (env["db_size"], env["db_0_name"], env["db_0_ip"], env["db_0_port"]) == ("1", "/vm1/db", "127.0.0.1", "3306")
+        assert (env["db_size"], env["db_0_name"], env["db_0_ip"], env["db_0_port"]) == (
+            "1",
+            "/vm1/db",
+            "127.0.0.1",
+            "3306",
+        )
 
 
 OPTIONAL_GRAPH = """
@@ -311,9 +316,7 @@ instance of vm {
 """
 
 
-def test_cluster_members_never_import_themselves_and_wildcards_take_every_variable(
-    tmp_path: Path, monkeypatch
-) -> None:
+def test_cluster_members_never_import_themselves_and_wildcards_take_every_variable(tmp_path: Path, monkeypatch) -> None:
     with harness(tmp_path, CLUSTER_GRAPH, CLUSTER_INSTANCES, ("node", "watcher"), monkeypatch) as h:
 
         async def go() -> Session:
@@ -324,7 +327,9 @@ def test_cluster_members_never_import_themselves_and_wildcards_take_every_variab
         s = run(go())
         for n in ("n1", "n2", "n3"):
             imports = s.manager.items[f"/vm1/{n}"].imports["node"]
-            assert sorted(i["instance_path"] for i in imports) == sorted(f"/vm1/{o}" for o in ("n1", "n2", "n3") if o != n)
+            assert sorted(i["instance_path"] for i in imports) == sorted(
+                f"/vm1/{o}" for o in ("n1", "n2", "n3") if o != n
+            )
             assert set(imports[0]["exported_vars"]) == {"node.ip", "node.port", "node.role"}
         watched = s.manager.items["/vm1/w"].imports["node"]
         assert len(watched) == 3 and all(set(i["exported_vars"]) == {"node.port"} for i in watched)
@@ -336,9 +341,7 @@ def test_cluster_members_never_import_themselves_and_wildcards_take_every_variab
         assert "node_0_port" in env and "node_0_ip" not in env
 
 
-def test_a_changed_republished_value_runs_update_once_and_an_unchanged_one_nothing(
-    tmp_path: Path, monkeypatch
-) -> None:
+def test_a_changed_republished_value_runs_update_once_and_an_unchanged_one_nothing(tmp_path: Path, monkeypatch) -> None:
     with harness(tmp_path, GRAPH, INSTANCES, SCRIPTED, monkeypatch) as h:
 
         async def once() -> dict:
