@@ -22,14 +22,36 @@ def main() -> None:
 
 def _register() -> None:
     from rbcc.cli.compile import compile_
+    from rbcc.cli.deploy import deploy
     from rbcc.cli.doc import doc
     from rbcc.cli.fmt import fmt
     from rbcc.cli.graph import graph
+    from rbcc.cli.logs import logs
     from rbcc.cli.lsp import lsp
+    from rbcc.cli.plan import plan
     from rbcc.cli.simulate import simulate
+    from rbcc.cli.start import start_
+    from rbcc.cli.status import status
+    from rbcc.cli.stop import stop_
+    from rbcc.cli.undeploy import undeploy_
     from rbcc.cli.validate import validate
 
-    for command in (validate, compile_, graph, doc, lsp, fmt, simulate):
+    for command in (
+        validate,
+        compile_,
+        graph,
+        doc,
+        lsp,
+        fmt,
+        simulate,
+        deploy,
+        plan,
+        status,
+        start_,
+        stop_,
+        undeploy_,
+        logs,
+    ):
         main.add_command(command)
 
 

@@ -1,0 +1,42 @@
+"""``rbcc start|stop|undeploy``: one shape, three operations of :class:`rbcc.runtime.Session`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from rbcc.cli.runtime_common import app_dir_of, make_settings, run_async, state_dir_of
+
+
+def run_operation(
+    operation: str,
+    source: Path,
+    instances: tuple[str, ...],
+    state_dir: Path | None,
+    app_dir: Path | None,
+    settings_args: tuple[str, bool, int | None, float, str | None],
+    as_json: bool,
+) -> None:
+    from rbcc.cli.live_view import print_summary, view_for
+    from rbcc.runtime import Session
+    from rbcc.runtime.status import application_of, read_status
+
+    settings = make_settings(*settings_args)
+    state = state_dir_of(source, state_dir)
+    application = application_of(state)
+    paths = [r["path"] for r in read_status(state)]
+    view = view_for(as_json, paths)
+
+    async def go() -> object:
+        with view:
+            async with Session(application, state, settings, on_event=view, app_dir=app_dir_of(source, app_dir)) as s:
+                return await getattr(s, operation)(list(instances))
+
+    summary = run_async(go())
+    print_summary(summary, as_json, f"{operation} {application}")
+    wanted_ok = summary.ok
+    if not wanted_ok:
+        click.echo("rbcc: some instances did not reach the state asked for", err=True)
+    sys.exit(0 if wanted_ok else 1)

@@ -1,0 +1,106 @@
+"""What the executor's subcommands share: where the state lives, the settings, running a session."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import click
+
+STATE_DIR_NAME = ".rbcc"
+
+
+def state_dir_of(source: Path, state_dir: Path | None) -> Path:
+    """``--state-dir``, else ``<application>/.rbcc`` (or ``.rbcc`` beside a plan file)."""
+    if state_dir is not None:
+        return state_dir
+    base = source if source.is_dir() else source.parent
+    return base / STATE_DIR_NAME
+
+
+def app_dir_of(source: Path, app_dir: Path | None) -> Path:
+    if app_dir is not None:
+        return app_dir.resolve()
+    return (source if source.is_dir() else Path.cwd()).resolve()
+
+
+def state_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option(
+        "--state-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Where the deployment's state lives (default: APP/.rbcc).",
+    )(fn)
+    return fn
+
+
+def settings_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option(
+                "--app-dir",
+                type=click.Path(path_type=Path, file_okay=False, exists=True),
+                help="The application directory a plan file's recipes are taken from (default: .).",
+            ),
+            click.option(
+                "--failure-mode",
+                type=click.Choice(("problem", "roboconf")),
+                default="problem",
+                show_default=True,
+                help="problem: a failed step puts that instance alone in PROBLEM; roboconf: Roboconf's fallbacks.",
+            ),
+            click.option(
+                "--cascade/--no-cascade",
+                default=True,
+                show_default=True,
+                help="Stop and undeploy run the descendants' recipes too, deepest first (Roboconf: --no-cascade).",
+            ),
+            click.option("--max-parallel", type=click.IntRange(min=1), help="Recipes running at once (default: CPUs)."),
+            click.option(
+                "--recipe-timeout",
+                type=click.FloatRange(min=0),
+                default=1800.0,
+                show_default=True,
+                help="Seconds a recipe may run (0: no limit); then its process group is killed.",
+            ),
+            click.option("--forbidden-ports", metavar="P,P...", help="Ports random-port allocation must not use."),
+            click.option("--json", "as_json", is_flag=True, help="Events as JSON, one per line, then the summary."),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def make_settings(
+    failure_mode: str,
+    cascade: bool,
+    max_parallel: int | None,
+    recipe_timeout: float,
+    forbidden_ports: str | None,
+) -> Any:
+    from rbcc.runtime import Settings
+
+    ports: tuple[int, ...] = ()
+    if forbidden_ports:
+        try:
+            ports = tuple(int(p) for p in forbidden_ports.split(",") if p.strip())
+        except ValueError:
+            raise click.BadParameter("a comma-separated list of port numbers", param_hint="--forbidden-ports") from None
+    extra: dict[str, Any] = {}
+    if max_parallel is not None:
+        extra["max_parallel_steps"] = max_parallel
+    return Settings(
+        failure_mode=failure_mode,
+        cascade_recipes=cascade,
+        recipe_timeout=recipe_timeout,
+        forbidden_ports=ports,
+        **extra,
+    )
+
+
+def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
+    try:
+        return asyncio.run(coro)
+    except KeyboardInterrupt:
+        raise click.Abort() from None

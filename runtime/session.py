@@ -1,0 +1,212 @@
+"""One run of the executor: the store opened, the manager and its local agents up, work done, all closed.
+
+There is no daemon: each command (``deploy``, ``start``, ``stop``, ``undeploy``) opens a session on
+the application's state directory, restores the manager from the store and every local machine's
+agent from its ``agent-state.json`` (a step found in progress is not re-run blindly, see
+:meth:`rbcc.runtime.agent.Agent.restore`), re-applies desired states, does its work, waits until
+nothing moves any more (:meth:`Session.settle`), and closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from rbcc.errors import RbccError
+from rbcc.runtime.agent import AgentHost
+from rbcc.runtime.bus import Bus, InProcessBus
+from rbcc.runtime.manager import EventSink, Manager
+from rbcc.runtime.plan import Plan
+from rbcc.runtime.settings import Settings
+from rbcc.runtime.states import STABLE, State
+from rbcc.runtime.store import Store
+
+
+@dataclass
+class Summary:
+    """What a session did: final states, failures, durations."""
+
+    states: dict[str, str]
+    problems: dict[str, Any]
+    seconds: float
+    steps: int
+    messages: int
+    transactions: int
+    durations: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Session:
+    """Async context manager: ``async with Session(app, state_dir, settings) as s: await s.deploy(plan)``."""
+
+    def __init__(
+        self,
+        application: str,
+        state_dir: Path,
+        settings: Settings | None = None,
+        on_event: EventSink | None = None,
+        app_dir: Path | None = None,
+        bus: Bus | None = None,
+    ) -> None:
+        self.application = application
+        self.state_dir = Path(state_dir).resolve()
+        self.settings = settings or Settings()
+        self.app_dir = app_dir or Path.cwd()
+        self.bus = bus or InProcessBus()
+        self._sink = on_event
+        self.steps = 0
+        self._started: dict[tuple[str, str], float] = {}
+        self.durations: dict[str, float] = {}
+        self.started_at = time.monotonic()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("event") == "step":
+            key = (event["path"], event["step"])
+            if event["phase"] == "begin":
+                self._started[key] = time.monotonic()
+            else:
+                self.steps += 1
+                began = self._started.pop(key, None)
+                if began is not None:
+                    self.durations[f"{event['path']} {event['step']}"] = time.monotonic() - began
+        if self._sink is not None:
+            self._sink(event)
+
+    async def __aenter__(self) -> Session:
+        self.store = Store(self.state_dir)
+        recorded = self.store.meta("application")
+        if recorded is not None and recorded != self.application:
+            self.store.close()
+            raise RbccError(f"{self.state_dir}: holds the state of application {recorded!r}, not {self.application!r}")
+        if recorded is None:
+            with self.store.transaction() as tx:
+                tx.set_meta("application", self.application)
+        host = AgentHost(
+            application=self.application,
+            bus=self.bus,
+            settings=self.settings,
+            app_dir=self.app_dir,
+            state_dir=self.state_dir,
+            pool=asyncio.Semaphore(self.settings.max_parallel_steps),
+            base_env=dict(os.environ),
+        )
+        self.manager = Manager(host, self.store, self._on_event)
+        self.manager.load()
+        await self.manager.start()
+        await self._restore()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.manager.stop()
+        self.store.close()
+
+    async def _restore(self) -> None:
+        """§2.5 per machine: a local machine recorded as running comes back from its agent's file."""
+        lost = []
+        for item in self.manager.items.values():
+            if not item.spec.scoped or item.state is State.NOT_DEPLOYED:
+                continue
+            if not self.manager.restore_agent(item):
+                lost.append(item)
+        for item in lost:
+            with self.store.transaction() as tx:
+                for p in self.manager.subtree(item.path):
+                    sub = self.manager.items[p]
+                    sub.state, sub.imports = State.NOT_DEPLOYED, {}
+                    for key in ("ip.address", "machine.id", "target.acquired", "running.from"):
+                        sub.data.pop(key, None)
+                    tx.put_instance(sub.record())
+        for item in self.manager.items.values():
+            if item.spec.scoped and item.path in self.manager.agents:
+                item.state = State.DEPLOYING  # until the restored agent's first heartbeat
+        await self.manager.start_restored()
+        if self.manager.agents:
+            await self.settle()
+
+    async def settle(self, quiet_checks: int = 3, period: float = 0.01, timeout: float | None = None) -> None:
+        """Wait until nothing moves: no message queued, no step running, no machine coming or going."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        quiet = 0
+        while quiet < quiet_checks:
+            await asyncio.sleep(period)
+            quiet = quiet + 1 if self.manager.idle() else 0
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("the deployment did not settle")
+
+    # ------------------------------------------------------------------ operations
+    async def deploy(self, plan: Plan) -> Summary:
+        """Make every instance of ``plan`` DEPLOYED_STARTED; undeploy and forget the ones it no longer has."""
+        changes = self.manager.apply_plan(plan)
+        for path in changes["removed"]:
+            item = self.manager.items[path]
+            parent = self.manager.items.get(item.spec.parent) if item.spec.parent else None
+            if parent is None or not parent.removed:
+                self.manager.undeploy_all(path)
+        await self.settle()
+        self.manager.forget_removed()
+        for inst in plan.instances:
+            if inst.parent is None:
+                self.manager.deploy_and_start_all(inst.path)
+        await self.settle()
+        return self.summary()
+
+    def _resolve(self, paths: list[str]) -> list[str]:
+        if not paths:
+            return [p for p, i in self.manager.items.items() if i.spec.parent is None]
+        missing = [p for p in paths if p not in self.manager.items]
+        if missing:
+            raise RbccError(f"no instance {missing[0]!r} in this deployment")
+        return paths
+
+    def _scope(self, paths: list[str]) -> set[str]:
+        return {q for p in paths for q in self.manager.subtree(p)}
+
+    async def start(self, paths: list[str]) -> Summary:
+        targets = self._resolve(paths)
+        for p in targets:
+            self.manager.deploy_and_start_all(p)
+        await self.settle()
+        return self.summary(self._scope(targets))
+
+    async def stop(self, paths: list[str]) -> Summary:
+        targets = self._resolve(paths)
+        for p in targets:
+            self.manager.stop_all(p)
+        await self.settle()
+        return self.summary(self._scope(targets))
+
+    async def undeploy(self, paths: list[str]) -> Summary:
+        targets = self._resolve(paths)
+        for p in targets:
+            self.manager.undeploy_all(p)
+        await self.settle()
+        return self.summary(self._scope(targets))
+
+    def summary(self, scope: set[str] | None = None) -> Summary:
+        """Final states; problems are PROBLEM instances and, in ``scope`` (default: all), unmet desires."""
+        items = self.manager.items
+        problems = {p: i.last_problem for p, i in items.items() if i.state is State.PROBLEM}
+        for p, i in items.items():
+            if scope is not None and p not in scope:
+                continue
+            if i.desired is not None and i.state is not i.desired and p not in problems and i.state in STABLE:
+                problems[p] = f"{i.state.value}, {i.desired.value} wanted"
+        return Summary(
+            states={p: i.state.value for p, i in items.items()},
+            problems=problems,
+            seconds=time.monotonic() - self.started_at,
+            steps=self.steps,
+            messages=sum(self.bus.counts.values()),
+            transactions=self.store.transactions,
+            durations=dict(self.durations),
+        )
