@@ -74,7 +74,10 @@ class _FileOccurrences:
             if node.installer_range is not None and node.installer:
                 self._add(Occurrence(node.installer_range, "installer", node.installer))
             for decl in node.imports.values():
-                self._variable(decl.name, decl.range)
+                if decl.external:  # another application's export: its prefix is no type of this one
+                    self._add(Occurrence(decl.range, "external", decl.name))
+                else:
+                    self._variable(decl.name, decl.range)
         else:
             refs += node.extends_refs
         for ref in refs:
@@ -290,6 +293,13 @@ def hover_text(index: Index, occ: Occurrence) -> str | None:
                 default = ih.facet_exports(graph, node).get(occ.target)
         doc = variable_doc(occ.target, default) or "No default value"
         return f"**variable {occ.target}**\n\n{doc}"
+    if occ.kind == "external":
+        prefix = occ.target.split(".", 1)[0]
+        what = "every variable" if occ.target.endswith(".*") else f"the variable `{occ.target.split('.', 1)[-1]}`"
+        return (
+            f"**external import {occ.target}**\n\n{what.capitalize()} that another application exports "
+            f"with `exports-prefix = {prefix}` in its descriptor; bound when the applications are deployed."
+        )
     if occ.kind == "installer":
         return f"**installer {occ.target}**\n\n{INSTALLERS.get(occ.target, 'A custom Roboconf installer.')}"
     if occ.kind == "keyword":
