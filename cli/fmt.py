@@ -23,13 +23,16 @@ def _targets(paths: tuple[Path, ...]) -> list[Path]:
 
 @click.command("fmt", cls=RbccCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 when a file would be reformatted.")
+@click.option(
+    "--check", is_flag=True, help="Change nothing; exit 1 when a file would be reformatted or cannot be formatted."
+)
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing.")
 def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
     """Format .graph and .instances files (tabs, one property per line, comments kept).
 
-    Files with syntax errors are left untouched and reported.  Exit status: 0 nothing to do
-    (or formatted), 1 with --check/--diff when a file would change, 2 on unreadable files.
+    Files with syntax errors are left untouched and reported (FILE:LINE:COL: the first error).
+    Exit status: 0 nothing to do (or formatted), 1 when a file has syntax errors or, with
+    --check/--diff, would change, 2 on unreadable files.
 
     \b
     Examples:
@@ -38,7 +41,7 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
       rbcc fmt --diff main.graph      # show what would change
     """
     from rbcc.atomic import write_atomically
-    from rbcc.dsl import format_text
+    from rbcc.dsl import format_text, parse_text
 
     changed = skipped = 0
     status = 0
@@ -52,7 +55,7 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
         result = format_text(text, str(path))
         if result is None:
             skipped += 1
-            click.echo(f"{path}: not formatted (syntax errors)", err=True)
+            click.echo(_first_error(parse_text(str(path), text), path), err=True)
             continue
         if result == text:
             continue
@@ -68,5 +71,14 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
             click.echo(f"reformatted {path}", err=True)
     if status:
         sys.exit(status)
-    if (check or show_diff) and changed:
+    if skipped or ((check or show_diff) and changed):
         sys.exit(1)
+
+
+def _first_error(parsed, path: Path) -> str:
+    """``FILE:LINE:COL: CODE message`` of the first problem that keeps ``path`` from formatting."""
+    problems = sorted(parsed.problems, key=lambda p: not p.is_error)
+    if not problems or problems[0].range is None:
+        return f"{path}:1:1: not formatted: syntax errors"
+    p = problems[0]
+    return f"{path}:{p.range.start_line}:{p.range.start_column}: not formatted: {p.code} {p.message}"

@@ -8,7 +8,6 @@ file of the application changed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,7 +30,6 @@ from rbcc.dsl import inheritance as ih
 from rbcc.lsp.completion import INSTALLERS, PROPERTY_DOCS, markup, type_doc, variable_doc
 from rbcc.lsp.convert import Lines, path_to_uri
 
-NAME = re.compile(r"^[A-Za-z_][\w-]*$")
 INSTANCE_KEYWORDS = {"name", "count", "channels", "data"}
 
 
@@ -76,7 +74,10 @@ class _FileOccurrences:
             if node.installer_range is not None and node.installer:
                 self._add(Occurrence(node.installer_range, "installer", node.installer))
             for decl in node.imports.values():
-                self._variable(decl.name, decl.range)
+                if decl.external:  # another application's export: its prefix is no type of this one
+                    self._add(Occurrence(decl.range, "external", decl.name))
+                else:
+                    self._variable(decl.name, decl.range)
         else:
             refs += node.extends_refs
         for ref in refs:
@@ -292,6 +293,13 @@ def hover_text(index: Index, occ: Occurrence) -> str | None:
                 default = ih.facet_exports(graph, node).get(occ.target)
         doc = variable_doc(occ.target, default) or "No default value"
         return f"**variable {occ.target}**\n\n{doc}"
+    if occ.kind == "external":
+        prefix = occ.target.split(".", 1)[0]
+        what = "every variable" if occ.target.endswith(".*") else f"the variable `{occ.target.split('.', 1)[-1]}`"
+        return (
+            f"**external import {occ.target}**\n\n{what.capitalize()} that another application exports "
+            f"with `exports-prefix = {prefix}` in its descriptor; bound when the applications are deployed."
+        )
     if occ.kind == "installer":
         return f"**installer {occ.target}**\n\n{INSTALLERS.get(occ.target, 'A custom Roboconf installer.')}"
     if occ.kind == "keyword":
@@ -382,7 +390,7 @@ def register(server) -> None:
     @server.feature(t.TEXT_DOCUMENT_PREPARE_RENAME)
     def prepare_rename(ls, params: t.PrepareRenameParams):
         """Only component and facet names can be renamed."""
-        found = _at(ls, params)
+        found = _at(ls, params, fresh=True)
         if found is None or found[3] is None or found[3].kind != "type":
             return None
         _path, _state, index, occ, lines = found
@@ -392,20 +400,28 @@ def register(server) -> None:
 
     @server.feature(t.TEXT_DOCUMENT_RENAME, t.RenameOptions(prepare_provider=True))
     def rename(ls, params: t.RenameParams) -> t.WorkspaceEdit | None:
-        """Rename a component or facet across every graph and instances file, in one edit."""
-        found = _at(ls, params)
+        """Rename a component or facet everywhere the project names it, in one edit (rbcc.lsp.rename)."""
+        from rbcc.lsp import rename as rn
+
+        found = _at(ls, params, fresh=True)
         if found is None or found[3] is None or found[3].kind != "type":
             return None
         _path, state, index, occ, _lines = found
-        if not NAME.match(params.new_name):
-            raise JsonRpcInvalidParams(f"invalid component or facet name: {params.new_name!r}")
-        if index.graph.node(occ.target) is None:
+        node = index.graph.node(occ.target)
+        if node is None:
             return None
-        changes: dict[str, list[t.TextEdit]] = {}
-        for o in index.all("type", occ.target):
-            path = state.root / o.range.file
-            changes.setdefault(path_to_uri(path), []).append(t.TextEdit(ls.lines(path).range(o.range), params.new_name))
-        return t.WorkspaceEdit(changes=changes)
+        new = params.new_name
+        if new == occ.target:
+            return t.WorkspaceEdit(changes={})
+        is_component = isinstance(node, Component)
+        why = rn.refusal(state.root, occ.target, new, index.declarations.get(("type", new), []), is_component)
+        if why is not None:
+            if not rn.NAME.match(new):
+                raise JsonRpcInvalidParams(why)
+            raise rn.RenameRefused(why)
+        occurrences = [o.range for o in index.all("type", occ.target)]
+        the_plan = rn.plan(state.root, occ.target, is_component, occurrences, rn.other_texts(ls, state), new)
+        return rn.workspace_edit(ls, state, the_plan, new)
 
     @server.feature(t.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbol(ls, params: t.DocumentSymbolParams) -> list[t.DocumentSymbol] | None:

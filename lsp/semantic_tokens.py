@@ -34,7 +34,7 @@ def semantic_tokens(index, rel: str, parsed: ParsedFile, lines: Lines) -> list[i
     for occ in index.by_file.get(rel, ()):
         if occ.kind == "type":
             add(occ.range, "interface" if occ.target in graph.facets else "class", occ.decl)
-        elif occ.kind == "var":
+        elif occ.kind in ("var", "external"):
             name = occ.target
             if "." in name and not occ.decl:
                 dot = name.index(".") + 1

@@ -3,9 +3,10 @@
 Roboconf's "correct indentation" rules, applied line by line so that nothing but whitespace
 ever changes place: one tab per open ``{``, a line starting with ``}`` is dedented, a line
 continued with ``\\`` indents what follows until the ``;``.  Besides indentation it strips
-trailing whitespace, collapses runs of blank lines into one (none at the start or end of the
-file), writes ``name: value;`` with one space after the colon, ``Name {`` with one space before
-the brace, and ends the file with a newline.  Comments are kept verbatim.  A file with syntax
+trailing whitespace after code, collapses runs of blank lines into one (none at the start or
+end of the file), writes ``name: value;`` with one space after the colon, ``Name {`` with one
+space before the brace, and ends the file with a newline.  Comments are kept verbatim, to
+their last character (trailing spaces included).  A file with syntax
 errors is left untouched (``format_text`` returns ``None``), and the result is idempotent.
 """
 
@@ -80,12 +81,13 @@ def _format(text: str, parsed: ParsedFile) -> str:
     if lines and lines[-1] == "":
         lines.pop()
     for number, raw in enumerate(lines, start=1):
-        content = raw.strip(" \t\f\v")
-        if not content:
+        content = raw.lstrip(" \t\f\v")
+        if not content.rstrip(" \t\f\v"):
             blank_pending = bool(out)
             continue
         end = lx.code_end(content)
-        code, comment = content[:end].rstrip(), content[end:]
+        # the code loses its trailing whitespace; a comment is kept verbatim, trailing spaces included
+        code, comment = content[:end].rstrip(" \t\f\v"), content[end:]
         if number in props and code and code.count("{") == 0 and code.count("}") == 0:
             code = _property(code, props[number])
         elif number in headers and code.endswith("{") and code.count("{") == 1:

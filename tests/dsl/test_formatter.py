@@ -93,9 +93,20 @@ def test_fmt_check_diff_and_write(tmp_path):
     assert runner.invoke(fmt, ["--check", str(target)]).exit_code == 0
 
 
-def test_fmt_reports_and_skips_broken_files(tmp_path):
+def test_fmt_reports_broken_files_where_they_break_skips_them_and_fails(tmp_path):
     target = tmp_path / "bad.graph"
     target.write_text("VM {\n\tinstaller target\n}\n")
-    result = CliRunner().invoke(fmt, [str(target)])
-    assert result.exit_code == 0
-    assert target.read_text() == "VM {\n\tinstaller target\n}\n"
+    good = tmp_path / "good.graph"
+    good.write_text(CLEAN)
+    for args in ([], ["--check"], ["--diff"]):
+        result = CliRunner().invoke(fmt, [*args, str(tmp_path)])
+        assert result.exit_code == 1, args
+        assert f"{target}:2:2: not formatted: P_" in result.output
+        assert target.read_text() == "VM {\n\tinstaller target\n}\n"
+
+
+def test_comment_lines_are_kept_verbatim_with_their_trailing_spaces():
+    text = "# title  \nVM {\n  installer: target;   \n\t# inside \t\n\tchildren: A; # after  \n}\n"
+    assert format_text(text, "graph/x.graph") == (
+        "# title  \nVM {\n\tinstaller: target;\n\t# inside \t\n\tchildren: A; # after  \n}\n"
+    )

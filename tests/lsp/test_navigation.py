@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 async def client(lsp_client: LanguageClient, request, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("nav")
     lsp_client.app = make_app(tmp_path)
+    lsp_client.profile = request.param
     await start(lsp_client, tmp_path, request.param)
     yield
     await lsp_client.shutdown_session()
@@ -102,7 +103,28 @@ async def test_references_cross_graph_and_instances(client):
     ]
 
 
-async def test_rename_updates_graph_and_instances_in_one_edit(client):
+def edited(edit: t.WorkspaceEdit) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Text edits per file name and the file renames of a WorkspaceEdit (either form)."""
+    counts: dict[str, int] = {}
+    renames = []
+    if edit.changes:
+        for uri, edits in edit.changes.items():
+            counts[uri.rsplit("/", 1)[-1]] = len(edits)
+    for change in edit.document_changes or []:
+        if isinstance(change, t.RenameFile):
+            renames.append((change.old_uri.rsplit("/", 2)[-2:][1], change.new_uri.rsplit("/", 1)[-1]))
+        else:
+            counts[change.text_document.uri.rsplit("/", 1)[-1]] = len(change.edits)
+    return counts, renames
+
+
+async def test_rename_updates_every_reference_and_the_recipe_folder_in_one_edit(client):
+    (client.app / "descriptor" / "application.properties").write_text(
+        "name = lsp-app\nversion = 1.0.0\ndsl-id = roboconf-1.0\ngraph-entry-point = main.graph\n"
+        "instance-entry-point = main.instances\nexports-prefix = Lsp\nexports = Tomcat.portAJP as ajp\n"
+    )
+    (client.app / "commands").mkdir(exist_ok=True)
+    (client.app / "commands" / "more.commands").write_text("create Tomcat as tomcat2 under /vm1\n")
     uri, text = doc(client, "graph/main.graph")
     prep = await client.text_document_prepare_rename_async(
         t.PrepareRenameParams(t.TextDocumentIdentifier(uri), pos_of(text, "Tomcat {", 1))
@@ -114,14 +136,29 @@ async def test_rename_updates_graph_and_instances_in_one_edit(client):
         )
         is None
     )
+    messages = len(client.messages)
     edit = await client.text_document_rename_async(
         t.RenameParams(
             text_document=t.TextDocumentIdentifier(uri), position=pos_of(text, "Tomcat {", 1), new_name="Jetty"
         )
     )
-    counts = {u.rsplit("/", 1)[-1]: len(e) for u, e in edit.changes.items()}
-    assert counts == {"main.graph": 2, "main.instances": 1}
-    assert all(e.new_text == "Jetty" for edits in edit.changes.values() for e in edits)
+    counts, renames = edited(edit)
+    assert counts == {"main.graph": 2, "main.instances": 1, "application.properties": 1, "more.commands": 1}
+    if client.profile == "visual-studio-code":  # resource operations: the recipe folder moves too
+        assert renames == [("Tomcat", "Jetty")]
+    else:  # no RenameFile support: the user is told what to rename
+        assert renames == []
+        assert "graph/Tomcat → graph/Jetty" in client.messages[messages].message
+
+
+async def test_rename_onto_an_existing_name_is_refused_with_a_message(client):
+    uri, text = doc(client, "graph/main.graph")
+    with pytest.raises(Exception, match="MySQL is already declared"):
+        await client.text_document_rename_async(
+            t.RenameParams(
+                text_document=t.TextDocumentIdentifier(uri), position=pos_of(text, "Tomcat {", 1), new_name="MySQL"
+            )
+        )
 
 
 async def test_rename_of_an_imported_prefix(client):
@@ -131,7 +168,13 @@ async def test_rename_of_an_imported_prefix(client):
             text_document=t.TextDocumentIdentifier(uri), position=pos_of(text, "MySQL {"), new_name="Postgres"
         )
     )
-    ranges = sorted((e.range.start.line, e.range.start.character, e.range.end.character) for e in edit.changes[uri])
+    if edit.changes:
+        edits = edit.changes[uri]
+    else:
+        [edits] = [
+            c.edits for c in edit.document_changes if isinstance(c, t.TextDocumentEdit) and c.text_document.uri == uri
+        ]
+    ranges = sorted((e.range.start.line, e.range.start.character, e.range.end.character) for e in edits)
     assert (20, 10, 15) in ranges and (20, 22, 27) in ranges
 
 
