@@ -37,7 +37,7 @@ VSIX=$HERE/dist/roboconf-rbcc.vsix
 CODE_SERVER=$("$HERE/scripts/prepare-code-server.sh" "$CACHE")
 
 # 3. a fresh run: its own HOME, user data, extensions and a fresh copy of the application
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/rbcc-vscode-live.XXXXXX")
+RUN=$(mktemp -d /tmp/rbcc-vscode-live.XXXXXX)
 SHOTS=${RBCC_VSCODE_SHOTS:-$RUN/screenshots}
 mkdir -p "$RUN/home" "$RUN/user/User" "$RUN/extensions" "$SHOTS"
 cp -r "$HERE/test/live/app" "$RUN/workspace"
@@ -65,9 +65,13 @@ printf 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n' > "$RUN/config.yaml"
 
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 pgid=""
+status=1
 cleanup() {
   if [ -n "$pgid" ]; then kill -- "-$pgid" 2>/dev/null || true; sleep 0.5; kill -9 -- "-$pgid" 2>/dev/null || true; fi
-  [ -n "${RBCC_VSCODE_KEEP:-}" ] || rm -rf "$RUN/home" "$RUN/user" "$RUN/extensions" "$RUN/workspace"
+  [ -z "${RBCC_VSCODE_KEEP:-}" ] || return 0
+  rm -rf "$RUN/home" "$RUN/user" "$RUN/extensions" "$RUN/workspace"
+  # passed with the screenshots elsewhere: nothing of the run is left; else its logs (and screenshots) stay
+  if [ "$status" -eq 0 ] && [ "${SHOTS#"$RUN"}" = "$SHOTS" ]; then rm -rf "$RUN"; fi
 }
 trap cleanup EXIT
 setsid "${cs_env[@]}" "$CODE_SERVER" "${cs_args[@]}" --auth none --bind-addr "127.0.0.1:$port" \
@@ -83,6 +87,7 @@ done
 
 # 4. the checks
 status=0
-(cd "$HERE" && node scripts/live-driver.js "http://127.0.0.1:$port" "$RUN/workspace" "$SHOTS") || status=$?
-say "screenshots in $SHOTS; logs in $RUN"
+# a short TMPDIR: Chromium's singleton socket path must stay under 108 bytes
+(cd "$HERE" && TMPDIR=/tmp node scripts/live-driver.js "http://127.0.0.1:$port" "$RUN/workspace" "$SHOTS") || status=$?
+if [ "$status" -eq 0 ]; then say "screenshots in $SHOTS"; else say "screenshots in $SHOTS; logs in $RUN"; fi
 exit "$status"
