@@ -1,12 +1,10 @@
-// The Roboconf application a file belongs to: the folder holding descriptor/application.properties
-// (as the server finds it), else the parent of the graph/, instances/, commands/ or rules.autonomic/
-// folder the file is in.
+// The Roboconf application a file belongs to, found as the server finds it: the nearest folder with
+// descriptor/application.properties, or with graph/ or instances/ and no descriptor/.
 import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 
 export const LANGUAGES = ["roboconf-graph", "roboconf-instances", "roboconf-commands", "roboconf-rules"] as const;
-const MODEL_FOLDERS = new Set(["graph", "instances", "commands", "rules.autonomic", "descriptor"]);
 const DESCRIPTOR = path.join("descriptor", "application.properties");
 
 export interface Application {
@@ -31,19 +29,21 @@ export function descriptorName(text: string): string | undefined {
   return undefined;
 }
 
+/** The nearest folder above `file` that the server takes for an application (lsp/workspace.py):
+ * one with descriptor/application.properties, or one with graph/ or instances/ and no descriptor/. */
 export function findApplicationRoot(file: string): string | undefined {
+  const isDir = (p: string) => fs.existsSync(p) && fs.statSync(p).isDirectory();
   let dir = path.dirname(file);
-  let guess: string | undefined;
   for (;;) {
     if (fs.existsSync(path.join(dir, DESCRIPTOR))) {
       return dir;
     }
-    if (guess === undefined && MODEL_FOLDERS.has(path.basename(dir))) {
-      guess = path.dirname(dir);
+    if (!isDir(path.join(dir, "descriptor")) && (isDir(path.join(dir, "graph")) || isDir(path.join(dir, "instances")))) {
+      return dir;
     }
     const parent = path.dirname(dir);
     if (parent === dir) {
-      return guess;
+      return undefined;
     }
     dir = parent;
   }
