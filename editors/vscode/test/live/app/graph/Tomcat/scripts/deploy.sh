@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "deploying $ROBOCONF_INSTANCE_NAME"
