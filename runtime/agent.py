@@ -87,6 +87,7 @@ class Agent:
         self._wanted = 0
         self._written = 0
         self._on_disk = 0
+        self._made_workdir = False
         self._disk_lock = threading.Lock()
         self._writer: asyncio.Task[None] | None = None
         self._waiters: list[asyncio.Future[None]] = []
@@ -216,15 +217,17 @@ class Agent:
         return True
 
     def _snapshot(self) -> str:
-        doc = {"scoped_instance": self.scoped_path, "model": [n.to_json() for n in self.nodes.values()]}
-        return json.dumps(doc, ensure_ascii=False)
+        head = json.dumps({"scoped_instance": self.scoped_path}, ensure_ascii=False)[:-1]
+        return head + ', "model": [' + ",\n".join(n.to_text() for n in self.nodes.values()) + "]}"
 
     def _write(self, text: str, generation: int) -> None:
         """Write one snapshot, unless a newer one is already on disk (writes come from two threads)."""
         with self._disk_lock:
             if generation <= self._on_disk:
                 return
-            self.workdir.mkdir(parents=True, exist_ok=True)
+            if not self._made_workdir:
+                self.workdir.mkdir(parents=True, exist_ok=True)
+                self._made_workdir = True
             write_atomically(self.workdir / STATE_FILE, text)
             self._on_disk = generation
 
@@ -271,6 +274,7 @@ class Agent:
 
     def forget_files(self) -> None:
         """The machine is terminated: nothing of this agent stays on disk."""
+        self._made_workdir = False
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # ------------------------------------------------------------------ messages

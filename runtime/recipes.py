@@ -86,7 +86,8 @@ async def run_process(
     on_start: Callable[[int], None] | None = None,
 ) -> RecipeResult:
     """Run ``argv`` in ``cwd``; ``timeout`` seconds at most (0 = none), then the group is killed."""
-    log.parent.mkdir(parents=True, exist_ok=True)
+    if not log.parent.is_dir():
+        log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         out.write(f"=== {step} {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(argv)}\n".encode())
         out.flush()
