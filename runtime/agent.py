@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import shutil
+import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -83,6 +84,13 @@ class Agent:
         self._beat: asyncio.Task[None] | None = None
         self._handling = False
         self._dirty = False
+        self._wanted = 0
+        self._written = 0
+        self._on_disk = 0
+        self._made_workdir = False
+        self._disk_lock = threading.Lock()
+        self._writer: asyncio.Task[None] | None = None
+        self._waiters: list[asyncio.Future[None]] = []
         self._out: asyncio.Queue[tuple[Context, Message]] = asyncio.Queue()
         self._send_task: asyncio.Task[None] | None = None
         #: tests: an agent that stops sending heartbeats
@@ -107,6 +115,10 @@ class Agent:
                 t.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
+        if self.has_model and self.workdir.exists():
+            self._save()
         await self.host.bus.close_owner(self.owner)
 
     def idle(self) -> bool:
@@ -204,15 +216,65 @@ class Agent:
         self.has_model = True
         return True
 
+    def _snapshot(self) -> str:
+        head = json.dumps({"scoped_instance": self.scoped_path}, ensure_ascii=False)[:-1]
+        return head + ', "model": [' + ",\n".join(n.to_text() for n in self.nodes.values()) + "]}"
+
+    def _write(self, text: str, generation: int) -> None:
+        """Write one snapshot, unless a newer one is already on disk (writes come from two threads)."""
+        with self._disk_lock:
+            if generation <= self._on_disk:
+                return
+            if not self._made_workdir:
+                self.workdir.mkdir(parents=True, exist_ok=True)
+                self._made_workdir = True
+            write_atomically(self.workdir / STATE_FILE, text)
+            self._on_disk = generation
+
     def _save(self) -> None:
-        """Rewrite ``agent-state.json`` atomically (model, states, imports, the steps running)."""
+        """Rewrite ``agent-state.json`` now, synchronously (model, states, imports, steps running)."""
         self._dirty = False
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        doc = {"scoped_instance": self.scoped_path, "model": [n.to_json() for n in self.nodes.values()]}
-        write_atomically(self.workdir / STATE_FILE, json.dumps(doc, ensure_ascii=False))
+        self._wanted += 1
+        self._write(self._snapshot(), self._wanted)
+        self._written = max(self._written, self._wanted)
+
+    def _save_soon(self) -> None:
+        """Ask for a write without waiting for it (state that a crash may lose without harm)."""
+        self._dirty = False
+        self._wanted += 1
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_loop())
+
+    async def _persist(self) -> None:
+        """Return once ``agent-state.json`` holds the model as it is now.
+
+        Snapshots are taken on the event loop and written in a thread; requests that arrive while
+        a write runs share the next one, so that many steps starting together cost one write.
+        """
+        self._save_soon()
+        target = self._wanted
+        while self._written < target:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
+
+    async def _write_loop(self) -> None:
+        while self._written < self._wanted:
+            target = self._wanted
+            text = self._snapshot()
+            try:
+                await asyncio.to_thread(self._write, text, target)
+            except OSError:
+                log.exception("agent %s: cannot write its state", self.scoped_path)
+            self._written = max(self._written, target)
+            waiters, self._waiters = self._waiters, []
+            for w in waiters:
+                if not w.done():
+                    w.set_result(None)
 
     def forget_files(self) -> None:
         """The machine is terminated: nothing of this agent stays on disk."""
+        self._made_workdir = False
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # ------------------------------------------------------------------ messages
@@ -267,7 +329,7 @@ class Agent:
                 if node.state in (State.UNRESOLVED, State.WAITING_FOR_ANCESTOR):
                     self.pending.append(Op(node.path, "reevaluate"))
         await self._request_all_imports()
-        self._save()
+        self._save_soon()
 
     async def _on_add_instance(self, raw: dict[str, Any]) -> None:
         new = Node.from_json(raw)
@@ -287,7 +349,7 @@ class Agent:
             await self._subscribe_all()
             if changed and old.state is State.DEPLOYED_STARTED:
                 self._publish(old)
-        self._save()
+        self._save_soon()
 
     async def _on_remove_instance(self, path: str) -> None:
         node = self.nodes.get(path)
@@ -302,7 +364,7 @@ class Agent:
         parent = self.nodes.get(node.parent) if node.parent else None
         if parent is not None:
             parent.spec = _without_child(parent.spec, path)
-        self._save()
+        self._save_soon()
         self._to_dm(m.instance_removed(self.app, path))
 
     async def _on_add_import(self, msg: Message) -> None:
@@ -378,7 +440,7 @@ class Agent:
                 self._spawn(op.path, lineage, work)
         self.pending = keep
         if self._dirty:
-            self._save()
+            self._save_soon()
 
     def _mark_busy(self, path: str, kind: str, lineage: list[str]) -> None:
         self.busy[path] = kind
@@ -398,7 +460,7 @@ class Agent:
                 for a in lineage:
                     self._busy_below[a] -= 1
                 self._walk()
-                self._save()
+                self._save_soon()
                 self._pump()
 
         task = asyncio.create_task(run(), name=f"step {path}")
@@ -722,14 +784,14 @@ class Agent:
         logfile = self.log_file(node.path, step)
         async with self.host.pool:
             node.running = {"step": step, "pid": None, "since": time.time()}
-            self._save()
+            await self._persist()
             self._to_dm(m.step_event(self.app, node.path, step, "begin"))
             try:
                 result = await self._run_kind(node, step, kind, plan_step.file if plan_step else None, logfile, update)
             except BaseException:
                 node.running = None
                 raise
-            # recorded before anything else happens: a restart never repeats a step that completed
+            # recorded at once, before anything else happens: a restart never repeats a completed step
             node.running = {"step": step, "done": result.ok}
             self._save()
             self._to_dm(m.step_event(self.app, node.path, step, "end", result.exit_code))
@@ -792,6 +854,7 @@ class Agent:
         def record(pid: int) -> None:
             if node.running is not None:
                 node.running["pid"] = pid
+                self._save_soon()  # so that a restarted manager can kill what a crash left behind
 
         return record
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ class Node:
     stable_from: State | None = None
     #: the step whose recipe runs now, and its process id (for recovery after a crash)
     running: dict[str, Any] | None = None
+    _static: tuple[tuple[int, int], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> str:
@@ -59,6 +61,23 @@ class Node:
             ]
             for p, rs in self.imports.items()
         }
+
+    def to_text(self) -> str:
+        """``to_json`` as JSON text; the static part (plan entry, exports) is encoded once per value."""
+        key = (id(self.spec), id(self.exports))
+        cached = self._static
+        if cached is None or cached[0] != key:
+            text = json.dumps({"spec": self.spec.to_json(), "exports": self.exports}, ensure_ascii=False)
+            cached = self._static = (key, text[:-1])
+        dynamic = {
+            "state": self.state.value,
+            "imports": self.imports_json(),
+            "problem_from": self.problem_from.value if self.problem_from else None,
+            "last_problem": self.last_problem,
+            "stable_from": self.stable_from.value if self.stable_from else None,
+            "running": self.running,
+        }
+        return cached[1] + ", " + json.dumps(dynamic, ensure_ascii=False)[1:]
 
     def to_json(self) -> dict[str, Any]:
         return {

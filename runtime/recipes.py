@@ -86,7 +86,8 @@ async def run_process(
     on_start: Callable[[int], None] | None = None,
 ) -> RecipeResult:
     """Run ``argv`` in ``cwd``; ``timeout`` seconds at most (0 = none), then the group is killed."""
-    log.parent.mkdir(parents=True, exist_ok=True)
+    if not log.parent.is_dir():
+        log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         out.write(f"=== {step} {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(argv)}\n".encode())
         out.flush()
@@ -134,13 +135,27 @@ def _kill_group(pid: int) -> None:
 
 
 def kill_leftover(pid: int) -> None:
-    """Kill the process group of a recipe a crashed manager left running (if it is still ours)."""
+    """Kill what is left of the session a crashed manager's recipe ``pid`` led.
+
+    The recipe itself died with the manager; what it started in the background may not have.
+    Only processes of that very session (session id = ``pid``) are killed.
+    """
     try:
-        if os.getsid(pid) != pid:
-            return
-    except (ProcessLookupError, PermissionError):
+        entries = os.listdir("/proc")
+    except OSError:
         return
-    _kill_group(pid)
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[3]) == pid:  # fields after the name: state, ppid, pgrp, session
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def render_template(template: Path, context: dict[str, object]) -> Path:

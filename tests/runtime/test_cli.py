@@ -58,3 +58,20 @@ def test_status_without_a_deployment_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["status", str(tmp_path)])
     assert result.exit_code == 2
     assert "no deployment recorded here" in result.output
+
+
+def test_a_compiled_plan_deploys_with_its_application_directory(tmp_path: Path, monkeypatch) -> None:
+    with harness(tmp_path, GRAPH, ONE_VM, ("db", "tomcat"), monkeypatch) as h:
+        cli = CliRunner()
+        out = tmp_path / "out"
+        compiled = cli.invoke(main, ["compile", str(h.app), "-t", "plan", "-o", str(out)])
+        assert compiled.exit_code == 0, compiled.output
+        plan = out / "plan" / "plan.json"
+        args = ["--state-dir", str(h.state), "--app-dir", str(h.app)]
+        deployed = cli.invoke(main, ["deploy", str(plan), *args, "--json"])
+        assert deployed.exit_code == 0, deployed.output
+        events = [json.loads(line) for line in deployed.output.splitlines() if line.startswith("{")]
+        assert events[0]["event"] == "plan" and events[-1]["event"] == "summary" and events[-1]["ok"]
+        assert {"state", "step"} <= {e["event"] for e in events}
+        assert ("/vm1/tomcat", "start") in h.completed()
+        assert cli.invoke(main, ["undeploy", str(plan), *args]).exit_code == 0

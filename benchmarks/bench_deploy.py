@@ -1,0 +1,122 @@
+"""How close ``rbcc deploy`` comes to the critical path of an application's dependency graph.
+
+A generated application: ``--machines`` machines, each holding one ``db<m>`` and
+``--per-machine - 1`` ``app<m>`` instances that import it (mandatory), so that the critical path is
+known: db deploy, db start, app start = 3 recipe durations.  Every recipe sleeps ``--sleep``
+seconds.  With at most ``--parallel`` recipes at once, no executor can finish before
+``max(3 × sleep, steps × sleep / parallel)``: that bound is the baseline, measured in the same run
+by the recipes' own timestamps' ideal and compared with the wall time of the whole
+``rbcc deploy --json`` process (start-up, compilation, state, recipes).  Also: the manager's peak
+memory (max RSS), messages per instance, store transactions, and the Storm example's deploy time
+with simulated services.
+
+    python benchmarks/bench_deploy.py                        # 1,000 instances, 0.5 s recipes
+    python benchmarks/bench_deploy.py --machines 5 --per-machine 20 --sleep 0.2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from run import rbcc_command, run_child
+
+RECIPE = '#!/bin/sh\nsleep "$BENCH_SLEEP"\n'
+
+
+def generate(root: Path, machines: int, per_machine: int) -> int:
+    """The application; returns the number of instances that run recipes."""
+    (root / "descriptor").mkdir(parents=True)
+    (root / "descriptor" / "application.properties").write_text(
+        "application-name = Bench\napplication-version = 1.0\ndsl-id = roboconf-1.0\n"
+        "graph-entry-point = main.graph\ninstance-entry-point = model.instances\n"
+    )
+    graph = ["vm {\n\tinstaller: target;\n\tchildren: " + ", ".join(f"db{m}, app{m}" for m in range(machines)) + ";\n}"]
+    instances = []
+    for m in range(machines):
+        graph.append(f"db{m} {{\n\tinstaller: script;\n\texports: ip, port = 5432;\n}}")
+        graph.append(f"app{m} {{\n\tinstaller: script;\n\timports: db{m}.ip, db{m}.port;\n}}")
+        body = [f"instance of vm {{\n\tname: vm{m};", f"\tinstance of db{m} {{\n\t\tname: db;\n\t}}"]
+        body += [f"\tinstance of app{m} {{\n\t\tname: app{i};\n\t}}" for i in range(1, per_machine)]
+        instances.append("\n".join(body) + "\n}")
+        for component in (f"db{m}", f"app{m}"):
+            scripts = root / "graph" / component / "scripts"
+            scripts.mkdir(parents=True)
+            for step in ("deploy", "start"):
+                (scripts / f"{step}.sh").write_text(RECIPE)
+                (scripts / f"{step}.sh").chmod(0o755)
+    (root / "graph" / "main.graph").write_text("\n\n".join(graph) + "\n")
+    (root / "instances").mkdir()
+    (root / "instances" / "model.instances").write_text("\n\n".join(instances) + "\n")
+    return machines * per_machine
+
+
+def deploy(app: Path, state: Path, parallel: int, sleep: float, timeout: float) -> tuple[float, int | None, dict]:
+    env_sleep = {"BENCH_SLEEP": str(sleep)}
+    os.environ.update(env_sleep)
+    cmd = [*rbcc_command(), "deploy", str(app), "--state-dir", str(state), "--max-parallel", str(parallel), "--json"]
+    child = run_child(cmd, timeout)
+    if child.returncode != 0:
+        raise SystemExit(f"rbcc deploy failed ({child.returncode}): {child.stderr[-2000:]}")
+    summary = json.loads(child.stdout.strip().splitlines()[-1])
+    return child.seconds, child.max_rss_kb, summary
+
+
+def storm(timeout: float) -> float | None:
+    from tests.runtime.test_storm import simulated_copy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = simulated_copy(Path(tmp) / "storm")
+        os.environ["RBCC_TEST_LOG"] = str(Path(tmp) / "calls.log")
+        cmd = [*rbcc_command(), "deploy", str(app), "--state-dir", str(Path(tmp) / "state"), "--json"]
+        child = run_child(cmd, timeout)
+        undeploy = [*rbcc_command(), "undeploy", str(app), "--state-dir", str(Path(tmp) / "state")]
+        run_child(undeploy, timeout)
+        return child.seconds if child.returncode == 0 else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--machines", type=int, default=10)
+    parser.add_argument("--per-machine", type=int, default=100, help="instances per machine (one db, the rest apps)")
+    parser.add_argument("--sleep", type=float, default=0.5, help="seconds every recipe sleeps")
+    parser.add_argument("--parallel", type=int, default=256, help="--max-parallel given to rbcc deploy")
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = Path(tmp) / "app"
+        n = generate(app, args.machines, args.per_machine)
+        seconds, rss, summary = deploy(app, Path(tmp) / "state", args.parallel, args.sleep, args.timeout)
+        undeploy = [*rbcc_command(), "undeploy", str(app), "--state-dir", str(Path(tmp) / "state")]
+        run_child(undeploy, args.timeout)
+    steps = summary["steps"]
+    bound = max(3 * args.sleep, steps * args.sleep / args.parallel)
+    storm_s = storm(args.timeout)
+    rows = [
+        ("instances (with recipes)", f"{n}"),
+        ("recipe steps run", f"{steps}"),
+        ("recipe duration", f"{args.sleep:g} s"),
+        ("max parallel", f"{args.parallel}"),
+        ("critical-path bound", f"{bound:.2f} s"),
+        ("rbcc deploy (whole process)", f"{seconds:.2f} s"),
+        ("ratio deploy / bound (goal <= 1.1)", f"{seconds / bound:.2f}"),
+        ("manager peak RSS", f"{(rss or 0) / 1024:.0f} MiB" if rss else "n/a"),
+        ("messages per instance", f"{summary['messages'] / (n + args.machines):.1f}"),
+        ("Storm (simulated) deploy", f"{storm_s:.2f} s" if storm_s is not None else "failed"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
