@@ -97,6 +97,10 @@ class Context:
     block_props: set[str] = field(default_factory=set)
 
 
+#: graph properties a component or facet may set more than once (Roboconf merges them)
+REPEATABLE = frozenset({"exports", "imports"})
+
+
 # ---- context analysis -------------------------------------------------------------------------
 def strip_comments(text: str) -> str:
     return "\n".join(line.split("#", 1)[0] for line in text.split("\n"))
@@ -318,7 +322,7 @@ def _graph(ctx: Context, cat: Catalog, text: str) -> list[Proposal]:
         return [
             Proposal(f"{name}: ", f"{name}: ", ItemKind.PROPERTY, len(ctx.prefix), doc=PROPERTY_DOCS[name])
             for name in GRAPH_PROPERTIES[block]
-            if _match(ctx.prefix, name) and name not in ctx.block_props
+            if _match(ctx.prefix, name) and (name not in ctx.block_props or name in REPEATABLE)
         ]
     prop = (ctx.prop or "").lower()
     if prop not in GRAPH_PROPERTIES[block]:

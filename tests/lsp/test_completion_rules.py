@@ -83,6 +83,12 @@ def test_properties_the_block_already_sets_are_not_proposed_again():
     assert "Server.port: " not in labels("instance of Server {\n\tServer.port: 8080;\n\t", "instances")
 
 
+def test_exports_and_imports_are_proposed_again_since_a_block_may_repeat_them():
+    found = labels("Web {\n\texports: ip;\n\timports: db.*;\n\tex")
+    assert "exports: " in found and "extends: " in found
+    assert "imports: " in labels("Web {\n\timports: db.*;\n\tim")
+
+
 def test_instance_of_at_top_level_offers_root_components_only():
     # Server, Tomcat (children of VM) and MySQL (a child of BigVM through its facet) are not roots
     assert labels("instance of ", "instances") == ["BigVM", "Orphan", "VM"]
