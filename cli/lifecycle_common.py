@@ -40,3 +40,32 @@ def run_operation(
     if not wanted_ok:
         click.echo("rbcc: some instances did not reach the state asked for", err=True)
     sys.exit(0 if wanted_ok else 1)
+
+
+def lifecycle_command(operation: str, summary: str) -> click.Command:
+    """The ``rbcc <operation> SOURCE [INSTANCE…]`` command: the same arguments for the three operations."""
+    from rbcc.cli.base import RbccCommand
+    from rbcc.cli.runtime_common import settings_options, state_options
+
+    def command(
+        source: Path,
+        instances: tuple[str, ...],
+        state_dir: Path | None,
+        app_dir: Path | None,
+        failure_mode: str,
+        cascade: bool,
+        max_parallel: int | None,
+        recipe_timeout: float,
+        forbidden_ports: str | None,
+        as_json: bool,
+    ) -> None:
+        settings = (failure_mode, cascade, max_parallel, recipe_timeout, forbidden_ports)
+        run_operation(operation, source, instances, state_dir, app_dir, settings, as_json)
+
+    command.__doc__ = (
+        f"{summary}\n\n    SOURCE is the application directory (or plan file) given to `rbcc deploy`.\n    "
+    )
+    decorated = settings_options(state_options(command))
+    decorated = click.argument("instances", nargs=-1)(decorated)
+    decorated = click.argument("source", type=click.Path(path_type=Path, exists=True))(decorated)
+    return click.command(operation, cls=RbccCommand)(decorated)
