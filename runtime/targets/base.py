@@ -12,6 +12,8 @@ import abc
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rbcc.errors import RbccError
+
 
 @dataclass(frozen=True)
 class MachineRequest:
@@ -52,5 +54,5 @@ class TargetHandler(abc.ABC):
         """Stop and remove the machine; idempotent (an already gone machine is not an error)."""
 
 
-class TargetError(Exception):
+class TargetError(RbccError):
     """A handler could not do what it was asked; the message says why and what to do."""
