@@ -96,6 +96,8 @@ class Manager:
         self._checks: asyncio.Task[None] | None = None
         self._handling = False
         self._terminating: set[str] = set()
+        #: rules and commands (runtime.md §6), when a session enables them: see rbcc.runtime.autonomic.reactor
+        self.autonomic: Any = None
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -168,7 +170,7 @@ class Manager:
                     item.spec, item.exports, item.position, item.removed = spec, exports, position, False
                 tx.put_instance(item.record())
             for path, item in known.items():
-                if path not in plan.by_path and not item.removed:
+                if path not in plan.by_path and not item.removed and not item.data.get("created.by.command"):
                     item.removed = True
                     removed.append(path)
                     tx.put_instance(item.record())
@@ -347,6 +349,8 @@ class Manager:
                 tx.drop_outbox(item.path)
             for p in members:
                 self._emit({"event": "state", "path": p, "state": State.NOT_DEPLOYED.value})
+            if self.autonomic is not None:
+                self.autonomic.after_change()
         finally:
             self._terminating.discard(item.path)
 
@@ -386,6 +390,8 @@ class Manager:
                 self._emit(
                     {"event": "state", "path": item.path, "state": item.state.value, "problem": item.last_problem}
                 )
+                if self.autonomic is not None:
+                    self.autonomic.after_change()
         elif kind == "StepEvent":
             self._emit(
                 {
@@ -396,6 +402,9 @@ class Manager:
                     "exit_code": msg.get("exit_code"),
                 }
             )
+        elif kind == "Autonomic":
+            if self.autonomic is not None:
+                self.autonomic.on_autonomic(msg)
         elif kind == "InstanceRemoved":
             path = msg["instance_path"]
             if path in self.items:

@@ -73,6 +73,10 @@ class CommandRunner:
             text = path.read_bytes().decode("utf-8", errors="replace")
         except OSError:
             return CommandRun(name, "failed", f"{rel} does not exist")
+        return self.run_text(text, rel, name, autonomic, depth)
+
+    def run_text(self, text: str, rel: str, name: str, autonomic: bool, depth: int = 0) -> CommandRun:
+        """Validate ``text`` (the file ``rel``, command ``name``) against the tree, then run it."""
         ctx = model_context(self.app.graph, [], self.app.root / COMMANDS_DIR)
         ctx.instances = {p: n.component for p, n in self.tree.nodes.items()}
         instructions, problems = parse_commands(text, rel, name, ctx)
@@ -80,7 +84,9 @@ class CommandRunner:
         run = CommandRun(name, "ok", problems=problems)
         if errors:
             first = errors[0]
-            where = f"{first.range.file}:{first.range.start_line}" if first.range else rel
+            where = (
+                f"{first.range.file}:{first.range.start_line}:{first.range.start_column}" if first.range else rel
+            )
             run.result, run.error = "invalid", f"{where}: {first.code} {first.message}"
             return run
         source = text.splitlines()
