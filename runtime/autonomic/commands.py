@@ -51,6 +51,8 @@ class CommandRun:
     #: side effects outside the application, described (``would write … into …``)
     effects: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: ``file:line:column`` of the first problem (invalid) or of the instruction that failed
+    location: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -88,6 +90,7 @@ class CommandRunner:
                 f"{first.range.file}:{first.range.start_line}:{first.range.start_column}" if first.range else rel
             )
             run.result, run.error = "invalid", f"{where}: {first.code} {first.message}"
+            run.location = where
             return run
         source = text.splitlines()
         for instr in instructions:
@@ -99,6 +102,9 @@ class CommandRunner:
                 self._execute(instr, run, autonomic, depth)
             except CommandFailure as exc:
                 run.result, run.error = "failed", f"{instr.text}: {exc}"
+                if instr.range is not None:
+                    r = instr.range
+                    run.location = f"{r.file}:{r.start_line}:{r.start_column}"
                 return run
         if run.skipped:
             run.result = "ok-with-skipped"

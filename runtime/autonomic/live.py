@@ -292,7 +292,7 @@ class LiveRunner(CommandRunner):
             for target in self._targets(instr):
                 run.changes.extend(live.bulk(instr.action or "", target))
                 if instr.action != "DELETE":
-                    run.effects.append(f"{instr.action.lower() if instr.action else '?'} {target}")
+                    run.effects.append(f"{(instr.action or '?').lower().replace('_', ' ')} {target}")
         elif isinstance(instr, Append | Write):
             run.effects.append(_write(instr))
         elif isinstance(instr, Email):
