@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -21,7 +22,7 @@ def events(source: Path, state_dir: Path | None, as_json: bool, last: int | None
     SOURCE is the application directory (or plan file) given to `rbcc deploy`. Read-only.
     """
     import json
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from rbcc.runtime.autonomic.audit import read_audit
 
@@ -35,7 +36,7 @@ def events(source: Path, state_dir: Path | None, as_json: bool, last: int | None
         return
     rows = []
     for e in entries:
-        when = datetime.fromtimestamp(e["time"], timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        when = datetime.fromtimestamp(e["time"], UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         if e["kind"] == "event":
             what, detail = e["event"], f"{e['instance'] or e['machine']}: {e['info']}"
         elif e["kind"] == "firing":

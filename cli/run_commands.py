@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -60,7 +61,7 @@ def run_commands(
     application = application_of(state)
     view = view_for(as_json, [r["path"] for r in read_status(state)])
 
-    async def go() -> tuple[object, object]:
+    async def go() -> tuple[Any, Any]:
         with view:
             async with Session(application, state, settings, on_event=view, app_dir=app_dir_of(source, app_dir)) as s:
                 run = await s.run_commands(file)
@@ -70,27 +71,27 @@ def run_commands(
     if as_json:
         doc = {
             "event": "commands",
-            "name": run.name,  # type: ignore[attr-defined]
-            "result": run.result,  # type: ignore[attr-defined]
-            "error": run.error,  # type: ignore[attr-defined]
-            "changes": [c.document() for c in run.changes],  # type: ignore[attr-defined]
-            "effects": run.effects,  # type: ignore[attr-defined]
-            "skipped": run.skipped,  # type: ignore[attr-defined]
+            "name": run.name,
+            "result": run.result,
+            "error": run.error,
+            "changes": [c.document() for c in run.changes],
+            "effects": run.effects,
+            "skipped": run.skipped,
         }
         click.echo(json.dumps(doc, ensure_ascii=False))
     else:
-        for c in run.changes:  # type: ignore[attr-defined]
+        for c in run.changes:
             click.echo(c.text())
-        for e in run.effects:  # type: ignore[attr-defined]
+        for e in run.effects:
             click.echo(f"  {e}")
-        for t in run.skipped:  # type: ignore[attr-defined]
+        for t in run.skipped:
             click.echo(f"  skipped: {t}")
     print_summary(summary, as_json, f"{file.name} on {application}")
-    if run.failed:  # type: ignore[attr-defined]
-        if run.result == "invalid":  # type: ignore[attr-defined]
-            click.echo(f"rbcc: invalid, nothing ran: {run.error}", err=True)  # type: ignore[attr-defined]
+    if run.failed:
+        if run.result == "invalid":
+            click.echo(f"rbcc: invalid, nothing ran: {run.error}", err=True)
         else:
-            where = run.location or str(file)  # type: ignore[attr-defined]
-            click.echo(f"rbcc: {where}: {run.result}: {run.error}", err=True)  # type: ignore[attr-defined]
+            where = run.location or str(file)
+            click.echo(f"rbcc: {where}: {run.result}: {run.error}", err=True)
         sys.exit(1)
     sys.exit(0)

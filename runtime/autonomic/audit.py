@@ -108,7 +108,7 @@ class Audit:
     def counts(self) -> dict[str, int]:
         db = self.store.db
         return {
-            table: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608 (fixed names)
+            table: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
             for table in ("autonomic_events", "rule_firings", "command_history")
         }
 

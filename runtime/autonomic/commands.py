@@ -86,9 +86,7 @@ class CommandRunner:
         run = CommandRun(name, "ok", problems=problems)
         if errors:
             first = errors[0]
-            where = (
-                f"{first.range.file}:{first.range.start_line}:{first.range.start_column}" if first.range else rel
-            )
+            where = f"{first.range.file}:{first.range.start_line}:{first.range.start_column}" if first.range else rel
             run.result, run.error = "invalid", f"{where}: {first.code} {first.message}"
             run.location = where
             return run

@@ -32,9 +32,7 @@ class Mail:
     body: str
 
 
-def compose(
-    recipients: list[str], message: str, preference: Callable[[str, str | None], str | None]
-) -> Mail:
+def compose(recipients: list[str], message: str, preference: Callable[[str, str | None], str | None]) -> Mail:
     """The message an ``email`` instruction sends."""
     text = message.replace("\\n", "\n").replace("@n@", "\n")
     subject = DEFAULT_SUBJECT

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from rbcc.dsl.rules.parser import Rule
 
@@ -85,7 +86,7 @@ def _seconds(value: float) -> str:
 def _at(value: float) -> str:
     """A record time: seconds of a stream (``rbcc simulate``), or a wall-clock time (the executor)."""
     if value >= 1e9:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
     return _seconds(value)

@@ -314,7 +314,9 @@ def test_an_smtp_failure_fails_the_file_where_it_is(tmp_path: Path, monkeypatch)
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    files = {"mail.commands": "append before into {{ ctl }}/fired.log\nemail a@b.c with hello\nappend after into {{ ctl }}/fired.log\n"}
+    files = {
+        "mail.commands": "append before into {{ ctl }}/fired.log\nemail a@b.c with hello\nappend after into {{ ctl }}/fired.log\n"
+    }
     prefs = (("mail.smtp.host", "127.0.0.1"), ("mail.smtp.port", str(port)))
     with autonomic_app(tmp_path, monkeypatch, commands=files) as h:
 

@@ -74,7 +74,7 @@ def cluster_summary() -> Iterator[tuple[str, dict]]:
     doc: dict = {"slots": {"free": 3}}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = json.dumps(doc).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -203,7 +203,7 @@ def test_a_probe_reporting_an_instance_dead_makes_a_rule_restart_it(tmp_path: Pa
                 await s.settle()
                 assert (h.ctl / "alive").exists()
                 assert s.manager.items["/vm 1/svc"].state is State.DEPLOYED_STARTED
-                assert [r for r, in s.store.db.execute("SELECT rule FROM rule_firings")] == ["repair"]
+                assert [r for (r,) in s.store.db.execute("SELECT rule FROM rule_firings")] == ["repair"]
 
         run(go(), timeout=60)
         assert h.completed()[-2:] == [("/vm 1/svc", "stop"), ("/vm 1/svc", "start")]
