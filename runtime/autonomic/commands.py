@@ -10,10 +10,11 @@ simulator's; the executor performs them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rbcc.dsl import Application, Level, Problem, walk_instances
-from rbcc.dsl.automation import COMMANDS_DIR, model_context
+from rbcc.dsl.automation import COMMANDS_DIR, ModelContext, model_context
 from rbcc.dsl.commands import (
     Append,
     AssociateTarget,
@@ -67,6 +68,8 @@ class CommandRunner:
     tree: Tree
     #: ``autonomic.maximum.vm.number``: machines rule-triggered commands may create (None: unlimited)
     max_vms: int | None = None
+    #: the validation context (components, commands files), when the caller keeps one between runs
+    context: Callable[[], ModelContext] | None = None
 
     def run(self, name: str, autonomic: bool, depth: int = 0) -> CommandRun:
         rel = f"{COMMANDS_DIR}/{name}.commands"
@@ -79,7 +82,11 @@ class CommandRunner:
 
     def run_text(self, text: str, rel: str, name: str, autonomic: bool, depth: int = 0) -> CommandRun:
         """Validate ``text`` (the file ``rel``, command ``name``) against the tree, then run it."""
-        ctx = model_context(self.app.graph, [], self.app.root / COMMANDS_DIR)
+        ctx = (
+            self.context()
+            if self.context is not None
+            else model_context(self.app.graph, [], self.app.root / COMMANDS_DIR)
+        )
         ctx.instances = {p: n.component for p, n in self.tree.nodes.items()}
         instructions, problems = parse_commands(text, rel, name, ctx)
         errors = [p for p in problems if p.level is Level.ERROR]

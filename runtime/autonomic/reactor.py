@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rbcc.dsl import Application
+from rbcc.dsl.automation import COMMANDS_DIR, ModelContext, model_context
 from rbcc.runtime.autonomic.audit import Audit
 from rbcc.runtime.autonomic.commands import CommandRun
 from rbcc.runtime.autonomic.live import LiveApplication, LiveRunner, max_vms
@@ -51,6 +52,7 @@ class Reactor:
         self.live = LiveApplication(manager, app, settings)
         self.max_vms, self.strict = max_vms(settings)
         self.counters = Counters()
+        self._context: tuple[float, ModelContext] | None = None
 
     def runner(self, origin: str = "manual") -> LiveRunner:
         return LiveRunner(
@@ -61,7 +63,19 @@ class Reactor:
             audit=self.audit,
             origin=origin,
             strict=self.strict,
+            context=self.context,
         )
+
+    def context(self) -> ModelContext:
+        """The commands' validation context, built again only when ``commands/`` changes."""
+        directory = self.app.root / COMMANDS_DIR
+        try:
+            stamp = directory.stat().st_mtime
+        except OSError:
+            stamp = -1.0
+        if self._context is None or self._context[0] != stamp:
+            self._context = (stamp, model_context(self.app.graph, [], directory))
+        return self._context[1]
 
     # ------------------------------------------------------------------ hooks called by the manager
     def on_autonomic(self, msg: dict[str, Any]) -> None:
