@@ -329,3 +329,42 @@ def test_an_smtp_failure_fails_the_file_where_it_is(tmp_path: Path, monkeypatch)
 
         run(go())
         assert (h.ctl / "fired.log").read_text() == "before"
+
+
+def test_a_restarted_manager_keeps_the_rules_timing_and_the_vm_count(tmp_path: Path, monkeypatch) -> None:
+    up = SCALE_UP.replace("deploy and", "# ")
+    rules = {
+        "up.drl": rule("up", "load-high", "up", "sleep period is 60s"),
+        "third.drl": rule("third", "tock", "note", "occurrences is 3"),
+    }
+    files = {"up.commands": up, "note.commands": "append fired into {{ ctl }}/fired.log\n"}
+    with autonomic_app(tmp_path, monkeypatch, rules=rules, commands=files) as h:
+        clock = Clock()
+        import rbcc.runtime.autonomic.reactor as reactor_module
+
+        monkeypatch.setattr(reactor_module, "time", types.SimpleNamespace(time=clock.time))
+        cap = (("autonomic.maximum.vm.number", "2"),)
+
+        async def once(names: list[str], fresh: bool) -> None:
+            async with h.session(preferences=cap) as s:
+                if fresh:
+                    s.manager.apply_plan(h.plan())
+                s.enable_autonomic()
+                for name in names:
+                    clock.now += 1
+                    await s.bus.publish(dm_context("Test"), event(name))
+                    await s.settle()
+
+        run(once(["load-high", "tock", "tock"], fresh=True))
+        run(once(["load-high", "tock"], fresh=False))  # 2 s later: still asleep; the third tock
+        assert firings(h) == 1
+        clock.now += 120
+        run(once(["load-high"], fresh=False))
+        clock.now += 120
+        run(once(["load-high"], fresh=False))  # the cap (2) counts the machines of earlier sessions
+        store = Store(h.state)
+        paths = {r.path for r in store.instances()}
+        results = [r for (r,) in store.db.execute("SELECT result FROM command_history WHERE command = 'up'")]
+        store.close()
+        assert {"/vm 2", "/vm 3"} <= paths and "/vm 4" not in paths
+        assert results == ["ok", "ok", "failed"]
