@@ -368,3 +368,95 @@ def test_a_restarted_manager_keeps_the_rules_timing_and_the_vm_count(tmp_path: P
         store.close()
         assert {"/vm 2", "/vm 3"} <= paths and "/vm 4" not in paths
         assert results == ["ok", "ok", "failed"]
+
+
+OVERRIDE = """instance of vm {
+\tname: front;
+\tinstance of lb {
+\t\tname: lb;
+\t}
+}
+instance of vm {
+\tname: vm 1;
+\tinstance of app {
+\t\tname: app;
+\t\tport: 81;
+\t}
+}
+"""
+
+
+def test_replicate_rename_and_associate_act_on_the_live_model(tmp_path: Path, monkeypatch) -> None:
+    files = {
+        "copy.commands": "replicate /vm 1 as vm 7\nrename /vm 7 as vm 8\nassociate /vm 8 with spare\n"
+        "deploy and start all /vm 8\n",
+        "bad-target.commands": "associate /vm 1 with nowhere\n",
+    }
+    with autonomic_app(tmp_path, monkeypatch, commands=files, instances=OVERRIDE) as h:
+        (h.app / "graph" / "vm").mkdir()
+        (h.app / "graph" / "vm" / "target.properties").write_text("id = spare\nhandler = local\nname = spare\n")
+
+        async def go() -> None:
+            async with h.session() as s:
+                assert (await s.deploy(h.plan())).ok
+                reactor = s.enable_autonomic()
+                result = reactor.run("copy")
+                assert result.result == "ok", result.error
+                items = s.manager.items
+                assert "/vm 7" not in items and items["/vm 8"].data["target.id"] == "spare"
+                assert items["/vm 8/app"].spec.exports["app.port"] == "81"  # the copied override
+                await until(lambda: items["/vm 8/app"].state is State.DEPLOYED_STARTED)
+                await until(lambda: len(s.manager.items["/front/lb"].imports["app"]) == 2)
+                imports = s.manager.items["/front/lb"].imports["app"]
+                assert {i["instance_path"]: i["exported_vars"]["app.port"] for i in imports} == {
+                    "/vm 1/app": "81",
+                    "/vm 8/app": "81",
+                }
+                refused = reactor.run("bad-target")
+                assert refused.result == "failed" and "no target 'nowhere'" in (refused.error or "")
+
+        run(go())
+
+
+@pytest.mark.parametrize(("window", "fired"), [(3, 1), (10, 2)])
+def test_a_record_older_than_the_time_window_fires_nothing(tmp_path: Path, monkeypatch, window, fired) -> None:
+    with rules_app(tmp_path, monkeypatch, f"sleep period is 5s\ntime window is {window}s") as h:
+
+        async def script(send, s) -> None:
+            await send("load-high")  # fires
+            await send("load-high", 2)  # asleep
+            await send("other", 3.5)  # awake again, the record of 2 s is 3.5 s old
+            assert firings(h) == fired
+
+        drive(h, monkeypatch, script)
+
+
+def test_execute_runs_another_file_with_its_own_history(tmp_path: Path, monkeypatch) -> None:
+    files = {
+        "outer.commands": "append a into {{ ctl }}/out.log\nexecute inner\nappend c into {{ ctl }}/out.log\n",
+        "inner.commands": "append b into {{ ctl }}/out.log\n",
+        "failing.commands": "execute broken\nappend never into {{ ctl }}/out.log\n",
+        "broken.commands": "write x into {{ ctl }}/a-file/x\n",
+    }
+    with autonomic_app(tmp_path, monkeypatch, commands=files) as h:
+        (h.ctl / "a-file").write_text("")
+
+        async def go() -> None:
+            async with h.session() as s:
+                s.manager.apply_plan(h.plan())
+                reactor = s.enable_autonomic()
+                assert reactor.run("outer").result == "ok"
+                failed = reactor.run("failing")
+                assert failed.result == "failed" and failed.error.startswith("execute broken: broken: ")
+
+        run(go())
+        assert (h.ctl / "out.log").read_text().splitlines() == ["a", "b", "c"]
+        store = Store(h.state)
+        rows = store.db.execute("SELECT command, origin, result FROM command_history ORDER BY id").fetchall()
+        store.close()
+        assert rows == [
+            ("inner", "command", "ok"),
+            ("outer", "manual", "ok"),
+            ("broken", "command", "failed"),
+            ("failing", "manual", "failed"),
+        ]
