@@ -165,6 +165,7 @@ class Manager:
                     self.items[spec.path] = item
                     added.append(spec.path)
                 else:
+                    spec = _keep_created_children(spec, item, known)
                     if item.spec.to_json() != spec.to_json() or item.exports != exports or item.removed:
                         changed.append(spec.path)
                     item.spec, item.exports, item.position, item.removed = spec, exports, position, False
@@ -479,3 +480,17 @@ class Manager:
                 self._flush(scoped)
             gone.append(path)
         return gone
+
+
+def _keep_created_children(spec: PlanInstance, item: Managed, known: dict[str, Managed]) -> PlanInstance:
+    """``spec`` with the children commands created under it (the plan does not know them)."""
+    extra = tuple(
+        c
+        for c in item.spec.children
+        if c not in spec.children and c in known and known[c].data.get("created.by.command")
+    )
+    if not extra:
+        return spec
+    import dataclasses
+
+    return dataclasses.replace(spec, children=(*spec.children, *extra))

@@ -460,3 +460,28 @@ def test_execute_runs_another_file_with_its_own_history(tmp_path: Path, monkeypa
             ("broken", "command", "failed"),
             ("failing", "manual", "failed"),
         ]
+
+
+def test_deploying_the_plan_again_keeps_what_commands_created(tmp_path: Path, monkeypatch) -> None:
+    files = {"more.commands": "create app as extra under /vm 1\ncreate vm as spare\ndeploy and start all /vm 1\n"}
+    with autonomic_app(tmp_path, monkeypatch, commands=files) as h:
+
+        async def go() -> None:
+            async with h.session() as s:
+                assert (await s.deploy(h.plan())).ok
+                assert s.enable_autonomic().run("more").result == "ok"
+                await s.settle()
+                assert s.manager.items["/vm 1/extra"].state is State.DEPLOYED_STARTED
+            from rbcc.runtime import plan_changes
+
+            store = Store(h.state)
+            changes = plan_changes(h.plan(), store.instances())
+            store.close()
+            assert [c.path for c in changes.changes if c.action == "remove"] == []
+            async with h.session() as s:
+                summary = await s.deploy(h.plan())
+                assert summary.ok
+                assert "/vm 1/extra" in s.manager.subtree("/vm 1") and "/spare" in s.manager.items
+                assert s.manager.items["/vm 1/extra"].state is State.DEPLOYED_STARTED
+
+        run(go())
