@@ -72,8 +72,8 @@ class LiveApplication:
         self.app = app
         self.settings = settings
         self.entries = Entries(app, settings.forbidden_ports)
-        #: paths flagged for deletion and not gone yet
-        self.pending: set[str] = set()
+        #: paths flagged for deletion and not gone yet (also those a previous manager flagged)
+        self.pending: set[str] = {p for p, i in manager.items.items() if i.removed}
 
     # ------------------------------------------------------------------ reading
     def tree(self) -> Tree:
@@ -86,10 +86,10 @@ class LiveApplication:
         return tree
 
     def autonomic_machines(self) -> int:
-        return sum(
+        return sum(  # a machine flagged for deletion counts until it is gone
             1
-            for item in self.manager.items.values()
-            if item.spec.parent is None and item.data.get(AUTONOMIC) and not item.removed
+            for path, item in self.manager.items.items()
+            if item.spec.parent is None and item.data.get(AUTONOMIC) and (not item.removed or path in self.pending)
         )
 
     def _item(self, path: str) -> Any:

@@ -485,3 +485,25 @@ def test_deploying_the_plan_again_keeps_what_commands_created(tmp_path: Path, mo
                 assert s.manager.items["/vm 1/extra"].state is State.DEPLOYED_STARTED
 
         run(go())
+
+
+def test_a_deletion_flagged_before_a_restart_happens_after_it(tmp_path: Path, monkeypatch) -> None:
+    files = {"delete.commands": "delete /vm 1\n", "undeploy.commands": "undeploy all /vm 1\n"}
+    with autonomic_app(tmp_path, monkeypatch, commands=files) as h:
+
+        async def first() -> None:
+            async with h.session() as s:
+                assert (await s.deploy(h.plan())).ok
+                assert [c.kind for c in s.enable_autonomic().run("delete").changes] == ["flagged"]
+
+        async def second() -> None:
+            async with h.session() as s:
+                assert s.manager.items["/vm 1"].state is State.DEPLOYED_STARTED  # restored, still flagged
+                await s.run_commands(h.app / "commands" / "undeploy.commands")
+                await until(lambda: "/vm 1" not in s.manager.items)
+
+        run(first())
+        run(second())
+        store = Store(h.state)
+        assert "/vm 1" not in {r.path for r in store.instances()}
+        store.close()
