@@ -70,6 +70,13 @@ def deploy(
     settings = with_autonomic(settings, preferences_file, preference_pairs, probe_period, watch)
     plan = load_plan(source, app_dir_of(source, app_dir), profile=profile)
     state = state_dir_of(source, state_dir)
+    from rbcc.runtime.autonomic.watch import WatchLock, refuse_if_watched
+
+    lock = WatchLock(state)
+    if watch:
+        lock.acquire()  # one watching manager per deployment
+    else:
+        refuse_if_watched(state, "deploying")
     store = Store(state)
     try:
         changes = plan_changes(plan, store.instances())

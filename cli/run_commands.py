@@ -58,6 +58,9 @@ def run_commands(
     settings = make_settings(failure_mode, cascade, max_parallel, recipe_timeout, forbidden_ports)
     settings = with_autonomic(settings, preferences_file, preference_pairs, probe_period, False)
     state = state_dir_of(source, state_dir)
+    from rbcc.runtime.autonomic.watch import refuse_if_watched
+
+    refuse_if_watched(state, "running commands by hand")
     application = application_of(state)
     view = view_for(as_json, [r["path"] for r in read_status(state)])
 

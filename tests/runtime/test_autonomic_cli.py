@@ -46,6 +46,12 @@ def test_watch_runs_rules_until_sigterm_then_events_and_run_commands_report(tmp_
                 events.append(json.loads(line))
                 if events[-1]["event"] == "summary" and not touched:
                     assert events[-1]["ok"], events[-1]
+                    other = CliRunner().invoke(
+                        main, ["run-commands", str(h.app), str(h.app / "commands" / "scale-up.commands"), *state]
+                    )
+                    assert other.exit_code == 2 and f"pid {proc.pid}" in other.output
+                    other = CliRunner().invoke(main, ["deploy", str(h.app), *state, "--watch"])
+                    assert other.exit_code == 2 and "already watches this deployment" in other.output
                     (h.ctl / "high").touch()
                     touched = True
                 if events[-1] == {**events[-1], "event": "state", "path": "/vm 2/app", "state": "DEPLOYED_STARTED"}:
