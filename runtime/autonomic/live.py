@@ -21,6 +21,7 @@ nothing else changes the model while a file runs.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 import time
@@ -116,14 +117,12 @@ class LiveApplication:
         except RbccError as exc:
             raise CommandFailure(str(exc)) from None
         specs = {p: i.spec for p, i in manager.items.items() if not i.removed}
-        import dataclasses
-
         for path, _, _ in new:
             parent = built[path].parent
             if parent is not None and parent in specs and path not in specs[parent].children:
                 specs[parent] = dataclasses.replace(specs[parent], children=(*specs[parent].children, path))
         order = list(specs.values()) + [built[p] for p, _, _ in new]
-        manager.apply_plan(Plan(manager.app, None, order, self.settings_app_dir()))
+        manager.apply_plan(Plan(manager.app, None, order, manager.host.app_dir))
         with manager.store.transaction() as tx:
             for path, _, _ in new:
                 item = manager.items[path]
@@ -132,9 +131,6 @@ class LiveApplication:
                     item.data[AUTONOMIC] = True
                 tx.put_instance(item.record())
         return [Change("created", p, c, None, State.NOT_DEPLOYED.value) for p, c, _ in new]
-
-    def settings_app_dir(self) -> Path:
-        return self.manager.host.app_dir
 
     def copy(self, source: str, target: str, autonomic: bool) -> list[Change]:
         """``source``'s subtree again at ``target`` (components and overrides; no data, no state)."""
