@@ -507,3 +507,48 @@ def test_a_deletion_flagged_before_a_restart_happens_after_it(tmp_path: Path, mo
         store = Store(h.state)
         assert "/vm 1" not in {r.path for r in store.instances()}
         store.close()
+
+
+def test_email_logs_in_when_the_preferences_say_so(tmp_path: Path, monkeypatch) -> None:
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    received: list = []
+    logins: list[tuple[bytes, bytes]] = []
+
+    class Keep(Message):
+        def handle_message(self, message) -> None:
+            received.append(message)
+
+    def authenticator(server, session, envelope, mechanism, data) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            logins.append((data.login, data.password))
+            return AuthResult(success=data.password == b"secret")
+        return AuthResult(success=False)
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(
+        Keep(), hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        base = (("mail.smtp.host", "127.0.0.1"), ("mail.smtp.port", str(port)), ("mail.smtp.auth", "true"))
+        files = {"mail.commands": "email ops@example.org with ping\n"}
+        with autonomic_app(tmp_path, monkeypatch, commands=files) as h:
+
+            async def go() -> None:
+                prefs = (*base, ("mail.user", "rbcc"), ("mail.password", "secret"))
+                async with h.session(preferences=prefs) as s:
+                    s.manager.apply_plan(h.plan())
+                    assert s.enable_autonomic().run("mail").result == "ok"
+
+            run(go())
+    finally:
+        controller.stop()
+    assert logins == [(b"rbcc", b"secret")]
+    assert len(received) == 1 and received[0]["Subject"] == "Roboconf event"
