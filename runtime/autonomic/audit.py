@@ -124,9 +124,11 @@ def read_audit(state_dir: Path, limit: int | None = None) -> list[dict[str, Any]
     try:
         Audit(store, store.meta("application") or "")
         db = store.db
+        # with a limit, each table gives at most its last ``limit`` rows (the merge keeps the last ones)
+        tail = f" ORDER BY id DESC LIMIT {int(limit)}" if limit else " ORDER BY id"
         out: list[dict[str, Any]] = []
         for t, app, event, scoped, path, info in db.execute(
-            "SELECT time, application, event, scoped_path, instance_path, info FROM autonomic_events ORDER BY id"
+            "SELECT time, application, event, scoped_path, instance_path, info FROM autonomic_events" + tail
         ):
             out.append(
                 {
@@ -140,7 +142,7 @@ def read_audit(state_dir: Path, limit: int | None = None) -> list[dict[str, Any]
                 }
             )
         for t, app, rule, event, record, reason in db.execute(
-            "SELECT time, application, rule, event, record_time, reason FROM rule_firings ORDER BY id"
+            "SELECT time, application, rule, event, record_time, reason FROM rule_firings" + tail
         ):
             out.append(
                 {
@@ -154,7 +156,7 @@ def read_audit(state_dir: Path, limit: int | None = None) -> list[dict[str, Any]
                 }
             )
         for app, command, origin, start, duration, result, details in db.execute(
-            "SELECT application, command, origin, start, duration, result, details FROM command_history ORDER BY id"
+            "SELECT application, command, origin, start, duration, result, details FROM command_history" + tail
         ):
             out.append(
                 {

@@ -95,3 +95,35 @@ def test_watch_runs_rules_until_sigterm_then_events_and_run_commands_report(tmp_
             ("failing", "manual", "failed"),
             ("ok", "manual", "ok"),
         ]
+
+
+def test_events_last_keeps_the_most_recent_entries_in_time_order(tmp_path: Path, monkeypatch) -> None:
+    rules = {"r.drl": rule("r", "e", "note")}
+    with autonomic_app(tmp_path, monkeypatch, rules=rules, commands={"note.commands": "define x = $(UUID)\n"}) as h:
+        from rbcc.runtime.bus import dm_context
+        from tests.runtime.apps import run
+
+        async def go() -> None:
+            async with h.session() as s:
+                s.manager.apply_plan(h.plan())
+                s.enable_autonomic()
+                for _ in range(5):
+                    await s.bus.publish(
+                        dm_context("Test"), {"type": "Autonomic", "application": "Test", "event_name": "e"}
+                    )
+                    await s.settle()
+
+        run(go())
+        state = ["--state-dir", str(h.state)]
+        every = [
+            json.loads(x)
+            for x in CliRunner().invoke(main, ["events", str(h.app), *state, "--json"]).output.splitlines()
+        ]
+        last = [
+            json.loads(x)
+            for x in CliRunner()
+            .invoke(main, ["events", str(h.app), *state, "--json", "--last", "4"])
+            .output.splitlines()
+        ]
+        assert len(every) == 15 and [e["kind"] for e in every[:3]] == ["event", "firing", "command"]
+        assert last == every[-4:]
