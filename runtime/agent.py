@@ -800,9 +800,10 @@ class Agent:
             except BaseException:
                 node.running = None
                 raise
-            # recorded at once, before anything else happens: a restart never repeats a completed step
+            # recorded before anything else happens to this instance: a restart never repeats a
+            # completed step (steps ending together share one write; see _persist)
             node.running = {"step": step, "done": result.ok}
-            self._save()
+            await self._persist()
             self._to_dm(m.step_event(self.app, node.path, step, "end", result.exit_code))
         return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,8 @@ class Node:
     stable_from: State | None = None
     #: the step whose recipe runs now, and its process id (for recovery after a crash)
     running: dict[str, Any] | None = None
-    _static: tuple[tuple[int, int], str] | None = field(default=None, repr=False, compare=False)
+    _static: tuple[PlanInstance, dict[str, str | None], str] | None = field(default=None, repr=False, compare=False)
+    _text: tuple[tuple[Any, ...], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> str:
@@ -63,12 +65,21 @@ class Node:
         }
 
     def to_text(self) -> str:
-        """``to_json`` as JSON text; the static part (plan entry, exports) is encoded once per value."""
-        key = (id(self.spec), id(self.exports))
-        cached = self._static
-        if cached is None or cached[0] != key:
+        """``to_json`` as JSON text, re-encoded only when something in it changed.
+
+        Agents write every node for every snapshot (before and after each recipe), most of them
+        unchanged: the text is cached with a fingerprint of everything it is made of (the plan
+        entry and the exports dict by identity — both are replaced, not edited — and the dynamic
+        fields by value, including in-place edits of ``imports``, ``running`` or ``last_problem``).
+        """
+        key = self._fingerprint()
+        cached = self._text
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        static = self._static
+        if static is None or static[0] is not self.spec or static[1] is not self.exports:
             text = json.dumps({"spec": self.spec.to_json(), "exports": self.exports}, ensure_ascii=False)
-            cached = self._static = (key, text[:-1])
+            static = self._static = (self.spec, self.exports, text[:-1])
         dynamic = {
             "state": self.state.value,
             "imports": self.imports_json(),
@@ -77,7 +88,25 @@ class Node:
             "stable_from": self.stable_from.value if self.stable_from else None,
             "running": self.running,
         }
-        return cached[1] + ", " + json.dumps(dynamic, ensure_ascii=False)[1:]
+        text = static[2] + ", " + json.dumps(dynamic, ensure_ascii=False)[1:]
+        self._text = (key, text)
+        return text
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        """Equal fingerprints give equal texts (values frozen into tuples, so edits show)."""
+        return (
+            self.spec,
+            self.exports,
+            tuple(self.exports.items()),
+            self.state,
+            self.problem_from,
+            self.stable_from,
+            _frozen(self.last_problem),
+            _frozen(self.running),
+            tuple(
+                (p, tuple((r.path, r.component, _frozen(r.variables)) for r in rs)) for p, rs in self.imports.items()
+            ),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,3 +137,14 @@ def imports_from_json(raw: dict[str, Any]) -> dict[str, list[Received]]:
         p: [Received(i["instance_path"], i["component_name"], dict(i["exported_vars"])) for i in items]
         for p, items in raw.items()
     }
+
+
+def _frozen(value: Any) -> Any:
+    """A JSON-ready value as nested tuples, for comparison (types kept apart: 1, 1.0 and True differ)."""
+    if isinstance(value, (dict, Mapping)):
+        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (list, tuple(_frozen(v) for v in value))
+    if value is None or isinstance(value, str):
+        return value
+    return (type(value), value)

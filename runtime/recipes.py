@@ -15,12 +15,15 @@ import os
 import shutil
 import signal
 import stat
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 TAIL_BYTES = 4096
 
@@ -66,13 +69,117 @@ def make_scripts_executable(directory: Path) -> None:
             p.chmod(p.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
-def _tail(log: Path, start: int) -> str:
+def _tail(out: BinaryIO, start: int) -> str:
+    """The last 4 KiB written since ``start`` to the log ``out`` (opened for reading too)."""
     try:
-        with log.open("rb") as handle:
-            handle.seek(max(start, log.stat().st_size - TAIL_BYTES))
-            return handle.read().decode("utf-8", "replace")
+        out.flush()
+        size = out.seek(0, os.SEEK_END)
+        out.seek(max(start, size - TAIL_BYTES))
+        return out.read().decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+def _open_log(log: Path) -> BinaryIO:
+    """The step's log for appending (and reading back its tail); its directory is made when missing."""
+    try:
+        return log.open("a+b")
+    except FileNotFoundError:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        return log.open("a+b")
+
+
+@dataclass
+class _Launched:
+    proc: subprocess.Popen[bytes] | None
+    out: BinaryIO
+    start: int
+    reason: str = ""
+
+
+def _launch(argv: list[str], cwd: Path, env: Mapping[str, str], log: Path, step: str) -> _Launched:
+    """Open the log, write the run's header, start the process (in a worker thread: spawning blocks).
+
+    Without a ``preexec_fn`` (``setpriv`` sets the death signal) CPython spawns with vfork; the
+    calling thread waits until the child has exec'd, so this runs off the event loop.
+    """
+    out = _open_log(log)
+    try:
+        out.write(f"=== {step} {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(argv)}\n".encode())
+        out.flush()
+        start = out.tell()
+        wrapper = _pdeathsig_wrapper()
+        try:
+            proc = subprocess.Popen(
+                [*wrapper, *argv],
+                cwd=str(cwd),
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=None if wrapper else _die_with_parent,
+            )
+        except OSError as exc:
+            reason = f"cannot run {argv[0]}: {exc.strerror or exc}"
+            out.write(f"=== {step} failed to launch: {reason}\n".encode())
+            out.close()
+            return _Launched(None, out, start, reason)
+    except BaseException:
+        out.close()
+        raise
+    return _Launched(proc, out, start)
+
+
+def _exit_code(loop: asyncio.AbstractEventLoop, proc: subprocess.Popen[bytes]) -> asyncio.Future[int]:
+    """A future set to ``proc``'s exit code once it has ended (the process is reaped then).
+
+    Linux ≥ 5.3: a pidfd the event loop watches (no thread per child, unlike asyncio's
+    ThreadedChildWatcher); elsewhere a daemon thread waits for it.
+    """
+    done: asyncio.Future[int] = loop.create_future()
+
+    def settle(code: int) -> None:
+        if not done.done():
+            done.set_result(code)
+
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        fd = -1
+    if fd >= 0:
+
+        def ready() -> None:
+            loop.remove_reader(fd)
+            os.close(fd)
+            settle(proc.wait())
+
+        try:
+            loop.add_reader(fd, ready)
+            return done
+        except NotImplementedError:
+            os.close(fd)
+
+    def wait() -> None:
+        code = proc.wait()
+        try:
+            loop.call_soon_threadsafe(settle, code)
+        except RuntimeError:  # the loop is closed: nobody waits any more
+            pass
+
+    threading.Thread(target=wait, name=f"wait {proc.pid}", daemon=True).start()
+    return done
+
+
+def _abandon(launching: asyncio.Future[_Launched]) -> None:
+    """The caller was cancelled while the process was being started: kill it once it exists."""
+    if launching.cancelled() or launching.exception() is not None:
+        return
+    launched = launching.result()
+    launched.out.close()
+    if launched.proc is not None:
+        _kill_group(launched.proc.pid)
+        _exit_code(asyncio.get_running_loop(), launched.proc)  # reaped when it is gone
 
 
 async def run_process(
@@ -86,45 +193,33 @@ async def run_process(
     on_start: Callable[[int], None] | None = None,
 ) -> RecipeResult:
     """Run ``argv`` in ``cwd``; ``timeout`` seconds at most (0 = none), then the group is killed."""
-    if not log.parent.is_dir():
-        log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
-        out.write(f"=== {step} {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(argv)}\n".encode())
-        out.flush()
-        start = out.tell()
-        wrapper = _pdeathsig_wrapper()
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *wrapper,
-                *argv,
-                cwd=str(cwd),
-                env=dict(env),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=None if wrapper else _die_with_parent,
-            )
-        except OSError as exc:
-            reason = f"cannot run {argv[0]}: {exc.strerror or exc}"
-            out.write(f"=== {step} failed to launch: {reason}\n".encode())
-            return RecipeResult(False, None, reason, reason)
+    loop = asyncio.get_running_loop()
+    launching = loop.run_in_executor(None, _launch, argv, cwd, env, log, step)
+    try:
+        launched = await asyncio.shield(launching)
+    except asyncio.CancelledError:
+        launching.add_done_callback(_abandon)
+        raise
+    if launched.proc is None:
+        return RecipeResult(False, None, launched.reason, launched.reason)
+    proc, out = launched.proc, launched.out
+    with out:
+        exited = _exit_code(loop, proc)
         if on_start is not None:
             on_start(proc.pid)
         try:
-            code = await asyncio.wait_for(proc.wait(), timeout if timeout > 0 else None)
+            code = await asyncio.wait_for(asyncio.shield(exited), timeout if timeout > 0 else None)
         except TimeoutError:
             _kill_group(proc.pid)
-            await proc.wait()
+            await exited
             out.write(f"\n=== {step} killed after {timeout:g} s\n".encode())
-            out.flush()
-            return RecipeResult(False, None, _tail(log, start), "timeout")
+            return RecipeResult(False, None, _tail(out, launched.start), "timeout")
         except asyncio.CancelledError:
             _kill_group(proc.pid)
             raise
         out.write(f"=== {step} exit {code}\n".encode())
-        out.flush()
-    return RecipeResult(code == 0, code, _tail(log, start), "" if code == 0 else f"exit code {code}")
+        tail = _tail(out, launched.start)
+    return RecipeResult(code == 0, code, tail, "" if code == 0 else f"exit code {code}")
 
 
 def _kill_group(pid: int) -> None:
