@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,9 @@ class AgentHost:
     state_dir: Path
     pool: asyncio.Semaphore
     base_env: dict[str, str]
+    #: the thread recipes are spawned from, in the order they were asked for (None: the loop's
+    #: default executor); it must outlive the recipes, whose death signal follows that thread
+    spawner: Executor | None = None
 
 
 class Agent:
@@ -632,14 +636,9 @@ class Agent:
         node.last_problem = None
         self._set(node, State.DEPLOYING)
         directory = self.instance_dir(node)
+        source = self.host.app_dir / node.spec.resource_dir if node.spec.resource_dir else None
         try:
-            shutil.rmtree(directory, ignore_errors=True)
-            directory.mkdir(parents=True, exist_ok=True)
-            if node.spec.resource_dir:
-                source = self.host.app_dir / node.spec.resource_dir
-                if source.is_dir():
-                    shutil.copytree(source, directory, dirs_exist_ok=True)
-            make_scripts_executable(directory)
+            await asyncio.to_thread(_prepare_instance_dir, directory, source)
         except OSError as exc:
             result = RecipeResult(False, None, str(exc), f"cannot prepare {directory}: {exc.strerror or exc}")
             await self._fail(node, "deploy", result, from_state, State.NOT_DEPLOYED)
@@ -838,6 +837,7 @@ class Agent:
                 step=step,
                 timeout=self.settings.recipe_timeout,
                 on_start=on_start,
+                spawner=self.host.spawner,
             )
         if kind == "template" and file:
             template = directory / _inside(file, node.spec.resource_dir)
@@ -851,6 +851,7 @@ class Agent:
                     step=step,
                     timeout=self.settings.recipe_timeout,
                     on_start=on_start,
+                    spawner=self.host.spawner,
                 )
             finally:
                 rendered.unlink(missing_ok=True)
@@ -867,6 +868,16 @@ class Agent:
                 self._save_soon()  # so that a restarted manager can kill what a crash left behind
 
         return record
+
+
+def _prepare_instance_dir(directory: Path, source: Path | None) -> None:
+    """A fresh instance directory: a copy of the component's resources, scripts made executable
+    (file system work, run in a worker thread so that the event loop keeps deciding)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    if source is not None and source.is_dir():
+        shutil.copytree(source, directory, dirs_exist_ok=True)
+    make_scripts_executable(directory)
 
 
 def _inside(file: str, resource_dir: str | None) -> str:

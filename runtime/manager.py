@@ -31,6 +31,9 @@ log = logging.getLogger("rbcc.runtime.manager")
 
 EventSink = Callable[[dict[str, Any]], None]
 MACHINE_DATA = ("ip.address", "machine.id", "target.acquired", "running.from")
+#: agent messages handled together in one store transaction when they wait in the inbox together
+BATCHABLE = frozenset({"InstanceChanged", "StepEvent", "Heartbeat"})
+BATCH_MAX = 256
 
 
 @dataclass
@@ -96,6 +99,8 @@ class Manager:
         self._checks: asyncio.Task[None] | None = None
         self._handling = False
         self._terminating: set[str] = set()
+        #: while messages are handled together: their events, reported after the commit
+        self._deferred: list[dict[str, Any]] | None = None
         #: rules and commands (runtime.md §6), when a session enables them: see rbcc.runtime.autonomic.reactor
         self.autonomic: Any = None
 
@@ -123,7 +128,10 @@ class Manager:
 
     def _emit(self, event: dict[str, Any]) -> None:
         event.setdefault("time", time.time())
-        self.on_event(event)
+        if self._deferred is not None:
+            self._deferred.append(event)  # reported once the transaction is committed
+        else:
+            self.on_event(event)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -362,11 +370,49 @@ class Manager:
             msg = await inbox.get()
             self._handling = True
             try:
-                self._handle(msg)
-            except Exception:
-                log.exception("manager: message %s failed", msg.get("type"))
+                batch = [msg]
+                while len(batch) < BATCH_MAX and self._batchable(batch[-1]) and not inbox.empty():
+                    batch.append(inbox.get_nowait())
+                if len(batch) > 1 and self._batchable(batch[-1]):
+                    self._handle_together(batch)
+                elif len(batch) > 2:
+                    self._handle_together(batch[:-1])
+                    self._handle_one(batch[-1])
+                else:
+                    for one in batch:
+                        self._handle_one(one)
             finally:
                 self._handling = False
+
+    def _handle_one(self, msg: Message) -> None:
+        try:
+            self._handle(msg)
+        except Exception:
+            log.exception("manager: message %s failed", msg.get("type"))
+
+    def _batchable(self, msg: Message) -> bool:
+        """Messages whose transitions only write the store and queue sends (no rules attached)."""
+        return self.autonomic is None and msg.get("type") in BATCHABLE
+
+    def _handle_together(self, batch: list[Message]) -> None:
+        """Messages that were waiting together, handled as one store transaction.
+
+        Each message's transition is a savepoint of it (one failing is rolled back alone); the
+        events are reported, and the messages queued are sent, only once the whole is committed.
+        """
+        events: list[dict[str, Any]] = []
+        self._deferred = events
+        try:
+            with self.store.transaction():
+                for msg in batch:
+                    self._handle_one(msg)
+        except Exception:
+            log.exception("manager: %d messages failed to commit", len(batch))
+            return
+        finally:
+            self._deferred = None
+        for event in events:
+            self.on_event(event)
 
     def _handle(self, msg: Message) -> None:
         kind = msg.get("type")

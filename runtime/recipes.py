@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -191,10 +192,15 @@ async def run_process(
     step: str,
     timeout: float,
     on_start: Callable[[int], None] | None = None,
+    spawner: Executor | None = None,
 ) -> RecipeResult:
-    """Run ``argv`` in ``cwd``; ``timeout`` seconds at most (0 = none), then the group is killed."""
+    """Run ``argv`` in ``cwd``; ``timeout`` seconds at most (0 = none), then the group is killed.
+
+    The process is started in a thread of ``spawner`` (default: the loop's executor), which must
+    live as long as the process: ``PR_SET_PDEATHSIG`` fires when the thread that forked it ends.
+    """
     loop = asyncio.get_running_loop()
-    launching = loop.run_in_executor(None, _launch, argv, cwd, env, log, step)
+    launching = loop.run_in_executor(spawner, _launch, argv, cwd, env, log, step)
     try:
         launched = await asyncio.shield(launching)
     except asyncio.CancelledError:

@@ -129,6 +129,7 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the state database ({exc})") from None
         self.transactions = 0
+        self._depth = 0
         version = self.meta("schema")
         if version is None:
             with self.transaction() as tx:
@@ -141,18 +142,42 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        Inside another transaction's block it is a savepoint of that one (rolled back alone if it
+        raises, committed with the outer one): several transitions decided together cost one commit.
+        """
+        if self._depth:
+            yield from self._savepoint()
+            return
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: {exc}") from None
+        self._depth = 1
         try:
             yield Transaction(self.db)
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
         self.db.execute("COMMIT")
         self.transactions += 1
+
+    def _savepoint(self) -> Iterator[Transaction]:
+        name = f"sp{self._depth}"
+        self.db.execute(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield Transaction(self.db)
+        except BaseException:
+            self.db.execute(f"ROLLBACK TO {name}")
+            self.db.execute(f"RELEASE {name}")
+            raise
+        finally:
+            self._depth -= 1
+        self.db.execute(f"RELEASE {name}")
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
