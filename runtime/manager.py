@@ -13,6 +13,7 @@ first.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -51,12 +52,19 @@ class Managed:
     #: no longer in the plan: undeploy, then forget
     removed: bool = False
     missed: int = 0
+    #: the stored model and its JSON text, with what they were made of (see :meth:`record`)
+    _model: tuple[tuple[Any, ...], dict[str, Any], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> str:
         return self.spec.path
 
     def record(self) -> InstanceRecord:
+        key = (self.spec, tuple(self.exports.items()), self.removed)
+        cached = self._model
+        if cached is None or cached[0] != key:
+            model = {"spec": self.spec.to_json(), "exports": dict(self.exports), "removed": self.removed}
+            cached = self._model = (key, model, json.dumps(model, ensure_ascii=False))
         return InstanceRecord(
             path=self.path,
             position=self.position,
@@ -67,7 +75,8 @@ class Managed:
             imports=self.imports,
             data=self.data,
             last_problem=self.last_problem,
-            model={"spec": self.spec.to_json(), "exports": self.exports, "removed": self.removed},
+            model=cached[1],
+            model_text=cached[2],
         )
 
     @classmethod

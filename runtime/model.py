@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +28,7 @@ class Node:
     stable_from: State | None = None
     #: the step whose recipe runs now, and its process id (for recovery after a crash)
     running: dict[str, Any] | None = None
-    _static: tuple[PlanInstance, dict[str, str | None], str] | None = field(default=None, repr=False, compare=False)
+    _static: tuple[PlanInstance, tuple[Any, ...], str] | None = field(default=None, repr=False, compare=False)
     _text: tuple[tuple[Any, ...], str] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -77,9 +76,9 @@ class Node:
         if cached is not None and cached[0] == key:
             return cached[1]
         static = self._static
-        if static is None or static[0] is not self.spec or static[1] is not self.exports:
+        if static is None or static[0] is not self.spec or static[1] != key[2]:
             text = json.dumps({"spec": self.spec.to_json(), "exports": self.exports}, ensure_ascii=False)
-            static = self._static = (self.spec, self.exports, text[:-1])
+            static = self._static = (self.spec, key[2], text[:-1])
         dynamic = {
             "state": self.state.value,
             "imports": self.imports_json(),
@@ -93,7 +92,8 @@ class Node:
         return text
 
     def _fingerprint(self) -> tuple[Any, ...]:
-        """Equal fingerprints give equal texts (values frozen into tuples, so edits show)."""
+        """Equal fingerprints give equal texts: the parts by identity where they are immutable
+        (plan entry, received imports: frozen), flat dicts by their items (edits in place show)."""
         return (
             self.spec,
             self.exports,
@@ -101,11 +101,9 @@ class Node:
             self.state,
             self.problem_from,
             self.stable_from,
-            _frozen(self.last_problem),
-            _frozen(self.running),
-            tuple(
-                (p, tuple((r.path, r.component, _frozen(r.variables)) for r in rs)) for p, rs in self.imports.items()
-            ),
+            _flat(self.last_problem),
+            _flat(self.running),
+            tuple((p, tuple(rs)) for p, rs in self.imports.items()),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -139,12 +137,6 @@ def imports_from_json(raw: dict[str, Any]) -> dict[str, list[Received]]:
     }
 
 
-def _frozen(value: Any) -> Any:
-    """A JSON-ready value as nested tuples, for comparison (types kept apart: 1, 1.0 and True differ)."""
-    if isinstance(value, (dict, Mapping)):
-        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return (list, tuple(_frozen(v) for v in value))
-    if value is None or isinstance(value, str):
-        return value
-    return (type(value), value)
+def _flat(value: Any) -> Any:
+    """A flat dict (scalar values, as ``running`` and problems are) as its items, anything else as is."""
+    return (dict, tuple(value.items())) if isinstance(value, dict) else value

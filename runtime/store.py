@@ -63,6 +63,8 @@ class InstanceRecord:
     data: dict[str, Any]
     last_problem: Any
     model: dict[str, Any]
+    #: ``model`` already encoded as JSON (the manager keeps it while the model does not change)
+    model_text: str | None = None
 
 
 class Transaction:
@@ -84,7 +86,7 @@ class Transaction:
                 json.dumps(r.imports, ensure_ascii=False),
                 json.dumps(r.data, ensure_ascii=False),
                 None if r.last_problem is None else json.dumps(r.last_problem, ensure_ascii=False),
-                json.dumps(r.model, ensure_ascii=False),
+                r.model_text if r.model_text is not None else json.dumps(r.model, ensure_ascii=False),
             ),
         )
 

@@ -1,0 +1,114 @@
+"""What the local agent writes to ``agent-state.json``, and when (runtime.md §9 "Durable state")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rbcc.runtime.environment import Received
+from rbcc.runtime.model import Node
+from rbcc.runtime.plan import load_plan
+from rbcc.runtime.states import State
+from tests.runtime.apps import harness, run, write_app
+
+GRAPH = """
+vm {
+  installer: target;
+  children: db, app;
+}
+db {
+  installer: script;
+  exports: ip, port = 5432;
+}
+app {
+  installer: script;
+  imports: db.ip, db.port;
+}
+"""
+INSTANCES = """
+instance of vm {
+  name: vm1;
+  instance of db {
+    name: db;
+  }
+  instance of app {
+    name: app1;
+  }
+  instance of app {
+    name: app2;
+  }
+  instance of app {
+    name: app3;
+  }
+}
+"""
+
+
+def _recorded(state_dir: Path) -> dict[str, dict[str, object]]:
+    raw = json.loads((state_dir / "agents" / "vm1" / "agent-state.json").read_text(encoding="utf-8"))
+    return {n["spec"]["path"]: n for n in raw["model"]}
+
+
+@pytest.mark.slow
+def test_a_step_is_recorded_as_ended_before_its_end_is_reported(tmp_path: Path, monkeypatch) -> None:
+    with harness(tmp_path, GRAPH, INSTANCES, ("db", "app"), monkeypatch) as h:
+        seen: list[tuple[str, str, object]] = []
+
+        def on_event(event: dict[str, object]) -> None:
+            if event.get("event") == "step" and event.get("phase") == "end":
+                node = _recorded(h.state)[str(event["path"])]
+                seen.append((str(event["path"]), str(event["step"]), node["running"]))
+
+        async def go() -> None:
+            async with h.session(max_parallel_steps=8) as s:
+                s.manager.on_event = on_event
+                await s.deploy(h.plan())
+
+        run(go())
+    assert len(seen) == 8  # deploy and start of four instances
+    for path, step, running in seen:
+        # the file never shows an ended step as still running (a restart would run it again)
+        assert not (isinstance(running, dict) and running.get("step") == step and "done" not in running), (path, step)
+
+
+def test_a_nodes_snapshot_text_follows_every_change_even_in_place(tmp_path: Path) -> None:
+    plan = load_plan(write_app(tmp_path / "app", GRAPH, INSTANCES))
+    spec = next(i for i in plan.instances if i.path == "/vm1/app1")
+    node = Node(spec, {})
+
+    def same() -> bool:
+        return json.loads(node.to_text()) == node.to_json()
+
+    assert same()
+    node.state = State.DEPLOYING
+    node.stable_from = State.NOT_DEPLOYED
+    assert same()
+    node.running = {"step": "deploy", "pid": None, "since": 1.0}
+    assert same()
+    node.running["pid"] = 4242
+    assert same()
+    node.running = {"step": "deploy", "done": True}
+    assert same()
+    node.imports.setdefault("db", []).append(Received("/vm1/db", "db", {"db.ip": "127.0.0.1"}))
+    assert same()
+    node.imports["db"][0] = Received("/vm1/db", "db", {"db.ip": "127.0.0.2"})
+    assert same()
+    node.imports["db"].append(Received("/vm2/db", "db", {"db.ip": "127.0.0.3"}))
+    assert same()
+    node.imports["db"].pop(0)
+    assert same()
+    node.imports.pop("db")
+    assert same()
+    node.last_problem = {"step": "start", "exit_code": 1, "reason": "exit code 1", "output": "x"}
+    node.state, node.problem_from = State.PROBLEM, State.DEPLOYED_STOPPED
+    assert same()
+    node.last_problem["output"] = "y"
+    assert same()
+    node.exports = {"app.port": "80"}
+    assert same()
+    node.exports["app.port"] = "81"
+    assert same()
+    node.spec = next(i for i in plan.instances if i.path == "/vm1/app2")
+    assert same()
