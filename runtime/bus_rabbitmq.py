@@ -287,7 +287,7 @@ class RabbitMQBus(Bus):
             self._channel = await self._connection.channel(publisher_confirms=False)
         except RbccError:
             raise
-        except (AMQPConnectionError, OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+        except (TimeoutError, AMQPConnectionError, OSError, ssl.SSLError) as exc:
             reason = _reason(exc)
             log.error("%s: %s", who, reason)
             raise RbccError(f"{who}: {reason}") from None
@@ -326,7 +326,9 @@ class RabbitMQBus(Bus):
         if exchange is None:
             import aio_pika
 
-            exchange = await self._need_channel().declare_exchange(_short("exchange", name), aio_pika.ExchangeType.TOPIC)
+            exchange = await self._need_channel().declare_exchange(
+                _short("exchange", name), aio_pika.ExchangeType.TOPIC
+            )
             self._exchanges[name] = exchange
         return exchange
 
@@ -354,7 +356,7 @@ class RabbitMQBus(Bus):
             if done is not None:
                 try:
                     await asyncio.wait_for(asyncio.shield(done), LOCAL_DELIVERY_WAIT)
-                except asyncio.TimeoutError:  # lost with a dropped connection: at most once
+                except TimeoutError:  # lost with a dropped connection: at most once
                     log.warning("a %s to %s did not come back from the broker", msg.get("type"), ctx.topic)
         finally:
             self._waiting.pop(message_id, None)
@@ -452,6 +454,11 @@ def _reason(exc: BaseException) -> str:
     import errno
 
     refused = errno.ECONNREFUSED in getattr(exc, "args", ())
-    if refused or isinstance(exc, ConnectionRefusedError) or "Connection refused" in text or "Connect call failed" in text:
+    if (
+        refused
+        or isinstance(exc, ConnectionRefusedError)
+        or "Connection refused" in text
+        or "Connect call failed" in text
+    ):
         return "connection refused (is the broker running on that host and port?)"
     return text

@@ -174,7 +174,9 @@ class Broker:
             if self.server.poll() is not None:
                 raise RuntimeError(f"rabbitmq-server exited with {self.server.returncode}: {self.output()[-3000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"rabbitmq-server did not listen on {self.port} in {timeout} s: {self.output()[-3000:]}")
+                raise RuntimeError(
+                    f"rabbitmq-server did not listen on {self.port} in {timeout} s: {self.output()[-3000:]}"
+                )
             time.sleep(0.1)
         self.ctl("await_startup")
 
@@ -210,7 +212,5 @@ class Broker:
     def __enter__(self) -> Broker:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()

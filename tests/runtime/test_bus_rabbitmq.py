@@ -11,8 +11,8 @@ import pytest
 
 from rbcc.errors import RbccError
 from rbcc.runtime.bus import (
-    Context,
     INTER_APP,
+    Context,
     agent_context,
     dm_context,
     exporters_context,
