@@ -30,8 +30,10 @@ Names, exactly §5.4 (``d`` the domain, ``A`` the application):
 Messages are the bus's JSON dicts (:mod:`rbcc.runtime.bus`) as UTF-8 JSON bodies, published in
 order on one channel (FIFO per sender).  A sender subscribed to a context receives its own
 messages, as with every bus.  When a publication has subscribers in this same process (manager and
-local agents on one bus), :meth:`publish` returns once it has reached their inboxes, as with
-:class:`~rbcc.runtime.bus.InProcessBus`, so that "nothing queued" still means "nothing in flight".
+local agents on one bus), it counts as *in flight* to them until it reaches their inboxes: an
+inbox is not ``empty()`` meanwhile, so that "nothing queued" still means "nothing moving", as
+with :class:`~rbcc.runtime.bus.InProcessBus` (a message lost with a dropped connection stops
+counting after ``LOCAL_DELIVERY_WAIT`` seconds).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ KEY_SSL_VERIFY = PREFIX + ".ssl.verify.hostname"
 #: Roboconf's Java key-store keys, which rbcc cannot read (docs/deviations.md)
 JAVA_STORE_KEYS = (PREFIX + ".ssl.key.store.path", PREFIX + ".ssl.trust.store.path")
 
-#: seconds publish() waits for a message to reach this process's own subscribers
+#: seconds a message counts as in flight to this process's own subscribers, at most
 LOCAL_DELIVERY_WAIT = 10.0
 #: AMQP names and routing keys are short strings
 MAX_NAME = 255
@@ -233,11 +235,39 @@ def _short(kind: str, name: str) -> str:
     return name
 
 
+class InboxQueue(asyncio.Queue[Message]):
+    """An owner's inbox: not ``empty()`` while messages published to it are still on the broker."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: messages published to this owner from this process and not arrived yet
+        self.in_flight = 0
+        self._arrived = asyncio.Event()
+
+    def empty(self) -> bool:
+        return self.qsize() == 0 and self.in_flight == 0
+
+    def put_nowait(self, item: Message) -> None:
+        super().put_nowait(item)
+        self._arrived.set()
+
+    def get_nowait(self) -> Message:
+        if self.qsize() == 0:
+            raise asyncio.QueueEmpty
+        return super().get_nowait()
+
+    async def get(self) -> Message:
+        while self.qsize() == 0:
+            self._arrived.clear()
+            await self._arrived.wait()
+        return self.get_nowait()
+
+
 class _Inbox:
     """One owner: its inbox, its queue on the broker once it subscribed, its bindings."""
 
     def __init__(self) -> None:
-        self.queue: asyncio.Queue[Message] = asyncio.Queue()
+        self.queue = InboxQueue()
         self.amqp: Any = None
         self.consumer: str | None = None
         self.bound: set[Context] = set()
@@ -259,8 +289,8 @@ class RabbitMQBus(Bus):
         self._send = asyncio.Lock()
         self._tag = secrets.token_hex(6)
         self._seq = itertools.count(1)
-        #: message id → (local owners it has not reached yet, done) for publications with local subscribers
-        self._waiting: dict[str, tuple[Context, set[str], asyncio.Future[None]]] = {}
+        #: message id → (its context, the local owners it has not reached yet)
+        self._waiting: dict[str, tuple[Context, set[str]]] = {}
 
     # ------------------------------------------------------------------ life
     async def connect(self) -> RabbitMQBus:
@@ -295,10 +325,8 @@ class RabbitMQBus(Bus):
         return self
 
     async def close(self) -> None:
-        for fut in (w[2] for w in self._waiting.values()):
-            if not fut.done():
-                fut.set_result(None)
-        self._waiting.clear()
+        for message_id in list(self._waiting):
+            self._expire(message_id, quiet=True)
         if self._connection is not None:
             connection, self._connection = self._connection, None
             try:
@@ -339,12 +367,13 @@ class RabbitMQBus(Bus):
         self.counts[msg.get("type", "?")] += 1
         key = _short("routing key", routing_key(ctx))
         message_id = f"{self._tag}-{next(self._seq)}"
-        local = {o for o, box in self._owners.items() if ctx in box.bound}
-        done: asyncio.Future[None] | None = None
-        if local:
-            done = asyncio.get_running_loop().create_future()
-            self._waiting[message_id] = (ctx, local, done)
         body = json.dumps(msg, separators=(",", ":")).encode("utf-8")
+        local = {o for o, box in self._owners.items() if ctx in box.bound}
+        if local:
+            self._waiting[message_id] = (ctx, local)
+            for owner in local:
+                self._owners[owner].queue.in_flight += 1
+            asyncio.get_running_loop().call_later(LOCAL_DELIVERY_WAIT, self._expire, message_id)
         try:
             async with self._send:  # one publication at a time on the channel: FIFO per sender
                 exchange = await self._exchange(exchange_name(ctx, self.domain))
@@ -353,13 +382,9 @@ class RabbitMQBus(Bus):
                     routing_key=key,
                     mandatory=False,
                 )
-            if done is not None:
-                try:
-                    await asyncio.wait_for(asyncio.shield(done), LOCAL_DELIVERY_WAIT)
-                except TimeoutError:  # lost with a dropped connection: at most once
-                    log.warning("a %s to %s did not come back from the broker", msg.get("type"), ctx.topic)
-        finally:
-            self._waiting.pop(message_id, None)
+        except BaseException:
+            self._expire(message_id, quiet=True)
+            raise
 
     async def subscribe(self, owner: str, ctx: Context) -> None:
         box = await self._queue_of(owner)
@@ -424,20 +449,34 @@ class RabbitMQBus(Bus):
             return  # closed meanwhile
         box.queue.put_nowait(msg)
         self.deliveries += 1
-        waiting = self._waiting.get(incoming.message_id or "")
-        if waiting is not None:
-            _, owners, done = waiting
-            owners.discard(owner)
-            if not owners and not done.done():
-                done.set_result(None)
+        self._arrived_or_gone(incoming.message_id or "", owner)
+
+    def _arrived_or_gone(self, message_id: str, owner: str) -> None:
+        waiting = self._waiting.get(message_id)
+        if waiting is None or owner not in waiting[1]:
+            return
+        waiting[1].discard(owner)
+        box = self._owners.get(owner)
+        if box is not None:
+            box.queue.in_flight -= 1
+        if not waiting[1]:
+            del self._waiting[message_id]
 
     def _forget_waits(self, owner: str, contexts: set[Context] | None) -> None:
-        """``owner`` may no longer receive what is in flight to it: publishers stop waiting for it."""
-        for ctx, owners, done in self._waiting.values():
+        """``owner`` may no longer receive what is in flight to it: it stops counting as in flight."""
+        for message_id, (ctx, owners) in list(self._waiting.items()):
             if owner in owners and (contexts is None or ctx in contexts):
-                owners.discard(owner)
-                if not owners and not done.done():
-                    done.set_result(None)
+                self._arrived_or_gone(message_id, owner)
+
+    def _expire(self, message_id: str, quiet: bool = False) -> None:
+        """A message still in flight after ``LOCAL_DELIVERY_WAIT``: lost (at most once), no longer counted."""
+        waiting = self._waiting.get(message_id)
+        if waiting is None:
+            return
+        if not quiet:
+            log.warning("a message to %s did not come back from the broker in time", waiting[0].topic)
+        for owner in list(waiting[1]):
+            self._arrived_or_gone(message_id, owner)
 
 
 def _reason(exc: BaseException) -> str:

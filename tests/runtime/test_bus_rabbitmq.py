@@ -276,3 +276,23 @@ def test_subscriptions_come_back_after_the_broker_drops_the_connection(rabbit_br
 
     got = run(go(), 40)
     assert any(m["n"] >= 100 for m in got)
+
+
+def test_an_inbox_is_not_empty_while_a_message_to_it_is_on_the_broker() -> None:
+    from rbcc.runtime.bus_rabbitmq import InboxQueue
+
+    async def go() -> tuple[bool, bool, dict, bool]:
+        box = InboxQueue()
+        box.in_flight = 1  # published, not arrived
+        waiting = asyncio.ensure_future(box.get())
+        await asyncio.sleep(0)
+        still_waiting = not waiting.done()
+        busy = not box.empty()
+        box.in_flight = 0
+        box.put_nowait({"type": "Echo"})
+        got = await asyncio.wait_for(waiting, 1)
+        return still_waiting, busy, got, box.empty()
+
+    still_waiting, busy, got, empty_after = asyncio.run(go())
+    assert still_waiting and busy
+    assert got == {"type": "Echo"} and empty_after
