@@ -101,12 +101,7 @@ class Broker:
         cookie.write_text(secrets.token_hex(20))
         cookie.chmod(0o400)
         config = root / "rabbitmq.conf"
-        config.write_text(
-            f"listeners.tcp.1 = 127.0.0.1:{port}\n"
-            "loopback_users = none\n"
-            f"log.file.level = warning\n"
-            "log.console = false\n"
-        )
+        config.write_text(f"listeners.tcp.1 = 127.0.0.1:{port}\nlog.file.level = warning\nlog.console = false\n")
         (root / "enabled_plugins").write_text("[].\n")
         (root / "rabbitmq-env.conf").write_text("")
         loopback = "-kernel inet_dist_use_interface {127,0,0,1}"

@@ -296,3 +296,27 @@ def test_an_inbox_is_not_empty_while_a_message_to_it_is_on_the_broker() -> None:
     still_waiting, busy, got, empty_after = asyncio.run(go())
     assert still_waiting and busy
     assert got == {"type": "Echo"} and empty_after
+
+
+@pytest.mark.slow
+def test_agents_keep_talking_while_the_manager_is_away(rabbit_broker: Broker) -> None:
+    async def go() -> tuple[list, list]:
+        cfg = config_of(rabbit_broker)
+        async with RabbitMQBus(cfg, domain="t7") as agents_a, RabbitMQBus(cfg, domain="t7") as agents_b:
+            manager = await RabbitMQBus(cfg, domain="t7").connect()
+            await manager.subscribe("DM @ A", dm_context("A"))
+            await agents_b.subscribe("/vm2 @ A", importers_context("A", "db"))
+            await manager.close()  # the manager goes away
+            await agents_a.publish(dm_context("A"), {"type": "Heartbeat"})  # to nobody now: dropped
+            await agents_a.publish(importers_context("A", "db"), {"type": "AddImport", "n": 1})
+            between_agents = await drain(agents_b.inbox("/vm2 @ A"))
+            back = await RabbitMQBus(cfg, domain="t7").connect()  # the manager comes back
+            await back.subscribe("DM @ A", dm_context("A"))
+            await agents_a.publish(dm_context("A"), {"type": "Heartbeat", "n": 2})
+            to_manager = await drain(back.inbox("DM @ A"))
+            await back.close()
+            return between_agents, to_manager
+
+    between_agents, to_manager = run(go())
+    assert between_agents == [{"type": "AddImport", "n": 1}]
+    assert to_manager == [{"type": "Heartbeat", "n": 2}]
