@@ -7,7 +7,9 @@ plug-ins (none: no management plug-in), ``HOME`` with its own Erlang cookie.  It
 127.0.0.1 only — AMQP on a free port, Erlang distribution on another — and registers with an
 ``epmd`` this module starts itself on a third free port bound to 127.0.0.1, so a system epmd
 (port 4369) is neither used nor disturbed.  A unique node name; a user, password and virtual host
-are created with ``rabbitmqctl -n <node>``.  :meth:`Broker.stop` stops the node by its PID
+are created with ``rabbitmqctl -n <node>``.  When ``openssl`` is there, a TLS listener runs too
+(``tls_port``), with a certificate for ``localhost`` / 127.0.0.1 signed by a CA of its own
+(``ca_file``).  :meth:`Broker.stop` stops the node by its PID
 (SIGTERM, SIGKILL after a grace period), then the epmd, and removes the directory.
 
     with Broker.start(tmp_dir) as broker:
@@ -70,6 +72,51 @@ def _stop(proc: subprocess.Popen[bytes], grace: float) -> None:
         proc.wait(5)
 
 
+def _certificates(d: Path) -> Path:
+    """A CA and a server certificate for localhost and 127.0.0.1 signed by it (PEM files in ``d``)."""
+    d.mkdir(parents=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True, timeout=60)
+
+    days = ("-days", "2")
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        *days,
+        "-subj",
+        "/CN=rbcc test CA",
+    )
+    openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"
+    )
+    (d / "san.ext").write_text("subjectAltName = DNS:localhost, IP:127.0.0.1\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        *days,
+        "-extfile",
+        "san.ext",
+    )
+    return d
+
+
 @dataclass
 class Broker:
     """A running private broker; ``start`` waits until it accepts AMQP connections."""
@@ -88,6 +135,9 @@ class Broker:
     host: str = "127.0.0.1"
     #: seconds from launching the node to accepting AMQP connections (plus the user set-up)
     started_in: float = 0.0
+    #: the TLS listener and the CA its certificate is signed by (None without openssl)
+    tls_port: int | None = None
+    ca_file: Path | None = None
 
     @classmethod
     def start(cls, tmp: Path, timeout: float = 90.0) -> Broker:
@@ -96,12 +146,24 @@ class Broker:
         for d in (home, mnesia, logs):
             d.mkdir(parents=True)
         port, dist_port, epmd_port = free_port(), free_port(), free_port()
+        tls = _certificates(root / "tls") if shutil.which("openssl") else None
+        tls_port = free_port() if tls else None
         node = f"rbcc-test-{os.getpid()}-{secrets.token_hex(3)}@localhost"
         cookie = home / ".erlang.cookie"
         cookie.write_text(secrets.token_hex(20))
         cookie.chmod(0o400)
         config = root / "rabbitmq.conf"
         config.write_text(f"listeners.tcp.1 = 127.0.0.1:{port}\nlog.file.level = warning\nlog.console = false\n")
+        if tls is not None:
+            with config.open("a") as conf:
+                conf.write(
+                    f"listeners.ssl.1 = 127.0.0.1:{tls_port}\n"
+                    f"ssl_options.cacertfile = {tls / 'ca.pem'}\n"
+                    f"ssl_options.certfile = {tls / 'server.pem'}\n"
+                    f"ssl_options.keyfile = {tls / 'server.key'}\n"
+                    "ssl_options.verify = verify_none\n"
+                    "ssl_options.fail_if_no_peer_cert = false\n"
+                )
         (root / "enabled_plugins").write_text("[].\n")
         (root / "rabbitmq-env.conf").write_text("")
         loopback = "-kernel inet_dist_use_interface {127,0,0,1}"
@@ -152,6 +214,8 @@ class Broker:
         )
         server_log.close()
         broker = cls(root, node, port, dist_port, epmd_port, env, server, epmd)
+        if tls is not None:
+            broker.tls_port, broker.ca_file = tls_port, tls / "ca.pem"
         try:
             broker._wait(timeout)
             broker.ctl("add_vhost", broker.vhost)

@@ -320,3 +320,29 @@ def test_agents_keep_talking_while_the_manager_is_away(rabbit_broker: Broker) ->
     between_agents, to_manager = run(go())
     assert between_agents == [{"type": "AddImport", "n": 1}]
     assert to_manager == [{"type": "Heartbeat", "n": 2}]
+
+
+@pytest.mark.slow
+def test_tls_to_the_broker_with_a_ca_file_from_user_data(rabbit_broker: Broker) -> None:
+    if rabbit_broker.tls_port is None:
+        pytest.skip("openssl is not installed: the test broker has no TLS listener")
+    data = {
+        "net.roboconf.messaging.type": "rabbitmq",
+        "net.roboconf.messaging.rabbitmq.server.ip": f"127.0.0.1:{rabbit_broker.tls_port}",
+        "net.roboconf.messaging.rabbitmq.server.username": rabbit_broker.username,
+        "net.roboconf.messaging.rabbitmq.server.password": rabbit_broker.password,
+        "net.roboconf.messaging.rabbitmq.server.virtual.host": rabbit_broker.vhost,
+        "net.roboconf.messaging.rabbitmq.ssl.use": "true",
+        "net.roboconf.messaging.rabbitmq.ssl.ca.file": str(rabbit_broker.ca_file),
+    }
+
+    async def go() -> list:
+        async with RabbitMQBus(rabbit_config(data), domain="t8") as bus:
+            await bus.subscribe("DM @ A", dm_context("A"))
+            await bus.publish(dm_context("A"), {"type": "Heartbeat"})
+            return await drain(bus.inbox("DM @ A"))
+
+    assert run(go()) == [{"type": "Heartbeat"}]
+    untrusted = {k: v for k, v in data.items() if not k.endswith("ca.file")}  # the system CAs do not know it
+    with pytest.raises(RbccError, match="RabbitMQ broker amqps://127.0.0.1"):
+        run(RabbitMQBus(rabbit_config(untrusted), domain="t8").connect())
