@@ -3,7 +3,7 @@
 Plugging it in::
 
     config = rabbit_config(user_data)            # or RabbitConfig(host=…, username=…, password=…)
-    async with RabbitMQBus(config, domain="default") as bus:   # connect() … close()
+    async with RabbitMQBus(config, domain="default") as bus:   # connect() (or start()) … close()
         async with Session(app, state_dir, settings, bus=bus) as session: …
 
 :meth:`RabbitMQBus.connect` raises :class:`rbcc.errors.RbccError` naming the broker and the user
@@ -293,10 +293,17 @@ class RabbitMQBus(Bus):
         self._waiting: dict[str, tuple[Context, set[str]]] = {}
 
     # ------------------------------------------------------------------ life
+    async def start(self) -> None:
+        """Connect unless connected (what a session calls on the bus it is given)."""
+        await self.connect()
+
     async def connect(self) -> RabbitMQBus:
+        """Open the robust connection and its channel; again on a connected bus: nothing."""
         import aio_pika
         from aio_pika.exceptions import AMQPConnectionError
 
+        if self._connection is not None:
+            return self
         cfg = self.config
         who = f"RabbitMQ broker {cfg.describe()}, user {cfg.username!r}"
         try:
@@ -335,6 +342,8 @@ class RabbitMQBus(Bus):
                 log.debug("closing the RabbitMQ connection: %s", exc)
         self._channel = None
         self._exchanges.clear()
+        for box in self._owners.values():  # a later connect() declares and binds again on subscribe
+            box.amqp, box.consumer, box.bound = None, None, set()
 
     async def __aenter__(self) -> RabbitMQBus:
         return await self.connect()

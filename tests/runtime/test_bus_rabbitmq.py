@@ -346,3 +346,23 @@ def test_tls_to_the_broker_with_a_ca_file_from_user_data(rabbit_broker: Broker) 
     untrusted = {k: v for k, v in data.items() if not k.endswith("ca.file")}  # the system CAs do not know it
     with pytest.raises(RbccError, match="RabbitMQ broker amqps://127.0.0.1"):
         run(RabbitMQBus(rabbit_config(untrusted), domain="t8").connect())
+
+
+@pytest.mark.slow
+def test_a_bus_connects_once_and_can_connect_again_after_closing(rabbit_broker: Broker) -> None:
+    async def go() -> list:
+        bus = RabbitMQBus(config_of(rabbit_broker), domain="t9")
+        await bus.start()
+        first = bus._connection
+        await bus.connect()  # a session given a connected bus starts it again: nothing happens
+        assert bus._connection is first
+        await bus.close()
+        await bus.close()
+        await bus.connect()
+        await bus.subscribe("DM @ A", dm_context("A"))
+        await bus.publish(dm_context("A"), {"type": "Heartbeat"})
+        got = await drain(bus.inbox("DM @ A"))
+        await bus.close()
+        return got
+
+    assert run(go()) == [{"type": "Heartbeat"}]
