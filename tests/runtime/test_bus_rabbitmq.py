@@ -28,6 +28,7 @@ from rbcc.runtime.bus_rabbitmq import (
     user_data,
 )
 from tests.runtime.broker import Broker
+from tests.support import need
 
 # ---------------------------------------------------------------------- names and settings (fast)
 
@@ -324,8 +325,7 @@ def test_agents_keep_talking_while_the_manager_is_away(rabbit_broker: Broker) ->
 
 @pytest.mark.slow
 def test_tls_to_the_broker_with_a_ca_file_from_user_data(rabbit_broker: Broker) -> None:
-    if rabbit_broker.tls_port is None:
-        pytest.skip("openssl is not installed: the test broker has no TLS listener")
+    need(rabbit_broker.tls_port is not None, "openssl (a dependency of rabbitmq-server) is not installed")
     data = {
         "net.roboconf.messaging.type": "rabbitmq",
         "net.roboconf.messaging.rabbitmq.server.ip": f"127.0.0.1:{rabbit_broker.tls_port}",
