@@ -380,8 +380,11 @@ class Manager:
             self._handling = True
             try:
                 batch = [msg]
-                while len(batch) < BATCH_MAX and self._batchable(batch[-1]) and not inbox.empty():
-                    batch.append(inbox.get_nowait())
+                while len(batch) < BATCH_MAX and self._batchable(batch[-1]) and inbox.qsize() > 0:
+                    try:
+                        batch.append(inbox.get_nowait())
+                    except asyncio.QueueEmpty:  # a network bus's inbox: a message still in flight
+                        break
                 if len(batch) > 1 and self._batchable(batch[-1]):
                     self._handle_together(batch)
                 elif len(batch) > 2:
