@@ -76,9 +76,9 @@ class Node:
         if cached is not None and cached[0] == key:
             return cached[1]
         static = self._static
-        if static is None or static[0] is not self.spec or static[1] != key[2]:
+        if static is None or static[0] is not self.spec or static[1] != key[1]:
             text = json.dumps({"spec": self.spec.to_json(), "exports": self.exports}, ensure_ascii=False)
-            static = self._static = (self.spec, key[2], text[:-1])
+            static = self._static = (self.spec, key[1], text[:-1])
         dynamic = {
             "state": self.state.value,
             "imports": self.imports_json(),
@@ -94,16 +94,16 @@ class Node:
     def _fingerprint(self) -> tuple[Any, ...]:
         """Equal fingerprints give equal texts: the parts by identity where they are immutable
         (plan entry, received imports: frozen), flat dicts by their items (edits in place show)."""
+        problem, running, imports = self.last_problem, self.running, self.imports
         return (
             self.spec,
-            self.exports,
             tuple(self.exports.items()),
             self.state,
             self.problem_from,
             self.stable_from,
-            _flat(self.last_problem),
-            _flat(self.running),
-            tuple((p, tuple(rs)) for p, rs in self.imports.items()),
+            (dict, tuple(problem.items())) if type(problem) is dict else problem,
+            (dict, tuple(running.items())) if type(running) is dict else running,
+            tuple([(p, tuple(rs)) for p, rs in imports.items()]) if imports else (),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -135,8 +135,3 @@ def imports_from_json(raw: dict[str, Any]) -> dict[str, list[Received]]:
         p: [Received(i["instance_path"], i["component_name"], dict(i["exported_vars"])) for i in items]
         for p, items in raw.items()
     }
-
-
-def _flat(value: Any) -> Any:
-    """A flat dict (scalar values, as ``running`` and problems are) as its items, anything else as is."""
-    return (dict, tuple(value.items())) if isinstance(value, dict) else value

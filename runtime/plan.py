@@ -6,6 +6,7 @@ compiled in-process from an application directory through :func:`rbcc.compiler.c
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,9 +67,9 @@ class PlanInstance:
     steps: dict[str, Step]
     wave: int | None
 
-    @property
+    @functools.cached_property
     def scoped(self) -> bool:
-        """A scoped instance (installer ``target``): one agent (machine) each."""
+        """A scoped instance (installer ``target``): one agent (machine) each (computed once: frozen)."""
         return (self.installer or "").strip().lower() == "target"
 
     def to_json(self) -> dict[str, Any]:

@@ -74,21 +74,31 @@ class Transaction:
         self.db = db
 
     def put_instance(self, r: InstanceRecord) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                r.path,
-                r.position,
-                r.component,
-                int(r.scoped),
-                r.state,
-                r.desired,
-                json.dumps(r.imports, ensure_ascii=False),
-                json.dumps(r.data, ensure_ascii=False),
-                None if r.last_problem is None else json.dumps(r.last_problem, ensure_ascii=False),
-                r.model_text if r.model_text is not None else json.dumps(r.model, ensure_ascii=False),
-            ),
+        """Insert or replace the row of ``r.path`` (an UPDATE when it exists: several times cheaper
+        than INSERT OR REPLACE, which deletes the row and its key and inserts them again)."""
+        values = (
+            r.position,
+            r.component,
+            int(r.scoped),
+            r.state,
+            r.desired,
+            json.dumps(r.imports, ensure_ascii=False),
+            json.dumps(r.data, ensure_ascii=False),
+            None if r.last_problem is None else json.dumps(r.last_problem, ensure_ascii=False),
+            r.model_text if r.model_text is not None else json.dumps(r.model, ensure_ascii=False),
+            r.path,
         )
+        updated = self.db.execute(
+            "UPDATE instances SET position=?, component=?, scoped=?, state=?, desired=?, imports=?, data=?,"
+            " last_problem=?, model=? WHERE path=?",
+            values,
+        )
+        if updated.rowcount == 0:
+            self.db.execute(
+                "INSERT INTO instances (position, component, scoped, state, desired, imports, data, last_problem,"
+                " model, path) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                values,
+            )
 
     def delete_instance(self, path: str) -> None:
         self.db.execute("DELETE FROM instances WHERE path = ?", (path,))
