@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,9 +63,6 @@ class AgentHost:
     state_dir: Path
     pool: asyncio.Semaphore
     base_env: dict[str, str]
-    #: the thread recipes are spawned from, in the order they were asked for (None: the loop's
-    #: default executor); it must outlive the recipes, whose death signal follows that thread
-    spawner: Executor | None = None
 
 
 class Agent:
@@ -98,6 +95,8 @@ class Agent:
         self._out: asyncio.Queue[tuple[Context, Message]] = asyncio.Queue()
         self._send_task: asyncio.Task[None] | None = None
         self._probes: asyncio.Task[None] | None = None
+        #: the thread this agent's recipes are spawned from (see :meth:`_spawner`)
+        self._spawn_thread: ThreadPoolExecutor | None = None
         self.sampler: Any = None
         #: tests: an agent that stops sending heartbeats
         self.silent = False
@@ -130,6 +129,9 @@ class Agent:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+        if self._spawn_thread is not None:  # no recipe of this agent runs any more
+            self._spawn_thread.shutdown(wait=False)
+            self._spawn_thread = None
         if self.has_model and self.workdir.exists():
             self._save()
         await self.host.bus.close_owner(self.owner)
@@ -837,7 +839,7 @@ class Agent:
                 step=step,
                 timeout=self.settings.recipe_timeout,
                 on_start=on_start,
-                spawner=self.host.spawner,
+                spawner=self._spawner(),
             )
         if kind == "template" and file:
             template = directory / _inside(file, node.spec.resource_dir)
@@ -851,7 +853,7 @@ class Agent:
                     step=step,
                     timeout=self.settings.recipe_timeout,
                     on_start=on_start,
-                    spawner=self.host.spawner,
+                    spawner=self._spawner(),
                 )
             finally:
                 rendered.unlink(missing_ok=True)
@@ -860,6 +862,14 @@ class Agent:
 
             return run_instructions(directory / "instructions.properties", step, directory, logfile)
         return note(f"recipe kind {kind!r}: nothing to run")
+
+    def _spawner(self) -> ThreadPoolExecutor:
+        """One thread per agent starts its recipes (spawning blocks until the child has exec'd):
+        in the order they were decided, off the event loop, the agents of several machines in
+        parallel.  It lives until :meth:`stop`, after the recipes: their death signal follows it."""
+        if self._spawn_thread is None:
+            self._spawn_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"spawn {self.scoped_path}")
+        return self._spawn_thread
 
     def _pid_recorder(self, node: Node) -> Callable[[int], None]:
         def record(pid: int) -> None:

@@ -131,9 +131,9 @@ class Manager:
     def idle(self) -> bool:
         if self._handling or self._tasks or not self.bus.inbox(self.owner).empty():
             return False
-        if any(i.state in (State.DEPLOYING, State.UNDEPLOYING) for i in self.items.values() if i.spec.scoped):
+        if not all(a.idle() for a in self.agents.values()):  # cheap: a busy deployment ends here
             return False
-        return all(a.idle() for a in self.agents.values())
+        return not any(i.state in (State.DEPLOYING, State.UNDEPLOYING) for i in self.items.values() if i.spec.scoped)
 
     def _emit(self, event: dict[str, Any]) -> None:
         event.setdefault("time", time.time())

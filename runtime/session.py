@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -67,7 +66,6 @@ class Session:
         self._started: dict[tuple[str, str], float] = {}
         self.durations: dict[str, float] = {}
         self.started_at = time.monotonic()
-        self._spawner: Executor | None = None
 
     def _on_event(self, event: dict[str, Any]) -> None:
         if event.get("event") == "step":
@@ -99,9 +97,7 @@ class Session:
             state_dir=self.state_dir,
             pool=asyncio.Semaphore(self.settings.max_parallel_steps),
             base_env=dict(os.environ),
-            spawner=ThreadPoolExecutor(max_workers=1, thread_name_prefix="rbcc-spawn"),
         )
-        self._spawner = host.spawner
         self.manager = Manager(host, self.store, self._on_event)
         self.manager.load()
         if self.settings.autonomic:
@@ -115,8 +111,6 @@ class Session:
     ) -> None:
         await self.manager.stop()
         self.store.close()
-        if self._spawner is not None:
-            self._spawner.shutdown(wait=False)  # no recipe runs any more: its death signal is moot
 
     async def _restore(self) -> None:
         """§2.5 per machine: a local machine recorded as running comes back from its agent's file."""
