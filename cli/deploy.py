@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from rbcc.cli.base import RbccCommand
-from rbcc.cli.runtime_common import app_dir_of, make_settings, run_async, settings_options, state_dir_of, state_options
+from rbcc.cli.runtime_common import (
+    app_dir_of,
+    make_settings,
+    network_options,
+    run_async,
+    settings_options,
+    state_dir_of,
+    state_options,
+)
 
 
 @click.command("deploy", cls=RbccCommand)
 @click.argument("source", type=click.Path(path_type=Path, exists=True))
 @state_options
 @settings_options
+@network_options
 @click.option("--profile", help="The container-metadata profile to compile with (application directories).")
 def deploy(
     source: Path,
@@ -31,6 +41,7 @@ def deploy(
     forbidden_ports: str | None,
     as_json: bool,
     profile: str | None,
+    **network: Any,
 ) -> None:
     """Deploy and start every instance of SOURCE (an application directory or a plan.json).
 
@@ -40,7 +51,7 @@ def deploy(
     from rbcc.runtime import Session, load_plan, plan_changes
     from rbcc.runtime.store import Store
 
-    settings = make_settings(failure_mode, cascade, max_parallel, recipe_timeout, forbidden_ports)
+    settings = make_settings(failure_mode, cascade, max_parallel, recipe_timeout, forbidden_ports, **network)
     plan = load_plan(source, app_dir_of(source, app_dir), profile=profile)
     state = state_dir_of(source, state_dir)
     store = Store(state)
