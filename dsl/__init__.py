@@ -21,8 +21,8 @@ Subpackages, lowest first:
 from __future__ import annotations
 
 from rbcc.dsl.catalogue import CODES, Level
-from rbcc.dsl.java import read_properties_text
 from rbcc.dsl.checks.recipes import resource_dir
+from rbcc.dsl.java import read_properties_text
 from rbcc.dsl.limits import DEFAULT_MAX_PROBLEMS, Suppressed, limit_per_file
 from rbcc.dsl.model import inheritance
 from rbcc.dsl.model.container import (
