@@ -9,6 +9,11 @@ in progress is not re-run blindly, :meth:`Agent.restore`); it heartbeats, keeps 
 manager is away, and reports to the manager whether it is idle (``AgentState``, see
 :mod:`rbcc.runtime.agent_link`).  SIGTERM (or SIGINT): running steps are cancelled, its state
 saved, MachineDown sent, exit 0.
+
+:func:`run_remote` is ``rbcc agent --dm URL --token T``: an agent started by hand that waits in the
+manager's pool (:mod:`rbcc.runtime.targets.remote`) until it gets an identity (``AssignAgent``),
+keeps it in its directory (so that it comes back after a restart of either side), runs as above,
+and on ``ResetAgent`` forgets it and waits again.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 from pathlib import Path
+from typing import Any
 
 from rbcc.errors import RbccError
 from rbcc.runtime import user_data as ud
@@ -39,8 +46,9 @@ def _identity(values: dict[str, str], source: str) -> tuple[str, str, str]:
     return values["application.name"], values["scoped.instance.path"], values["rbcc.token"]
 
 
-async def run_agent(user_data_file: Path) -> None:
-    """Run until SIGTERM; raises :class:`RbccError` when the broker refuses the token."""
+async def run_agent(user_data_file: Path, stop: asyncio.Event | None = None) -> str:
+    """Run until SIGTERM (``"stopped"``) or a ``ResetAgent`` (``"reset"``); raises :class:`RbccError`
+    when the broker refuses the token."""
     values = ud.read(user_data_file)
     app, path, token = _identity(values, str(user_data_file))
     settings = ud.settings_of(values)
@@ -53,7 +61,15 @@ async def run_agent(user_data_file: Path) -> None:
             return values["rbcc.dm.url"]
 
     owner = f"{path} @ {app}"
-    bus = WebSocketClientBus(owner, token, url, ca_file=values.get("rbcc.tls.ca"))
+    reset = asyncio.Event()
+
+    def control(msg: dict[str, Any]) -> bool:
+        if msg.get("type") == "ResetAgent":
+            reset.set()
+            return True
+        return False
+
+    bus = WebSocketClientBus(owner, token, url, ca_file=values.get("rbcc.tls.ca"), control=control)
     host = AgentHost(
         application=app,
         bus=bus,
@@ -71,13 +87,11 @@ async def run_agent(user_data_file: Path) -> None:
         bus.inbox(owner).put_nowait({"type": "Restored", "application": app})
     log.info("agent %s of %s up (pid %d, restored: %s)", path, app, os.getpid(), restored)
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = _stop_on_signals()
     reporter = asyncio.create_task(_report_idle(agent, bus, app, path))
     try:
-        while not stop.is_set() and bus.refused is None:
+        while not stop.is_set() and not reset.is_set() and bus.refused is None:
             try:
                 await asyncio.wait_for(stop.wait(), 0.2)
             except TimeoutError:
@@ -92,7 +106,48 @@ async def run_agent(user_data_file: Path) -> None:
         await bus.close()
     if bus.refused is not None:
         raise RbccError(bus.refused)
-    log.info("agent %s of %s down", path, app)
+    log.info("agent %s of %s %s", path, app, "reset" if reset.is_set() else "down")
+    return "reset" if reset.is_set() else "stopped"
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+ASSIGNED = "user-data.properties"
+
+
+async def run_remote(dm_url: str, token: str, work_dir: Path, ca_file: str | None = None) -> None:
+    """``rbcc agent --dm URL --token T``: wait in the pool, run the machine assigned, again after a reset."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    stop = _stop_on_signals()
+    assigned = work_dir / ASSIGNED
+    while not stop.is_set():
+        if assigned.is_file():
+            outcome = await run_agent(assigned, stop)
+            if outcome == "reset":
+                assigned.unlink(missing_ok=True)
+                for name in ("agents", "app", "logs"):
+                    shutil.rmtree(work_dir / name, ignore_errors=True)
+            continue
+        msg = await _wait_for_assignment(dm_url, token, ca_file, stop)
+        if msg is None:
+            break
+        from rbcc.runtime.targets.remote import unpack_archive
+
+        unpack_archive(str(msg.get("files") or ""), work_dir / "app")
+        values = dict(msg.get("user_data") or {})
+        values.update({"rbcc.dm.url": dm_url, "rbcc.app.dir": str(work_dir / "app"), "rbcc.state.dir": str(work_dir)})
+        if ca_file:
+            values["rbcc.tls.ca"] = ca_file
+        else:
+            values.pop("rbcc.tls.ca", None)
+        ud.write(assigned, values)
+        log.info("remote agent assigned %s of %s", values.get("scoped.instance.path"), values.get("application.name"))
 
 
 async def _report_idle(agent: Agent, bus: WebSocketClientBus, app: str, path: str) -> None:
@@ -116,3 +171,24 @@ async def _report_idle(agent: Agent, bus: WebSocketClientBus, app: str, path: st
                     "seen": now[1],
                 },
             )
+
+
+async def _wait_for_assignment(
+    dm_url: str, token: str, ca_file: str | None, stop: asyncio.Event
+) -> dict[str, Any] | None:
+    """Connected without an identity until the manager sends ``AssignAgent`` (None: stopped first)."""
+    got: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+    def control(msg: dict[str, Any]) -> bool:
+        if msg.get("type") == "AssignAgent" and not got.done():
+            got.set_result(msg)
+        return True
+
+    idle = WebSocketClientBus("", token, lambda: dm_url, ca_file=ca_file, control=control, retry_refused=True)
+    await idle.start()
+    log.info("remote agent waiting for a machine at %s", dm_url)
+    waiting = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({got, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    await idle.close()
+    return got.result() if got.done() else None

@@ -100,6 +100,8 @@ class WebSocketBus(Bus):
         self._remotes: dict[str, _Remote] = {}
         #: the number before the first message routed to any owner in this broker's life
         self.base = int(time.time() * 1000) * 1000
+        #: pool tokens of ``remote`` agents waiting for a machine → their idle connection (None: not connected)
+        self._pool: dict[str, asyncio.Queue[str] | None] = {}
         self._server: Server | None = None
         self._handlers: set[asyncio.Task[Any]] = set()
 
@@ -177,6 +179,27 @@ class WebSocketBus(Bus):
         if remote.conn is not None:
             asyncio.ensure_future(remote.conn.close())
 
+    def allow_pool(self, token: str) -> None:
+        """Accept an idle ``remote`` agent saying ``token`` (and no identity) until it is assigned one."""
+        self._pool.setdefault(token, None)
+
+    def idle_agents(self) -> list[str]:
+        """The pool tokens of the idle agents connected now."""
+        return [t for t, out in self._pool.items() if out is not None]
+
+    def assign(self, token: str, msg: Message) -> bool:
+        """Send ``msg`` (an ``AssignAgent``) to the idle agent of ``token``; False when it is not connected."""
+        out = self._pool.get(token)
+        if out is None:
+            return False
+        out.put_nowait(json.dumps({"op": "msg", "seq": 0, "msg": msg}, ensure_ascii=False))
+        self._pool[token] = None
+        return True
+
+    def send_to(self, owner: str, msg: Message) -> None:
+        """``msg`` to ``owner`` alone (a control message such as ``ResetAgent``)."""
+        self._deliver(owner, msg)
+
     def delivered(self, owner: str) -> int:
         """The number of the last message routed to ``owner`` (sent or waiting for it)."""
         remote = self._remotes.get(owner)
@@ -237,6 +260,9 @@ class WebSocketBus(Bus):
             await conn.close(1002, "a hello frame was expected")
             return
         owner = first.get("owner") if isinstance(first, dict) else None
+        if isinstance(first, dict) and first.get("op") == "hello" and not owner and first.get("token") in self._pool:
+            await self._serve_idle(conn, str(first["token"]))
+            return
         remote = self._remotes.get(owner) if isinstance(owner, str) else None
         if (
             not isinstance(first, dict)
@@ -267,7 +293,7 @@ class WebSocketBus(Bus):
         remote.writer = asyncio.create_task(self._write(conn, out), name=f"broker writer {owner}")
         log.info("broker: %s connected (resume %s, gap %s)", owner, resume, gap)
         if gap and self.on_gap is not None:
-            await self.on_gap(owner)
+            await self.on_gap(str(owner))
         try:
             async for raw in conn:
                 remote.last_frame = time.monotonic()
@@ -280,6 +306,24 @@ class WebSocketBus(Bus):
                 if remote.writer is not None:
                     remote.writer.cancel()
                 log.info("broker: %s disconnected", owner)
+
+    async def _serve_idle(self, conn: ServerConnection, token: str) -> None:
+        """An idle ``remote`` agent: it waits for an ``AssignAgent``, then comes back with an identity."""
+        out: asyncio.Queue[str] = asyncio.Queue()
+        out.put_nowait(json.dumps({"op": "welcome", "owner": "", "seq": 0, "gap": False}))
+        self._pool[token] = out
+        writer = asyncio.create_task(self._write(conn, out))
+        log.info("broker: an idle remote agent connected from %s", conn.remote_address)
+        try:
+            async for _ in conn:
+                pass  # an idle agent has nothing to say
+        except ConnectionClosed:
+            pass
+        finally:
+            if self._pool.get(token) is out:
+                self._pool[token] = None
+            await asyncio.sleep(0.05)  # let an assignment reach it
+            writer.cancel()
 
     async def _write(self, conn: ServerConnection, out: asyncio.Queue[str]) -> None:
         try:
@@ -350,12 +394,18 @@ class WebSocketClientBus(Bus):
         url_source: Callable[[], str],
         ca_file: str | None = None,
         max_backoff: float = 2.0,
+        control: Callable[[Message], bool] | None = None,
+        retry_refused: bool = False,
     ) -> None:
         self.owner = owner
         self.token = token
         self.url_source = url_source
         self.ca_file = ca_file
         self.max_backoff = max_backoff
+        #: sees every message first; True = handled (not put in the inbox): AssignAgent, ResetAgent
+        self.control = control
+        #: an idle remote agent keeps knocking while no session knows its token
+        self.retry_refused = retry_refused
         self.counts = Counter()
         #: the number of the last message received (what a reconnection resumes from)
         self.last_seq = 0
@@ -417,9 +467,13 @@ class WebSocketClientBus(Bus):
                         self.connected.clear()
             except ConnectionClosed as exc:
                 if exc.rcvd is not None and exc.rcvd.code == BAD_TOKEN:
-                    self.refused = f"the broker at {url} refused this agent's token"
-                    log.error("%s", self.refused)
-                    return
+                    message = f"the broker at {url} refused this agent's token"
+                    if not self.retry_refused:
+                        self.refused = message
+                        log.error("%s", message)
+                        return
+                    log.info("%s (trying again)", message)
+                    delay = self.max_backoff
             except (OSError, InvalidStatus, InvalidURI, TimeoutError, ValueError, ssl.SSLError) as exc:
                 log.debug("bus client %s: %s: %s", self.owner, url, exc)
             if self._closing:
@@ -442,7 +496,10 @@ class WebSocketClientBus(Bus):
         except ValueError:
             return
         if frame.get("op") == "msg" and isinstance(frame.get("msg"), dict):
-            self.last_seq = int(frame["seq"])
+            if frame.get("seq"):
+                self.last_seq = int(frame["seq"])
+            if self.control is not None and self.control(frame["msg"]):
+                return
             self._inbox.put_nowait(frame["msg"])
         elif frame.get("op") == "error":
             log.warning("bus client %s: the broker says: %s", self.owner, frame.get("message"))

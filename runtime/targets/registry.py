@@ -77,7 +77,7 @@ class Handlers:
         if name == "remote":
             from rbcc.runtime.targets.remote import RemoteHandler
 
-            return RemoteHandler()
+            return RemoteHandler(self.host.bus)
         if name == "docker":
             try:
                 module = importlib.import_module("rbcc.runtime.targets.docker")

@@ -366,3 +366,59 @@ def test_plan_targets_choose_the_handler(tmp_path: Path) -> None:
     assert chosen.handler == "docker" and chosen.properties["handler"] == "docker"
     assert choose_target(vm, Settings(handler="process")).handler == "process"
     assert json.loads(json.dumps(vm.to_json()))["targets"][0]["file"].startswith("graph/vm/")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undeploy(tmp_path: Path, monkeypatch) -> None:
+    import subprocess
+    import sys
+
+    one_machine = INSTANCES.split("instance of vm {\n  name: vm2;")[0]
+    with harness(tmp_path, GRAPH, one_machine, ("svc", "client"), monkeypatch) as h:
+        (h.app / "graph" / "vm").mkdir(parents=True, exist_ok=True)
+        (h.app / "graph" / "vm" / "remote.target.properties").write_text(
+            "id = by-hand\nhandler = remote\nremote.pool = tok-1234\nremote.wait = 20\n"
+        )
+        port = _free_port()
+        work = tmp_path / "remote-host"
+        url = f"ws://127.0.0.1:{port}/rbcc/bus"
+        agent = subprocess.Popen(
+            [sys.executable, "-m", "rbcc.cli", "agent", "--dm", url, "--token", "tok-1234", "--work-dir", str(work)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        settings = {"targets": ("by-hand",), "bus_port": port, "agent_boot_timeout": 20.0}
+        try:
+
+            async def go() -> tuple[dict[str, str], dict[str, str]]:
+                async with h.session(**settings) as s:
+                    deployed = (await s.deploy(h.plan())).states
+                    assert (work / "user-data.properties").is_file()
+                    undeployed = (await s.undeploy([])).states
+                    return deployed, undeployed
+
+            deployed, undeployed = run(go(), timeout=60)
+            assert set(deployed.values()) == {"DEPLOYED_STARTED"}
+            assert set(undeployed.values()) == {"NOT_DEPLOYED"}
+            # the recipes ran from the remote agent's own copy of the application
+            assert h.cwd("/vm1/svc", "start").startswith(str(work / "agents"))
+            assert per_instance(h)["/vm1/c1"] == [
+                f"{s}|{p}" for s in ("deploy", "start", "stop", "undeploy") for p in ("begin", "end")
+            ]
+            assert not (work / "user-data.properties").exists()  # reset: back in the pool
+            assert agent.poll() is None
+            agent.send_signal(signal.SIGTERM)
+            assert agent.wait(timeout=10) == 0
+        finally:
+            if agent.poll() is None:
+                agent.kill()
+                agent.wait()
