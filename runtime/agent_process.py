@@ -187,8 +187,8 @@ async def _wait_for_assignment(
     idle = WebSocketClientBus("", token, lambda: dm_url, ca_file=ca_file, control=control, retry_refused=True)
     await idle.start()
     log.info("remote agent waiting for a machine at %s", dm_url)
-    waiting = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({got, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    waiting: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([got, waiting], return_when=asyncio.FIRST_COMPLETED)
     waiting.cancel()
     await idle.close()
     return got.result() if got.done() else None

@@ -390,7 +390,7 @@ class Manager:
         agent = getattr(handler, "agent", None)
         local = agent(machine_id) if callable(agent) else None
         if local is not None:
-            return local  # type: ignore[no-any-return]
+            return local
         return BusLink(self._agent_owner(path), self.bus)  # type: ignore[arg-type]
 
     async def restore_machine(self, item: Managed) -> bool:

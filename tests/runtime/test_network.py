@@ -376,7 +376,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undeploy(tmp_path: Path, monkeypatch) -> None:
+def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undeploy(
+    tmp_path: Path, monkeypatch
+) -> None:
     import subprocess
     import sys
 
