@@ -151,13 +151,16 @@ async def run_remote(dm_url: str, token: str, work_dir: Path, ca_file: str | Non
 
 
 async def _report_idle(agent: Agent, bus: WebSocketClientBus, app: str, path: str) -> None:
-    """``AgentState{idle, seen}`` to the manager each time either changes (and on each reconnection)."""
+    """``AgentState{idle, seen}`` to the manager each time either changes; a heartbeat and a report on
+    each reconnection."""
     reported: tuple[bool, int] | None = None
     while True:
         await asyncio.sleep(IDLE_POLL)
         if not bus.connected.is_set():
             reported = None
             continue
+        if reported is None:
+            agent.beat()  # (re)connected: the manager hears from it at once
         now = (agent.idle(), bus.last_seq)
         if now != reported:
             reported = now

@@ -393,7 +393,7 @@ class WebSocketClientBus(Bus):
         token: str,
         url_source: Callable[[], str],
         ca_file: str | None = None,
-        max_backoff: float = 2.0,
+        max_backoff: float = 1.0,
         control: Callable[[Message], bool] | None = None,
         retry_refused: bool = False,
     ) -> None:

@@ -284,7 +284,11 @@ def test_a_process_agent_killed_mid_step_resumes_without_repeating_completed_ste
         async def first() -> None:
             async with h.session(**settings) as s:
                 deploying = asyncio.create_task(s.deploy(h.plan()))
+                # killed while c1's start runs and nothing else on that machine does (a recipe killed
+                # just after it ended, before its agent recorded it, would rightly run again)
                 await _until(lambda: ("/vm1/c1", "start", "begin") in h.calls(), timeout=30)
+                await _until(lambda: ("/vm1/svc", "start", "end") in h.calls(), timeout=30)
+                await asyncio.sleep(0.3)
                 store_pids = dict(agent_pids_by_path(h.state))
                 pid, _ = store_pids["/vm1"]
                 os.kill(pid, signal.SIGKILL)
@@ -424,3 +428,66 @@ def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undep
             if agent.poll() is None:
                 agent.kill()
                 agent.wait()
+
+
+def test_process_agents_outlive_a_killed_manager_and_the_next_deploy_finds_them(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.runtime.apps import write_app
+
+    app = write_app(tmp_path / "app", GRAPH, INSTANCES, scripted=("svc", "client"))
+    log, ctl, state = tmp_path / "calls.log", tmp_path / "ctl", tmp_path / "state"
+    ctl.mkdir()
+    env = dict(os.environ, RBCC_TEST_LOG=str(log), RBCC_TEST_CTL=str(ctl))
+    (ctl / "vm2_c2.start.sleep").write_text("1.5")
+    common = ("--state-dir", str(state), "--json")
+
+    def rbcc(*args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "rbcc.cli", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def calls() -> list[tuple[str, str, str]]:
+        return [tuple(x.split("|")) for x in log.read_text().splitlines()] if log.exists() else []  # type: ignore[misc]
+
+    try:
+        first = rbcc("deploy", str(app), "--handler", "process", *common)
+        deadline = time.monotonic() + 30
+        while ("/vm2/c2", "start", "begin") not in calls() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.communicate()
+        # the agent of /vm2 runs on without its manager and finishes the step
+        deadline = time.monotonic() + 10
+        while ("/vm2/c2", "start", "end") not in calls() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ("/vm2/c2", "start", "end") in calls()
+        assert len(agent_pids(state)) == 3 and all(start_time(p) == t for p, t in agent_pids(state))
+
+        second = rbcc("deploy", str(app), *common)  # the recorded handlers: no --handler needed
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 0, err
+        assert json.loads(out.strip().splitlines()[-1])["ok"]
+        ended = Counter((p, s) for p, s, phase in calls() if phase == "end")
+        assert [k for k, n in ended.items() if n > 1 and not k[1].startswith("update")] == []
+
+        status = subprocess.run(
+            [sys.executable, "-m", "rbcc.cli", "status", str(app), "--state-dir", str(state), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert {r["state"] for r in json.loads(status.stdout)["instances"]} == {"DEPLOYED_STARTED"}
+        pids = agent_pids(state)
+        third = rbcc("undeploy", str(app), *common)
+        _, err = third.communicate(timeout=60)
+        assert third.returncode == 0, err
+        assert all(start_time(p) != t for p, t in pids)  # terminated
+    finally:
+        kill_agents(state)
