@@ -68,11 +68,17 @@ def write(path: Path, values: dict[str, str]) -> None:
 
 def read(path: Path) -> dict[str, str]:
     try:
-        return read_properties_text(path.read_bytes())
+        raw = read_properties_text(path.read_bytes())
     except OSError as exc:
         raise RbccError(f"{path}: cannot read the user data ({exc.strerror or exc})") from None
     except ValueError as exc:
         raise RbccError(f"{path}: not Java properties ({exc})") from None
+    return {_joined(k): _joined(v) for k, v in raw.items()}
+
+
+def _joined(text: str) -> str:
+    """Java strings are UTF-16: ``\\uD834\\uDD1E`` escapes come back as one character."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16")
 
 
 def settings_values(settings: Settings) -> dict[str, str]:

@@ -491,3 +491,37 @@ def test_process_agents_outlive_a_killed_manager_and_the_next_deploy_finds_them(
         assert all(start_time(p) != t for p, t in pids)  # terminated
     finally:
         kill_agents(state)
+
+
+def test_rbcc_agent_with_a_wrong_token_is_refused_and_the_broker_logs_it(tmp_path: Path, monkeypatch, caplog) -> None:
+    from rbcc.runtime import user_data as ud
+    from rbcc.runtime.targets.process import agent_command
+
+    one_machine = INSTANCES.split("instance of vm {\n  name: vm2;")[0]
+    with harness(tmp_path, GRAPH, one_machine, ("svc", "client"), monkeypatch) as h:
+
+        async def go() -> tuple[int, str, list[str], list[tuple[str, str, str]]]:
+            async with h.session(handler="process", agent_boot_timeout=20.0) as s:
+                await s.deploy(h.plan())
+                before = h.calls()
+                good = ud.read(h.state / "machines" / "vm1" / "user-data.properties")
+                bad = tmp_path / "bad.properties"
+                ud.write(bad, {**good, "rbcc.token": "not-the-token", "rbcc.state.dir": str(tmp_path / "elsewhere")})
+                proc = await asyncio.create_subprocess_exec(
+                    *agent_command(bad), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+                )
+                _, err = await asyncio.wait_for(proc.communicate(), 20)
+                # the refused identity got nothing: no model, no request, no recipe ran for it
+                assert h.calls() == before and not (tmp_path / "elsewhere" / "agents").exists()
+                refused = list(s.bus.refused)  # type: ignore[attr-defined]
+                await s.undeploy([])
+                return proc.returncode or 0, err.decode(), refused, h.calls()
+
+        with caplog.at_level(logging.WARNING, logger="rbcc.runtime.bus_websocket"):
+            try:
+                code, err, refused, _ = run(go(), timeout=60)
+            finally:
+                kill_agents(h.state)
+    assert code == 2 and "refused this agent's token" in err
+    assert refused == ["/vm1 @ Test"]
+    assert any("bad token" in r.getMessage() for r in caplog.records)
