@@ -159,6 +159,11 @@ class Session:
     # ------------------------------------------------------------------ operations
     async def deploy(self, plan: Plan) -> Summary:
         """Make every instance of ``plan`` DEPLOYED_STARTED; undeploy and forget the ones it no longer has."""
+        known = {t.id for i in plan.instances for t in i.targets}
+        unknown = [t for t in self.settings.targets if t not in known]
+        if unknown:
+            ids = ", ".join(sorted(i for i in known if i)) or "none"
+            raise RbccError(f"no target file has the id {unknown[0]!r} (the application's targets: {ids})")
         changes = self.manager.apply_plan(plan)
         for path in changes["removed"]:
             item = self.manager.items[path]
