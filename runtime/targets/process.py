@@ -68,6 +68,8 @@ class ProcessHandler(TargetHandler):
     async def create_machine(self, request: MachineRequest) -> str:
         name = clean_name(request.scoped_path)
         directory = self.machine_dir(name)
+        # a new machine starts empty: what an agent that went down left behind is not restored
+        shutil.rmtree(self.state_dir / "agents" / name, ignore_errors=True)
         user_data.write(directory / USER_DATA, request.user_data)
         return self._spawn(directory, name)
 

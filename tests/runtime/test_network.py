@@ -525,3 +525,52 @@ def test_rbcc_agent_with_a_wrong_token_is_refused_and_the_broker_logs_it(tmp_pat
     assert code == 2 and "refused this agent's token" in err
     assert refused == ["/vm1 @ Test"]
     assert any("bad token" in r.getMessage() for r in caplog.records)
+
+
+def test_process_agents_deploy_over_tls(tmp_path: Path, monkeypatch) -> None:
+    cert, key = _self_signed(tmp_path)
+    with harness(tmp_path, GRAPH, INSTANCES, ("svc", "client"), monkeypatch) as h:
+        settings = {"handler": "process", "tls_cert": cert, "tls_key": key, "agent_boot_timeout": 20.0}
+
+        async def go() -> tuple[dict[str, str], dict[str, str], str]:
+            async with h.session(**settings) as s:
+                url = s.bus.url  # type: ignore[attr-defined]
+                deployed = (await s.deploy(h.plan())).states
+                return deployed, (await s.undeploy([])).states, url
+
+        try:
+            deployed, undeployed, url = run(go(), timeout=60)
+        finally:
+            kill_agents(h.state)
+    assert url.startswith("wss://127.0.0.1:")
+    assert set(deployed.values()) == {"DEPLOYED_STARTED"} and set(undeployed.values()) == {"NOT_DEPLOYED"}
+
+
+def test_an_agent_stopped_by_sigterm_says_machine_down_and_the_next_deploy_makes_a_new_machine(
+    tmp_path: Path, monkeypatch
+) -> None:
+    with harness(tmp_path, GRAPH, INSTANCES, ("svc", "client"), monkeypatch) as h:
+
+        async def go() -> None:
+            async with h.session(handler="process", agent_boot_timeout=20.0) as s:
+                await s.deploy(h.plan())
+                pid, _ = dict(agent_pids_by_path(h.state))["/vm3"]
+                os.kill(pid, signal.SIGTERM)
+                items = s.manager.items
+                await _until(lambda: items["/vm3"].state.value == "NOT_DEPLOYED", timeout=15)
+                await s.settle()
+                assert items["/vm3/svc"].state.value == "NOT_DEPLOYED"
+                # its export is gone from the consumers; /vm1/svc still provides
+                assert [r["instance_path"] for r in items["/vm2/c1"].imports.get("svc", [])] == ["/vm1/svc"]
+                assert items["/vm2/c1"].state.value == "DEPLOYED_STARTED"
+                again = await s.deploy(h.plan())
+                assert set(again.states.values()) == {"DEPLOYED_STARTED"}
+                assert sorted(r["instance_path"] for r in items["/vm2/c1"].imports["svc"]) == ["/vm1/svc", "/vm3/svc"]
+                await s.undeploy([])
+
+        try:
+            run(go(), timeout=60)
+        finally:
+            kill_agents(h.state)
+        starts = Counter(p for p, s, phase in h.calls() if s == "start" and phase == "end")
+        assert starts["/vm3/svc"] == 2 and starts["/vm2/c1"] == 1  # a new machine; the others untouched
