@@ -98,6 +98,12 @@ def network_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                 help="The target handler of every machine whose target is not chosen with --target.",
             ),
             click.option(
+                "--messaging",
+                multiple=True,
+                metavar="KEY=VALUE",
+                help="A Roboconf messaging property for --bus rabbitmq (net.roboconf.messaging.rabbitmq.*).",
+            ),
+            click.option(
                 "--target",
                 "targets",
                 multiple=True,
@@ -123,6 +129,7 @@ def make_settings(
     tls_key: str | None = None,
     handler: str | None = None,
     targets: tuple[str, ...] = (),
+    messaging: tuple[str, ...] = (),
 ) -> Any:
     from rbcc.runtime import Settings
 
@@ -137,6 +144,12 @@ def make_settings(
         extra["max_parallel_steps"] = max_parallel
     if bus is None:
         bus = "auto"
+    pairs = []
+    for item in messaging:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--messaging")
+        pairs.append((key.strip(), value.strip()))
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
     return Settings(
@@ -151,6 +164,7 @@ def make_settings(
         tls_key=str(Path(tls_key).resolve()) if tls_key else None,
         handler=handler,
         targets=tuple(targets),
+        messaging=tuple(pairs),
         **extra,
     )
 

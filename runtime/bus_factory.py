@@ -17,6 +17,18 @@ from rbcc.runtime.store import Store
 PORT_KEY = "bus.port"
 
 
+async def open_bus(settings: Settings, store: Store) -> Bus:
+    """The bus ``settings`` ask for, listening or connected; its port recorded (see :func:`remember_bus`)."""
+    bus = make_bus(settings, store)
+    connect = getattr(bus, "connect", None)
+    if callable(connect):  # the RabbitMQ bus connects rather than starts
+        await connect()
+    else:
+        await bus.start()
+    remember_bus(bus, store)
+    return bus
+
+
 def make_bus(settings: Settings, store: Store) -> Bus:
     """The bus ``settings`` ask for, not yet started (see :meth:`Bus.start`)."""
     kind = settings.bus
@@ -37,7 +49,7 @@ def make_bus(settings: Settings, store: Store) -> Bus:
             module = importlib.import_module("rbcc.runtime.bus_rabbitmq")
         except ImportError as exc:
             raise RbccError(f"the RabbitMQ bus is not available in this installation ({exc})") from None
-        bus: Bus = module.RabbitMQBus(settings)
+        bus: Bus = module.RabbitMQBus(module.rabbit_config(dict(settings.messaging)))
         return bus
     raise RbccError(f"unknown bus {settings.bus!r}")
 

@@ -22,7 +22,7 @@ from typing import Any
 from rbcc.errors import RbccError
 from rbcc.runtime.agent import AgentHost
 from rbcc.runtime.bus import Bus
-from rbcc.runtime.bus_factory import make_bus, remember_bus
+from rbcc.runtime.bus_factory import open_bus
 from rbcc.runtime.manager import MACHINE_DATA, EventSink, Manager
 from rbcc.runtime.plan import Plan
 from rbcc.runtime.settings import Settings
@@ -93,12 +93,14 @@ class Session:
             with self.store.transaction() as tx:
                 tx.set_meta("application", self.application)
         try:
-            self.bus = self._given_bus or make_bus(self.settings, self.store)
-            await self.bus.start()
+            if self._given_bus is not None:
+                self.bus = self._given_bus
+                await self.bus.start()
+            else:
+                self.bus = await open_bus(self.settings, self.store)
         except BaseException:
             self.store.close()
             raise
-        remember_bus(self.bus, self.store)
         host = AgentHost(
             application=self.application,
             bus=self.bus,

@@ -45,6 +45,8 @@ class Settings:
     tls_key: str | None = None
     #: the handler of machines whose target is not chosen (None: their target file's rbcc handler, else local)
     handler: str | None = None
+    #: Roboconf's messaging properties for the RabbitMQ bus (``net.roboconf.messaging.rabbitmq.*``)
+    messaging: tuple[tuple[str, str], ...] = ()
     #: target ids chosen for the machines whose component has a target file with that id (``--target``)
     targets: tuple[str, ...] = ()
 
