@@ -604,6 +604,10 @@ class Manager:
                     self._deploying_since.pop(path, None)
                     item.last_problem = f"no heartbeat from its agent within {self.settings.agent_boot_timeout:g} s"
                     self._set_state(item, State.PROBLEM)
+                elif item is not None and item.state is State.DEPLOYING and await self._died_booting(item):
+                    self._deploying_since.pop(path, None)
+                    item.last_problem = "its agent exited before its first heartbeat"
+                    self._set_state(item, State.PROBLEM)
             for path in list(self.agents):
                 item = self.items.get(path)
                 if item is None or item.state not in (State.DEPLOYED_STARTED, State.PROBLEM):
@@ -612,6 +616,14 @@ class Manager:
                 if item.missed > self.settings.missed_heartbeats_threshold and item.state is State.DEPLOYED_STARTED:
                     item.last_problem = f"no heartbeat for {item.missed} checks"
                     self._set_state(item, State.PROBLEM)
+
+    async def _died_booting(self, item: Managed) -> bool:
+        """Whether a booting machine's agent is already gone (handlers that can tell cheaply: ``watch_boot``)."""
+        handler = self.handlers.get(item.data.get("target.handler") or "local")
+        machine_id = item.data.get("machine.id")
+        if not getattr(handler, "watch_boot", False) or not machine_id:
+            return False
+        return not await handler.is_machine_running(machine_id)
 
     def _set_state(self, item: Managed, state: State, data: dict[str, Any] | None = None) -> None:
         with self.store.transaction() as tx:

@@ -57,6 +57,8 @@ def agent_command(user_data_file: Path) -> list[str]:
 
 class ProcessHandler(TargetHandler):
     name = "process"
+    #: the manager may ask whether a booting agent still runs at each heartbeat check (a /proc read)
+    watch_boot = True
 
     def __init__(self, state_dir: Path, env: dict[str, str] | None = None) -> None:
         self.state_dir = state_dir

@@ -574,3 +574,26 @@ def test_an_agent_stopped_by_sigterm_says_machine_down_and_the_next_deploy_makes
             kill_agents(h.state)
         starts = Counter(p for p, s, phase in h.calls() if s == "start" and phase == "end")
         assert starts["/vm3/svc"] == 2 and starts["/vm2/c1"] == 1  # a new machine; the others untouched
+
+
+def test_a_process_agent_that_dies_while_booting_puts_its_machine_in_problem_at_once(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import sys
+
+    from rbcc.runtime.targets import process
+
+    monkeypatch.setattr(process, "agent_command", lambda _: [sys.executable, "-c", "import time; time.sleep(0.3)"])
+    one_machine = INSTANCES.split("instance of vm {\n  name: vm2;")[0]
+    with harness(tmp_path, GRAPH, one_machine, ("svc", "client"), monkeypatch) as h:
+
+        async def go() -> tuple[dict[str, str], Any]:
+            async with h.session(handler="process") as s:  # agent_boot_timeout: 300 s
+                summary = await s.deploy(h.plan())
+                return summary.states, summary.problems
+
+        started = time.monotonic()
+        states, problems = run(go(), timeout=30)
+    assert time.monotonic() - started < 10
+    assert states["/vm1"] == "PROBLEM" and problems["/vm1"] == "its agent exited before its first heartbeat"
+    assert h.calls() == []
