@@ -8,10 +8,12 @@ seconds.  With at most ``--parallel`` recipes at once, no executor can finish be
 by the recipes' own timestamps' ideal and compared with the wall time of the whole
 ``rbcc deploy --json`` process (start-up, compilation, state, recipes).  Also: the manager's peak
 memory (max RSS), messages per instance, store transactions, and the Storm example's deploy time
-with simulated services.
+with simulated services.  ``--bus websocket`` adds a column: the same application with ``process``
+agents (one ``rbcc agent`` process per machine) over the WebSocket bus, next to the in-process one
+(the manager's RSS then excludes the agents, which are processes of their own).
 
     python benchmarks/bench_deploy.py                        # 1,000 instances, 0.5 s recipes
-    python benchmarks/bench_deploy.py --machines 5 --per-machine 20 --sleep 0.2
+    python benchmarks/bench_deploy.py --machines 5 --per-machine 20 --sleep 0.2 --bus websocket
 """
 
 from __future__ import annotations
@@ -59,10 +61,17 @@ def generate(root: Path, machines: int, per_machine: int) -> int:
     return machines * per_machine
 
 
-def deploy(app: Path, state: Path, parallel: int, sleep: float, timeout: float) -> tuple[float, int | None, dict]:
+#: extra ``rbcc deploy`` arguments per bus column
+BUS_ARGS = {"inprocess": [], "websocket": ["--handler", "process"]}
+
+
+def deploy(
+    app: Path, state: Path, parallel: int, sleep: float, timeout: float, extra: list[str] | None = None
+) -> tuple[float, int | None, dict]:
     env_sleep = {"BENCH_SLEEP": str(sleep)}
     os.environ.update(env_sleep)
     cmd = [*rbcc_command(), "deploy", str(app), "--state-dir", str(state), "--max-parallel", str(parallel), "--json"]
+    cmd += extra or []
     child = run_child(cmd, timeout)
     if child.returncode != 0:
         raise SystemExit(f"rbcc deploy failed ({child.returncode}): {child.stderr[-2000:]}")
@@ -90,31 +99,59 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sleep", type=float, default=0.5, help="seconds every recipe sleeps")
     parser.add_argument("--parallel", type=int, default=256, help="--max-parallel given to rbcc deploy")
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument(
+        "--bus",
+        choices=("inprocess", "websocket"),
+        default="inprocess",
+        help="websocket: also deploy with process agents over the WebSocket bus, in a second column",
+    )
     args = parser.parse_args(argv)
+    buses = ["inprocess"] if args.bus == "inprocess" else ["inprocess", "websocket"]
+    results: dict[str, tuple[float, int | None, dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / "app"
         n = generate(app, args.machines, args.per_machine)
-        seconds, rss, summary = deploy(app, Path(tmp) / "state", args.parallel, args.sleep, args.timeout)
-        undeploy = [*rbcc_command(), "undeploy", str(app), "--state-dir", str(Path(tmp) / "state")]
-        run_child(undeploy, args.timeout)
-    steps = summary["steps"]
+        for bus in buses:
+            state = Path(tmp) / f"state-{bus}"
+            try:
+                results[bus] = deploy(app, state, args.parallel, args.sleep, args.timeout, BUS_ARGS[bus])
+            finally:  # also stops the process agents
+                run_child([*rbcc_command(), "undeploy", str(app), "--state-dir", str(state)], args.timeout)
+    steps = results["inprocess"][2]["steps"]
     bound = max(3 * args.sleep, steps * args.sleep / args.parallel)
     storm_s = storm(args.timeout)
-    rows = [
+
+    def column(bus: str) -> list[str]:
+        seconds, rss, summary = results[bus]
+        return [
+            f"{summary['steps']}",
+            f"{seconds:.2f} s",
+            f"{seconds / bound:.2f}",
+            f"{(rss or 0) / 1024:.0f} MiB" if rss else "n/a",
+            f"{summary['messages'] / (n + args.machines):.1f}",
+        ]
+
+    head = [
         ("instances (with recipes)", f"{n}"),
-        ("recipe steps run", f"{steps}"),
         ("recipe duration", f"{args.sleep:g} s"),
         ("max parallel", f"{args.parallel}"),
         ("critical-path bound", f"{bound:.2f} s"),
-        ("rbcc deploy (whole process)", f"{seconds:.2f} s"),
-        ("ratio deploy / bound (goal <= 1.1)", f"{seconds / bound:.2f}"),
-        ("manager peak RSS", f"{(rss or 0) / 1024:.0f} MiB" if rss else "n/a"),
-        ("messages per instance", f"{summary['messages'] / (n + args.machines):.1f}"),
-        ("Storm (simulated) deploy", f"{storm_s:.2f} s" if storm_s is not None else "failed"),
     ]
+    names = [
+        "recipe steps run",
+        "rbcc deploy (whole process)",
+        "ratio deploy / bound (goal <= 1.1)",
+        "manager peak RSS",
+        "messages per instance",
+    ]
+    columns = {bus: column(bus) for bus in buses}
+    rows = [(k, [v] + [""] * (len(buses) - 1)) for k, v in head]
+    rows += [(name, [columns[b][i] for b in buses]) for i, name in enumerate(names)]
+    rows.append(("Storm (simulated) deploy", [f"{storm_s:.2f} s" if storm_s is not None else "failed"]))
     width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key:<{width}}  {value}")
+    print(f"{'':<{width}}  " + "  ".join(f"{b:>12}" for b in buses))
+    for key, values in rows:
+        print(f"{key:<{width}}  " + "  ".join(f"{v:>12}" for v in values))
     return 0
 
 
