@@ -1,0 +1,172 @@
+"""Test 24 of runtime.md §9.1: applications bound to each other, deployed with separate state directories.
+
+``Hosting`` exports ``apache.ip as lb_ip`` and ``apache.port as lb_port`` under ``exports-prefix =
+Lamp``; ``Shop``'s ``shop`` imports ``external Lamp.lb_ip, external Lamp.lb_port`` (mandatory). Each
+deployment has its own state directory and its own bus; they meet in a rendezvous directory
+(``RBCC_INTER_APP_DIR``, :mod:`rbcc.runtime.inter_app`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rbcc.cli import main
+from rbcc.runtime.agent import Agent
+from rbcc.runtime.plan import load_plan
+from rbcc.runtime.session import Session
+from rbcc.runtime.settings import Settings
+from tests.runtime.apps import Harness, run, states
+from tests.runtime.inter_apps import write_consumer, write_provider
+
+pytestmark = pytest.mark.slow
+
+SHOP = "/front/shop"
+
+
+class Two:
+    """The provider and the consumer, their state directories, the recipes' log and environments."""
+
+    def __init__(self, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.provider = write_provider(tmp / "hosting")
+        self.consumer = write_consumer(tmp / "shop")
+        self.h = Harness(self.consumer, tmp / "shop-state", tmp / "calls.log", tmp / "env", tmp / "ctl")
+        self.h.env_dir.mkdir()
+        self.h.ctl.mkdir()
+        self.provider_state = tmp / "hosting-state"
+        self.rendezvous = tmp / "rendezvous"
+        for key, value in (
+            ("RBCC_TEST_LOG", self.h.log),
+            ("RBCC_TEST_ENV", self.h.env_dir),
+            ("RBCC_TEST_CTL", self.h.ctl),
+            ("RBCC_INTER_APP_DIR", self.rendezvous),
+        ):
+            monkeypatch.setenv(key, str(value))
+
+    def session(self, provider: bool = False) -> Session:
+        plan = load_plan(self.provider if provider else self.consumer)
+        settings = Settings(heartbeat_period=0.2, max_parallel_steps=4, inter_app_period=0.1)
+        state = self.provider_state if provider else self.h.state
+        return Session(plan.application, state, settings, app_dir=plan.app_dir)
+
+    async def deploy(self, provider: bool) -> dict[str, str]:
+        async with self.session(provider) as s:
+            await s.deploy(load_plan(self.provider if provider else self.consumer))
+            return states(s)
+
+    def shop_calls(self) -> list[tuple[str, str]]:
+        return [(p, step) for p, step in self.h.completed() if p == SHOP]
+
+
+def test_24_unbound_export_is_cached_binding_applies_it_unbinding_leaves_the_consumer_unresolved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two = Two(tmp_path, monkeypatch)
+
+    async def go() -> None:
+        assert (await two.deploy(provider=True))["/web/apache"] == "DEPLOYED_STARTED"
+        async with two.session() as s:
+            await s.deploy(load_plan(two.consumer))
+            # unbound: the export reached the consumer's agent and is cached, not applied
+            assert states(s)[SHOP] == "UNRESOLVED"
+            agent = s.manager.agents["/front"]
+            assert isinstance(agent, Agent)
+            cached = agent.external_cache["Lamp"][("Hosting", "/web/apache")]
+            assert cached["exported_variables"] == {"Lamp.lb_ip": "127.0.0.1", "Lamp.lb_port": "8080"}
+            assert agent.nodes[SHOP].imports == {}
+            assert two.shop_calls() == [(SHOP, "deploy")]
+
+            await s.bind("Lamp", "Hosting")
+            assert states(s)[SHOP] == "DEPLOYED_STARTED"
+            assert s.bindings() == {"Lamp": ["Hosting"]}
+        env = two.h.env(SHOP, "start")
+        assert env["Lamp_size"] == "1"
+        assert env["Lamp_0_name"] == "/web/apache"
+        assert (env["Lamp_0_lb_ip"], env["Lamp_0_lb_port"]) == ("127.0.0.1", "8080")
+
+        async with two.session() as s:  # the binding is recorded: a later command keeps it
+            assert s.bindings() == {"Lamp": ["Hosting"]}
+            assert states(s)[SHOP] == "DEPLOYED_STARTED"
+            await s.unbind("Lamp", "Hosting")
+            assert states(s)[SHOP] == "UNRESOLVED"
+            assert s.manager.items[SHOP].imports == {}
+        assert two.shop_calls() == [(SHOP, "deploy"), (SHOP, "start"), (SHOP, "stop")]
+
+    run(go(), timeout=60)
+
+
+def test_a_provider_undeployed_while_the_consumer_runs_leaves_it_unresolved_and_redeployed_starts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two = Two(tmp_path, monkeypatch)
+
+    async def wait_for(s: Session, wanted: str) -> None:
+        for _ in range(100):
+            await s.settle()
+            if states(s)[SHOP] == wanted:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{SHOP} is {states(s)[SHOP]}, not {wanted}")
+
+    async def go() -> None:
+        await two.deploy(provider=True)
+        async with two.session() as s:
+            await s.deploy(load_plan(two.consumer))
+            await s.bind("Lamp", "Hosting")
+            assert states(s)[SHOP] == "DEPLOYED_STARTED"
+            async with two.session(provider=True) as p:  # the other deployment, its own bus, at the same time
+                await p.undeploy([])
+            await wait_for(s, "UNRESOLVED")
+        # the provider comes back while no command of the consumer runs: its next command starts it
+        await two.deploy(provider=True)
+        async with two.session() as s:
+            await wait_for(s, "DEPLOYED_STARTED")
+        assert two.shop_calls() == [(SHOP, "deploy"), (SHOP, "start"), (SHOP, "stop"), (SHOP, "start")]
+
+    run(go(), timeout=60)
+
+
+def test_cli_bind_unbind_and_status_show_bindings_with_clear_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two = Two(tmp_path, monkeypatch)
+    cli = CliRunner()
+    shop = [str(two.consumer), "--state-dir", str(two.h.state)]
+    assert cli.invoke(main, ["deploy", str(two.provider), "--state-dir", str(two.provider_state)]).exit_code == 0
+    deployed = cli.invoke(main, ["deploy", *shop[:1], *shop[1:]])
+    assert deployed.exit_code == 1  # shop stays UNRESOLVED until bound
+
+    def status() -> dict:
+        result = cli.invoke(main, ["status", *shop, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    assert status()["bindings"] == {"Lamp": []}
+    assert "external Lamp: not bound" in cli.invoke(main, ["status", *shop]).output
+
+    bound = cli.invoke(main, ["bind", str(two.consumer), "Lamp", "Hosting", "--state-dir", str(two.h.state)])
+    assert bound.exit_code == 0, bound.output
+    doc = status()
+    assert doc["bindings"] == {"Lamp": ["Hosting"]}
+    assert {i["path"]: i["state"] for i in doc["instances"]}[SHOP] == "DEPLOYED_STARTED"
+    assert "external Lamp: bound to Hosting" in cli.invoke(main, ["status", *shop]).output
+
+    def bind(*args: str) -> str:
+        result = cli.invoke(main, [*args[:1], str(two.consumer), *args[1:], "--state-dir", str(two.h.state)])
+        assert result.exit_code == 2, result.output
+        return result.output
+
+    assert "no external import 'Nope' (its external prefixes: Lamp)" in bind("bind", "Nope", "Hosting")
+    assert "no application 'Elsewhere' is deployed on this machine" in bind("bind", "Lamp", "Elsewhere")
+    assert "'Shop' exports nothing to other applications, not 'Lamp'" in bind("bind", "Lamp", "Shop")
+    assert "'Lamp' is not bound to 'Other'" in bind("unbind", "Lamp", "Other")
+
+    unbound = cli.invoke(main, ["unbind", str(two.consumer), "Lamp", "Hosting", "--state-dir", str(two.h.state)])
+    assert unbound.exit_code == 0, unbound.output
+    doc = status()
+    assert doc["bindings"] == {"Lamp": []}
+    assert {i["path"]: i["state"] for i in doc["instances"]}[SHOP] == "UNRESOLVED"
