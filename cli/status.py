@@ -25,9 +25,9 @@ def status(source: Path, state_dir: Path | None, as_json: bool) -> None:
     from rbcc.runtime import read_status
     from rbcc.runtime.status import read_bindings
 
-    state = state_dir_of(source, state_dir)
-    rows = read_status(state)
-    bindings = read_bindings(state)
+    where = state_dir_of(source, state_dir)
+    rows = read_status(where)
+    bindings = read_bindings(where)
     if as_json:
         doc = {
             "instances": [
