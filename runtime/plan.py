@@ -199,14 +199,14 @@ def plan_from_document(doc: dict[str, Any], app_dir: Path) -> Plan:
         raise PlanError(f"not a plan this executor understands (format {found!r}, expected {FORMAT!r})")
     try:
         app = doc["application"]
-        aliases = _external_aliases(app.get("exports"))
-        instances = [_with_external_exports(PlanInstance.from_json(i), aliases) for i in doc["instances"]]
+        aliases = external_aliases(app.get("exports"))
+        instances = [with_external_exports(PlanInstance.from_json(i), aliases) for i in doc["instances"]]
         return Plan(app["name"], app.get("version"), instances, Path(app_dir))
     except (KeyError, TypeError) as exc:
         raise PlanError(f"malformed plan: {exc}") from None
 
 
-def _external_aliases(raw: Any) -> dict[str, str]:
+def external_aliases(raw: Any) -> dict[str, str]:
     """The descriptor's ``exports`` as the plan carries them: internal name → ``<prefix>.<alias>``."""
     if not isinstance(raw, dict) or not raw.get("prefix"):
         return {}
@@ -214,7 +214,7 @@ def _external_aliases(raw: Any) -> dict[str, str]:
     return {str(internal): f"{prefix}.{alias}" for internal, alias in dict(raw.get("variables") or {}).items()}
 
 
-def _with_external_exports(inst: PlanInstance, aliases: dict[str, str]) -> PlanInstance:
+def with_external_exports(inst: PlanInstance, aliases: dict[str, str]) -> PlanInstance:
     mine = {k: v for k, v in aliases.items() if k in inst.exports}
     if not mine:
         return inst
