@@ -47,9 +47,9 @@ class Two:
         ):
             monkeypatch.setenv(key, str(value))
 
-    def session(self, provider: bool = False) -> Session:
+    def session(self, provider: bool = False, **extra: object) -> Session:
         plan = load_plan(self.provider if provider else self.consumer)
-        settings = Settings(heartbeat_period=0.2, max_parallel_steps=4, inter_app_period=0.1)
+        settings = Settings(heartbeat_period=0.2, max_parallel_steps=4, inter_app_period=0.1, **extra)  # type: ignore[arg-type]
         state = self.provider_state if provider else self.h.state
         return Session(plan.application, state, settings, app_dir=plan.app_dir)
 
@@ -128,6 +128,37 @@ def test_a_provider_undeployed_while_the_consumer_runs_leaves_it_unresolved_and_
         assert two.shop_calls() == [(SHOP, "deploy"), (SHOP, "start"), (SHOP, "stop"), (SHOP, "start")]
 
     run(go(), timeout=60)
+
+
+def test_process_agents_of_two_applications_reach_each_other_once_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.runtime.test_network import kill_agents
+
+    two = Two(tmp_path, monkeypatch)
+    process = {"handler": "process", "agent_boot_timeout": 20.0}
+
+    async def go() -> None:
+        async with two.session(provider=True, **process) as p:
+            await p.deploy(load_plan(two.provider))
+        async with two.session(**process) as s:
+            await s.deploy(load_plan(two.consumer))
+            assert states(s)[SHOP] == "UNRESOLVED"
+            await s.bind("Lamp", "Hosting")
+            assert states(s)[SHOP] == "DEPLOYED_STARTED"
+            await s.unbind("Lamp", "Hosting")
+            assert states(s)[SHOP] == "UNRESOLVED"
+            await s.undeploy([])
+        async with two.session(provider=True, **process) as p:
+            await p.undeploy([])
+
+    try:
+        run(go(), timeout=60)
+    finally:
+        kill_agents(two.h.state)
+        kill_agents(two.provider_state)
+    assert two.h.env(SHOP, "start")["Lamp_0_lb_port"] == "8080"
+    assert two.shop_calls() == [(SHOP, "deploy"), (SHOP, "start"), (SHOP, "stop"), (SHOP, "undeploy")]
 
 
 def test_cli_bind_unbind_and_status_show_bindings_with_clear_errors(
