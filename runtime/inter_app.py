@@ -138,12 +138,22 @@ class Bridge:
         self._handling = False
         self._subscribed: set[Any] = set()
 
-    async def start(self, exports_prefix: str | None, imported: list[str], state_dir: Path) -> None:
+    async def start(
+        self, exports_prefix: str | None, imported: list[str], state_dir: Path, started: set[str] | None = None
+    ) -> None:
+        """Listen, and publish what changed; ``started``: this application's exporters STARTED now (the
+        file forgets the others, left by an earlier deployment of the same name or a crash)."""
         try:
             self.seen = json.loads(self.store.meta(SEEN_KEY) or "{}")
         except ValueError:
             self.seen = {}
         await self.refresh(exports_prefix, imported, state_dir)
+        if exports_prefix and started is not None:
+            stale = [p for p in self.mine if p not in started]
+            for path in stale:
+                del self.mine[path]
+            if stale:
+                self.rendezvous.write_exports(exports_prefix, self.app, self.mine)
         self._tasks = [
             asyncio.create_task(self._loop(), name="inter-app bridge"),
             asyncio.create_task(self._poll(), name="inter-app poll"),

@@ -180,7 +180,8 @@ class Session:
         rendezvous = Rendezvous(rendezvous_dir(self.settings.inter_app_dir))
         bridge = Bridge(self.bus, self.application, rendezvous, self.store, self.settings.inter_app_period)
         self.manager.inter_app = bridge
-        await bridge.start(prefix, imported, self.state_dir)
+        started = {p for p, i in self.manager.items.items() if i.state is State.DEPLOYED_STARTED}
+        await bridge.start(prefix, imported, self.state_dir, started)
 
     def bindings(self) -> dict[str, list[str]]:
         """External prefix → the applications it is bound to."""

@@ -201,3 +201,26 @@ def test_cli_bind_unbind_and_status_show_bindings_with_clear_errors(
     doc = status()
     assert doc["bindings"] == {"Lamp": []}
     assert {i["path"]: i["state"] for i in doc["instances"]}[SHOP] == "UNRESOLVED"
+
+
+def test_exporters_left_in_the_rendezvous_by_an_earlier_deployment_are_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rbcc.runtime.inter_app import Rendezvous
+
+    two = Two(tmp_path, monkeypatch)
+    rendezvous = Rendezvous(two.rendezvous)
+    stale = {"component": "apache", "variables": {"Lamp.lb_ip": "10.9.9.9", "Lamp.lb_port": "1"}}
+    rendezvous.write_exports("Lamp", "Hosting", {"/old/apache": stale})  # e.g. its state directory was removed
+
+    async def go() -> None:
+        await two.deploy(provider=True)
+        assert list(rendezvous.exporters_of("Lamp")["Hosting"]) == ["/web/apache"]
+        async with two.session() as s:
+            await s.deploy(load_plan(two.consumer))
+            await s.bind("Lamp", "Hosting")
+            assert states(s)[SHOP] == "DEPLOYED_STARTED"
+
+    run(go(), timeout=60)
+    env = two.h.env(SHOP, "start")
+    assert (env["Lamp_size"], env["Lamp_0_name"]) == ("1", "/web/apache")
