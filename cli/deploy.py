@@ -83,7 +83,9 @@ def deploy(
         refuse_if_watched(state, "deploying")
     store = Store(state)
     try:
-        changes = plan_changes(plan, store.instances())
+        from rbcc.runtime.bindings import load_bindings
+
+        changes = plan_changes(plan, store.instances(), load_bindings(store))
     finally:
         store.close()
     view = view_for(as_json, [i.path for i in plan.instances])

@@ -177,6 +177,9 @@ def test_cli_bind_unbind_and_status_show_bindings_with_clear_errors(
         return json.loads(result.output)
 
     assert status()["bindings"] == {"Lamp": []}
+    planned = cli.invoke(main, ["plan", *shop])
+    assert planned.exit_code == 2
+    assert "it imports external Lamp.lb_ip, Lamp.lb_port, not bound (rbcc bind APP Lamp APPLICATION)" in planned.output
     assert "external Lamp: not bound" in cli.invoke(main, ["status", *shop]).output
 
     bound = cli.invoke(main, ["bind", str(two.consumer), "Lamp", "Hosting", "--state-dir", str(two.h.state)])
