@@ -433,6 +433,7 @@ class Agent:
                 self._apply_external(msg)
         elif kind == "RemoveImport":
             self.external_cache.get(prefix, {}).pop(key, None)
+            self.pending = [op for op in self.pending if not _adds(op, prefix, key)]  # still queued: never applied
             self._withdraw_external(prefix, {key})
         self._walk()
 
@@ -640,6 +641,8 @@ class Agent:
         return None
 
     def _decide_import_add(self, node: Node, prefix: str, imp: Received) -> Awaitable[None] | None:
+        if imp.application is not None and imp.application not in self.bindings.get(prefix, ()):
+            return None  # unbound since it was queued (while a step ran on the instance)
         items = node.imports.setdefault(prefix, [])
         known = next((k for k, r in enumerate(items) if r.path == imp.path and r.application == imp.application), None)
         if known is not None:
@@ -986,6 +989,17 @@ class Agent:
                 self._save_soon()  # so that a restarted manager can kill what a crash left behind
 
         return record
+
+
+def _adds(op: Op, prefix: str, exporter: tuple[str, str]) -> bool:
+    """Whether ``op`` adds the import of ``exporter`` (application, path) under ``prefix``."""
+    imp = op.data.get("imp")
+    return (
+        op.kind == "import_add"
+        and op.data.get("prefix") == prefix
+        and isinstance(imp, Received)
+        and (imp.application, imp.path) == exporter
+    )
 
 
 def _inside(file: str, resource_dir: str | None) -> str:
