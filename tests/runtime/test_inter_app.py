@@ -227,3 +227,36 @@ def test_exporters_left_in_the_rendezvous_by_an_earlier_deployment_are_forgotten
     run(go(), timeout=60)
     env = two.h.env(SHOP, "start")
     assert (env["Lamp_size"], env["Lamp_0_name"]) == ("1", "/web/apache")
+
+
+def test_a_binding_withdrawn_while_a_step_runs_never_applies_the_import_it_had_queued(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two = Two(tmp_path, monkeypatch)
+    backup = write_provider(tmp_path / "backup", name="Backup")
+    third = write_provider(tmp_path / "third", name="Third")
+
+    async def deploy(app: Path, state: str) -> None:
+        plan = load_plan(app)
+        async with Session(plan.application, tmp_path / state, Settings(heartbeat_period=0.2), app_dir=app) as p:
+            await p.deploy(plan)
+
+    async def go() -> list[str | None]:
+        await two.deploy(provider=True)
+        await deploy(backup, "backup-state")
+        await deploy(third, "third-state")
+        async with two.session() as s:
+            await s.deploy(load_plan(two.consumer))
+            await s.bind("Lamp", "Hosting")
+            two.h.pause(SHOP, "update", 1.0)
+            await s.manager.change_binding("Lamp", ["Backup", "Hosting"])  # update runs a second
+            await asyncio.sleep(0.3)
+            await s.manager.change_binding("Lamp", ["Backup", "Hosting", "Third"])  # queued behind it
+            await asyncio.sleep(0.1)
+            await s.manager.change_binding("Lamp", ["Backup", "Hosting"])  # withdrawn before it was applied
+            await s.settle()
+            assert states(s)[SHOP] == "DEPLOYED_STARTED"
+            return [i.get("application") for i in s.manager.items[SHOP].imports["Lamp"]]
+
+    assert sorted(run(go(), timeout=60)) == ["Backup", "Hosting"]  # type: ignore[arg-type]
+    assert [step for _, step in two.shop_calls()] == ["deploy", "start", "update"]
