@@ -21,6 +21,7 @@ from rbcc.runtime.plan import load_plan
 from rbcc.runtime.session import Session
 from rbcc.runtime.settings import Settings
 from tests.runtime.apps import Harness, run, states
+from tests.runtime.broker import Broker
 from tests.runtime.inter_apps import write_consumer, write_provider
 
 pytestmark = pytest.mark.slow
@@ -260,3 +261,56 @@ def test_a_binding_withdrawn_while_a_step_runs_never_applies_the_import_it_had_q
 
     assert sorted(run(go(), timeout=60)) == ["Backup", "Hosting"]  # type: ignore[arg-type]
     assert [step for _, step in two.shop_calls()] == ["deploy", "start", "update"]
+
+
+def test_over_a_shared_rabbitmq_broker_two_running_applications_reach_each_other_directly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rabbit_broker: Broker
+) -> None:
+    import secrets
+
+    from rbcc.runtime.bus_rabbitmq import RabbitConfig, RabbitMQBus
+
+    two = Two(tmp_path, monkeypatch)
+    domain = f"test-{secrets.token_hex(4)}"  # both applications on one domain: one inter-application exchange
+    config = RabbitConfig(
+        host=rabbit_broker.host,
+        port=rabbit_broker.port,
+        username=rabbit_broker.username,
+        password=rabbit_broker.password,
+        virtual_host=rabbit_broker.vhost,
+    )
+
+    def session(provider: bool, bus: RabbitMQBus) -> Session:
+        plan = load_plan(two.provider if provider else two.consumer)
+        # the rendezvous is read when a session starts, then not for 600 s: what follows comes through the broker
+        settings = Settings(heartbeat_period=0.2, max_parallel_steps=4, inter_app_period=600.0)
+        state = two.provider_state if provider else two.h.state
+        return Session(plan.application, state, settings, app_dir=plan.app_dir, bus=bus)
+
+    async def until(s: Session, wanted: str) -> None:
+        for _ in range(100):
+            await s.settle()
+            if states(s)[SHOP] == wanted:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{SHOP} is {states(s)[SHOP]}, not {wanted}")
+
+    async def go() -> None:
+        buses = [await RabbitMQBus(config, domain).connect(), await RabbitMQBus(config, domain).connect()]
+        try:
+            async with session(True, buses[0]) as p, session(False, buses[1]) as s:
+                await p.deploy(load_plan(two.provider))
+                await p.undeploy([])  # Hosting is known on this machine, and exports nothing now
+                await s.deploy(load_plan(two.consumer))
+                await s.bind("Lamp", "Hosting")
+                assert states(s)[SHOP] == "UNRESOLVED"
+                await p.start([])  # its AddImport reaches the consumer's agent through the broker
+                await until(s, "DEPLOYED_STARTED")
+                await p.undeploy([])
+                await until(s, "UNRESOLVED")
+        finally:
+            for bus in buses:
+                await bus.close()
+
+    run(go(), timeout=60)
+    assert two.shop_calls() == [(SHOP, "deploy"), (SHOP, "start"), (SHOP, "stop")]
