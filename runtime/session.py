@@ -218,6 +218,17 @@ class Session:
         await self.manager.change_binding(prefix, [a for a in current if a != application])
         await self.settle()
 
+    def unbound_imports(self) -> list[tuple[str, str]]:
+        """(instance, external prefix) of every UNRESOLVED instance whose mandatory external prefix is unbound."""
+        out = []
+        for path, item in self.manager.items.items():
+            if item.state is not State.UNRESOLVED:
+                continue
+            for prefix, spec in sorted(item.spec.external_imports.items()):
+                if not spec.optional and not self.manager.bindings.get(prefix):
+                    out.append((path, prefix))
+        return out
+
     def _check_prefix(self, prefix: str) -> None:
         known = self.manager.external_prefixes()
         if prefix not in known:

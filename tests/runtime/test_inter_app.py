@@ -171,6 +171,7 @@ def test_cli_bind_unbind_and_status_show_bindings_with_clear_errors(
     assert cli.invoke(main, ["deploy", str(two.provider), "--state-dir", str(two.provider_state)]).exit_code == 0
     deployed = cli.invoke(main, ["deploy", *shop[:1], *shop[1:]])
     assert deployed.exit_code == 1  # shop stays UNRESOLVED until bound
+    assert f"{SHOP} waits for another application's Lamp exports: rbcc bind {two.consumer} Lamp" in deployed.output
 
     def status() -> dict:
         result = cli.invoke(main, ["status", *shop, "--json"])
