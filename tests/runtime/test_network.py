@@ -658,3 +658,30 @@ def test_a_client_keeps_reconnecting_through_a_broker_that_hangs_up_during_the_h
             await broker.close()
 
     run(go(), timeout=20)
+
+
+def test_a_new_process_machine_stops_the_orphan_a_crash_left_before_its_id_was_recorded(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import sys
+
+    from rbcc.runtime.targets import process
+    from rbcc.runtime.targets.base import MachineRequest
+
+    monkeypatch.setattr(process, "agent_command", lambda _: [sys.executable, "-c", "import time; time.sleep(30)"])
+    handler = process.ProcessHandler(tmp_path, dict(os.environ))
+    request = MachineRequest("App", "/vm 1", {"handler": "process"}, {"rbcc.token": "t"}, tmp_path)
+
+    async def go() -> tuple[str, str]:
+        first = await handler.create_machine(request)  # the manager "crashed" before storing it
+        second = await handler.create_machine(request)
+        return first, second
+
+    first, second = run(go(), timeout=30)
+    try:
+        assert not run(handler.is_machine_running(first))
+        assert run(handler.is_machine_running(second))
+        assert (tmp_path / "machines" / "vm_1" / "user-data.properties").stat().st_mode & 0o777 == 0o600
+    finally:
+        run(handler.terminate_machine(second))
+    assert not run(handler.is_machine_running(second)) and not (tmp_path / "machines" / "vm_1").exists()
