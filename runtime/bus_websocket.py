@@ -25,6 +25,7 @@ its subscriptions, and re-reads its broker address through ``url_source`` before
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import ssl
@@ -37,6 +38,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Request, Response, Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
 from rbcc.errors import RbccError
@@ -45,6 +47,7 @@ from rbcc.runtime.bus import AGENTS, DM, Bus, Context, Message
 log = logging.getLogger("rbcc.runtime.bus_websocket")
 
 PATH = "/rbcc/bus"
+BLOBS = "/rbcc/blobs/"
 BAD_TOKEN = 4401
 
 
@@ -103,6 +106,8 @@ class WebSocketBus(Bus):
         self.base = int(time.time() * 1000) * 1000
         #: pool tokens of ``remote`` agents waiting for a machine → their idle connection (None: not connected)
         self._pool: dict[str, asyncio.Queue[str] | None] = {}
+        #: sha256 → content, served at ``GET /rbcc/blobs/<sha256>`` to a holder of a token
+        self._blobs: dict[str, bytes] = {}
         self._server: Server | None = None
         self._handlers: set[asyncio.Task[Any]] = set()
 
@@ -153,7 +158,28 @@ class WebSocketBus(Bus):
             await self._server.wait_closed()
             self._server = None
 
+    def add_blob(self, data: bytes) -> str:
+        """Keep ``data`` for agents to fetch (``GET /rbcc/blobs/<sha256>``, a token as bearer); its sha256."""
+        digest = hashlib.sha256(data).hexdigest()
+        self._blobs[digest] = data
+        return digest
+
+    def _blob(self, connection: ServerConnection, request: Request) -> Response:
+        auth = request.headers.get("Authorization", "")
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
+        known = {r.token for r in self._remotes.values()} | set(self._pool)
+        if not token or token not in known:
+            log.warning("broker: blob request from %s with a bad token", connection.remote_address)
+            return connection.respond(HTTPStatus.UNAUTHORIZED, "a token is needed\n")
+        data = self._blobs.get(request.path[len(BLOBS) :])
+        if data is None:
+            return connection.respond(HTTPStatus.NOT_FOUND, "no such blob\n")
+        headers = Headers([("Content-Type", "application/octet-stream"), ("Content-Length", str(len(data)))])
+        return Response(HTTPStatus.OK.value, "OK", headers, data)
+
     def _check_path(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.path.startswith(BLOBS):
+            return self._blob(connection, request)
         if request.path != PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, f"the rbcc bus is at {PATH}\n")
         return None
@@ -380,6 +406,26 @@ def client_ssl(url: str, ca_file: str | None) -> ssl.SSLContext | None:
         return None
     context = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
     return context
+
+
+def fetch_blob(bus_url: str, digest: str, token: str, ca_file: str | None = None, timeout: float = 60) -> bytes:
+    """``GET /rbcc/blobs/<digest>`` from the broker of ``bus_url``, checked against its digest (blocking)."""
+    import urllib.error
+    import urllib.request
+
+    scheme = "https" if bus_url.startswith("wss://") else "http"
+    netloc = bus_url.split("://", 1)[1].split("/", 1)[0]
+    request = urllib.request.Request(
+        f"{scheme}://{netloc}{BLOBS}{digest}", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=client_ssl(bus_url, ca_file)) as answer:
+            data: bytes = answer.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise RbccError(f"cannot fetch {digest} from {netloc}: {exc}") from None
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise RbccError(f"the blob {digest} from {netloc} does not match its digest")
+    return data
 
 
 class Refused(RbccError):

@@ -392,6 +392,9 @@ def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undep
         (h.app / "graph" / "vm" / "remote.target.properties").write_text(
             "id = by-hand\nhandler = remote\nremote.pool = tok-1234\nremote.wait = 20\n"
         )
+        big = os.urandom(1536 * 1024)
+        (h.app / "graph" / "svc" / "files").mkdir()
+        (h.app / "graph" / "svc" / "files" / "big.bin").write_bytes(big)
         port = _free_port()
         work = tmp_path / "remote-host"
         url = f"ws://127.0.0.1:{port}/rbcc/bus"
@@ -409,6 +412,8 @@ def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undep
                 async with h.session(**settings) as s:
                     deployed = (await s.deploy(h.plan())).states
                     assert (work / "user-data.properties").is_file()
+                    # more than 1 MiB of recipes' files: fetched by reference, intact
+                    assert (work / "app" / "graph" / "svc" / "files" / "big.bin").read_bytes() == big
                     undeployed = (await s.undeploy([])).states
                     return deployed, undeployed
 
@@ -685,3 +690,28 @@ def test_a_new_process_machine_stops_the_orphan_a_crash_left_before_its_id_was_r
     finally:
         run(handler.terminate_machine(second))
     assert not run(handler.is_machine_running(second)) and not (tmp_path / "machines" / "vm_1").exists()
+
+
+def test_blobs_are_served_to_token_holders_only() -> None:
+
+    from rbcc.errors import RbccError
+    from rbcc.runtime.bus_websocket import fetch_blob
+
+    async def go() -> None:
+        broker = WebSocketBus()
+        await broker.start()
+        broker.allow("/vm1 @ App", "t")
+        digest = broker.add_blob(b"recipes" * 1000)
+        try:
+            url = broker.url
+            got = await asyncio.to_thread(fetch_blob, url, digest, "t")
+            assert got == b"recipes" * 1000
+            for token in ("", "wrong"):
+                with pytest.raises(RbccError, match="401"):
+                    await asyncio.to_thread(fetch_blob, url, digest, token)
+            with pytest.raises(RbccError, match="404"):
+                await asyncio.to_thread(fetch_blob, url, "0" * 64, "t")
+        finally:
+            await broker.close()
+
+    run(go())
