@@ -414,8 +414,11 @@ def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undep
                     assert (work / "user-data.properties").is_file()
                     # more than 1 MiB of recipes' files: fetched by reference, intact
                     assert (work / "app" / "graph" / "svc" / "files" / "big.bin").read_bytes() == big
+                # a new session: the agent comes back with the identity it kept, and is reset
+                async with h.session(**settings) as s:
+                    assert s.manager.items["/vm1"].state.value == "DEPLOYED_STARTED"
                     undeployed = (await s.undeploy([])).states
-                    return deployed, undeployed
+                return deployed, undeployed
 
             deployed, undeployed = run(go(), timeout=60)
             assert set(deployed.values()) == {"DEPLOYED_STARTED"}
