@@ -21,6 +21,7 @@ def main() -> None:
 
 
 def _register() -> None:
+    from rbcc.cli.agent import agent
     from rbcc.cli.compile import compile_
     from rbcc.cli.deploy import deploy
     from rbcc.cli.doc import doc
@@ -55,6 +56,7 @@ def _register() -> None:
         logs,
         events,
         run_commands,
+        agent,
     ):
         main.add_command(command)
 
