@@ -137,9 +137,11 @@ async def run_remote(dm_url: str, token: str, work_dir: Path, ca_file: str | Non
         msg = await _wait_for_assignment(dm_url, token, ca_file, stop)
         if msg is None:
             break
-        from rbcc.runtime.targets.remote import unpack_archive
-
-        unpack_archive(str(msg.get("files") or ""), work_dir / "app")
+        try:
+            await asyncio.to_thread(_unpack, msg, dm_url, token, ca_file, work_dir / "app")
+        except (RbccError, OSError, ValueError) as exc:  # tarfile errors are ValueError or OSError
+            log.error("remote agent: the application's files could not be had (%s): waiting again", exc)
+            continue
         values = dict(msg.get("user_data") or {})
         values.update({"rbcc.dm.url": dm_url, "rbcc.app.dir": str(work_dir / "app"), "rbcc.state.dir": str(work_dir)})
         if ca_file:
@@ -195,3 +197,16 @@ async def _wait_for_assignment(
     waiting.cancel()
     await idle.close()
     return got.result() if got.done() else None
+
+
+def _unpack(msg: dict[str, Any], dm_url: str, token: str, ca_file: str | None, into: Path) -> None:
+    """The application's files of an ``AssignAgent``: in the message, or fetched by their sha256."""
+    import base64
+
+    from rbcc.runtime.bus_websocket import fetch_blob
+    from rbcc.runtime.targets.remote import unpack_archive
+
+    ref = msg.get("files_ref")
+    data = fetch_blob(dm_url, str(ref), token, ca_file) if ref else base64.b64decode(str(msg.get("files") or ""))
+    shutil.rmtree(into, ignore_errors=True)
+    unpack_archive(data, into)

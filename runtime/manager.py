@@ -563,6 +563,10 @@ class Manager:
 
     def _handle(self, msg: Message) -> None:
         kind = msg.get("type")
+        sender = msg.get("sender")
+        if sender is not None and not self._about_its_machine(str(sender), msg):
+            log.warning("manager: %s from %s about %s, not its machine: dropped", kind, sender, _subject(msg))
+            return
         if kind == "Heartbeat":
             self._on_heartbeat(msg)
         elif kind == "InstanceChanged":
@@ -621,6 +625,16 @@ class Manager:
                 for p in self.subtree(path):
                     del self.items[p]
                 self._emit({"event": "removed", "path": path})
+
+    def _about_its_machine(self, sender: str, msg: Message) -> bool:
+        """A message a networked agent sent (stamped by the broker) concerns that agent's machine."""
+        machine, _, app = sender.partition(" @ ")
+        subject = _subject(msg)
+        if app != self.app:
+            return False
+        if subject is None or subject not in self.items:
+            return True  # nothing to protect (unknown paths are dropped anyway)
+        return self.scoped_of(subject) == machine
 
     def _on_heartbeat(self, msg: Message) -> None:
         path = msg["scoped_instance_path"]
@@ -721,3 +735,9 @@ def _keep_created_children(spec: PlanInstance, item: Managed, known: dict[str, M
     import dataclasses
 
     return dataclasses.replace(spec, children=(*spec.children, *extra))
+
+
+def _subject(msg: Message) -> str | None:
+    """The instance a message from an agent is about."""
+    value = msg.get("instance_path") or msg.get("scoped_instance_path")
+    return value if isinstance(value, str) else None

@@ -27,6 +27,8 @@ AGENT_SETTINGS = (
     "cascade_recipes",
     "forbidden_ports",
     "agent_ip",
+    "probe_period",
+    "autonomic",
 )
 
 

@@ -3,7 +3,7 @@
 The agent runs ``python -m rbcc.cli agent --user-data FILE`` in a session of its own, so that it
 outlives the command that started it (there is no daemon: each ``rbcc`` command is a session) and
 reconnects to the next session's broker.  Its files are ``state/machines/<clean path>/``
-(``user-data.properties``, ``agent.log``) and, as for a local agent, ``state/agents/<clean path>/``.
+(``user-data.properties``, ``agent.log``, ``agent.id``) and, as for a local agent, ``state/agents/<clean path>/``.
 
 The machine id is ``<pid>:<start time>:<clean path>``, the start time being field 22 of
 ``/proc/<pid>/stat`` (clock ticks since boot), so that a recycled pid is never taken for the agent.
@@ -22,11 +22,14 @@ import threading
 import time
 from pathlib import Path
 
+from rbcc.atomic import write_atomically
 from rbcc.runtime import user_data
 from rbcc.runtime.targets.base import MachineRequest, TargetError, TargetHandler
 
 MACHINES = "machines"
 USER_DATA = "user-data.properties"
+#: the id of the agent last started for the machine (an orphan's, should the manager crash first)
+ID_FILE = "agent.id"
 KILL_AFTER = 10.0
 
 
@@ -70,6 +73,10 @@ class ProcessHandler(TargetHandler):
     async def create_machine(self, request: MachineRequest) -> str:
         name = clean_name(request.scoped_path)
         directory = self.machine_dir(name)
+        # an agent started just before a manager crash, whose id never reached the store
+        orphan = directory / ID_FILE
+        if orphan.is_file():
+            await self._stop(orphan.read_text().strip())
         # a new machine starts empty: what an agent that went down left behind is not restored
         shutil.rmtree(self.state_dir / "agents" / name, ignore_errors=True)
         user_data.write(directory / USER_DATA, request.user_data)
@@ -94,7 +101,9 @@ class ProcessHandler(TargetHandler):
         ticks = start_time(proc.pid)
         if ticks is None:
             raise TargetError(f"the rbcc agent exited at once (see {directory / 'agent.log'})")
-        return f"{proc.pid}:{ticks}:{name}"
+        machine_id = f"{proc.pid}:{ticks}:{name}"
+        write_atomically(directory / ID_FILE, machine_id + "\n")
+        return machine_id
 
     async def is_machine_running(self, machine_id: str) -> bool:
         try:
@@ -123,7 +132,17 @@ class ProcessHandler(TargetHandler):
 
     async def terminate_machine(self, machine_id: str) -> None:
         try:
-            pid, ticks, name = parse_id(machine_id)
+            _, _, name = parse_id(machine_id)
+        except ValueError:
+            return
+        await self._stop(machine_id)
+        shutil.rmtree(self.machine_dir(name), ignore_errors=True)
+        shutil.rmtree(self.state_dir / "agents" / name, ignore_errors=True)
+
+    async def _stop(self, machine_id: str) -> None:
+        """SIGTERM, then SIGKILL after :data:`KILL_AFTER` seconds; nothing when it is not running."""
+        try:
+            pid, ticks, _ = parse_id(machine_id)
         except ValueError:
             return
         if start_time(pid) == ticks:
@@ -135,5 +154,3 @@ class ProcessHandler(TargetHandler):
                 os.kill(pid, signal.SIGKILL)
                 while start_time(pid) == ticks:
                     await asyncio.sleep(0.02)
-        shutil.rmtree(self.machine_dir(name), ignore_errors=True)
-        shutil.rmtree(self.state_dir / "agents" / name, ignore_errors=True)

@@ -6,7 +6,8 @@ pool of such agents by their tokens in ``remote.pool`` (comma-separated, as Robo
 handler lists ``embedded.ip``; keep that file private).  ``create_machine`` takes an idle agent of the
 pool (waiting up to ``remote.wait`` seconds, 30 by default, for one to connect) and sends it
 ``AssignAgent``: its user data (identity, a fresh token of its own) and the application's
-``graph/`` and ``probes/`` directories as a tar archive, since a remote host has no copy of them.
+``graph/`` and ``probes/`` directories as a tar archive, since a remote host has no copy of them
+(base64 in the message, or above 1 MiB a sha256 reference the agent fetches from the broker).
 The agent keeps them in its own directory and reconnects with its new identity.  It runs while it
 is connected; terminating it is a *reset* (§2.3): its instances were undeployed by the manager
 first, then ``ResetAgent`` makes it forget its identity and wait in the pool again.
@@ -30,6 +31,8 @@ WAIT_KEY = "remote.wait"
 #: seconds a restarted manager waits for an assigned agent to come back
 RECONNECT_WAIT = 6.0
 SHIPPED = ("graph", "probes")
+#: files above this size travel as ``GET /rbcc/blobs/<sha256>`` references (runtime.md §9 "Bus")
+BLOB_THRESHOLD = 1024 * 1024
 
 
 def fingerprint(token: str) -> str:
@@ -40,19 +43,26 @@ def pool_of(properties: dict[str, str]) -> list[str]:
     return [t.strip() for t in properties.get(POOL_KEY, "").split(",") if t.strip()]
 
 
-def application_archive(app_dir: Path) -> str:
-    """``graph/`` and ``probes/`` of the application, as a base64 tar.gz."""
+def application_archive(app_dir: Path) -> bytes:
+    """``graph/`` and ``probes/`` of the application, as a tar.gz."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name in SHIPPED:
             if (app_dir / name).is_dir():
                 tar.add(app_dir / name, arcname=name)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
 
 
-def unpack_archive(data: str, into: Path) -> None:
+def files_field(bus: Any, archive: bytes) -> dict[str, str]:
+    """The archive in the message (base64), or above :data:`BLOB_THRESHOLD` a sha256 reference to fetch."""
+    if len(archive) > BLOB_THRESHOLD:
+        return {"files_ref": bus.add_blob(archive)}
+    return {"files": base64.b64encode(archive).decode("ascii")}
+
+
+def unpack_archive(data: bytes, into: Path) -> None:
     into.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(base64.b64decode(data)), mode="r:gz") as tar:
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         tar.extractall(into, filter="data")
 
 
@@ -80,7 +90,7 @@ class RemoteHandler(TargetHandler):
             "type": "AssignAgent",
             "application": request.application,
             "user_data": request.user_data,
-            "files": application_archive(app_dir),
+            **files_field(self.bus, application_archive(app_dir)),
         }
         deadline = time.monotonic() + wait
         while True:

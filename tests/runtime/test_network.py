@@ -392,6 +392,9 @@ def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undep
         (h.app / "graph" / "vm" / "remote.target.properties").write_text(
             "id = by-hand\nhandler = remote\nremote.pool = tok-1234\nremote.wait = 20\n"
         )
+        big = os.urandom(1536 * 1024)
+        (h.app / "graph" / "svc" / "files").mkdir()
+        (h.app / "graph" / "svc" / "files" / "big.bin").write_bytes(big)
         port = _free_port()
         work = tmp_path / "remote-host"
         url = f"ws://127.0.0.1:{port}/rbcc/bus"
@@ -409,8 +412,13 @@ def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undep
                 async with h.session(**settings) as s:
                     deployed = (await s.deploy(h.plan())).states
                     assert (work / "user-data.properties").is_file()
+                    # more than 1 MiB of recipes' files: fetched by reference, intact
+                    assert (work / "app" / "graph" / "svc" / "files" / "big.bin").read_bytes() == big
+                # a new session: the agent comes back with the identity it kept, and is reset
+                async with h.session(**settings) as s:
+                    assert s.manager.items["/vm1"].state.value == "DEPLOYED_STARTED"
                     undeployed = (await s.undeploy([])).states
-                    return deployed, undeployed
+                return deployed, undeployed
 
             deployed, undeployed = run(go(), timeout=60)
             assert set(deployed.values()) == {"DEPLOYED_STARTED"}
@@ -471,7 +479,13 @@ def test_process_agents_outlive_a_killed_manager_and_the_next_deploy_finds_them(
         assert len(agent_pids(state)) == 3 and all(start_time(p) == t for p, t in agent_pids(state))
 
         second = rbcc("deploy", str(app), *common)  # the recorded handlers: no --handler needed
-        out, err = second.communicate(timeout=60)
+        try:
+            out, err = second.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(second.pid, signal.SIGKILL)
+            out, err = second.communicate()
+            logs = {p.parent.name: p.read_text()[-3000:] for p in (state / "machines").glob("*/agent.log")}
+            raise AssertionError(f"the second deploy hung:\n{out[-5000:]}\n{err[-3000:]}\n{logs}") from None
         assert second.returncode == 0, err
         assert json.loads(out.strip().splitlines()[-1])["ok"]
         ended = Counter((p, s) for p, s, phase in calls() if phase == "end")
@@ -597,3 +611,110 @@ def test_a_process_agent_that_dies_while_booting_puts_its_machine_in_problem_at_
     assert time.monotonic() - started < 10
     assert states["/vm1"] == "PROBLEM" and problems["/vm1"] == "its agent exited before its first heartbeat"
     assert h.calls() == []
+
+
+def test_the_manager_believes_an_agent_only_about_its_own_machine(tmp_path: Path, monkeypatch, caplog) -> None:
+    from rbcc.runtime import user_data as ud
+
+    with harness(tmp_path, GRAPH, INSTANCES, ("svc", "client"), monkeypatch) as h:
+
+        async def go() -> None:
+            async with h.session(handler="process", agent_boot_timeout=20.0) as s:
+                await s.deploy(h.plan())
+                good = ud.read(h.state / "machines" / "vm1" / "user-data.properties")
+                # vm1's own token, so the broker lets it in; what it says about vm2 is not believed
+                liar = WebSocketClientBus("/vm1 @ Test", good["rbcc.token"], lambda: good["rbcc.dm.url"])
+                await liar.start()
+                await asyncio.wait_for(liar.connected.wait(), 5)
+                lie = {"type": "InstanceChanged", "application": "Test", "new_status": "PROBLEM", "new_imports": {}}
+                await liar.publish(dm_context("Test"), {**lie, "instance_path": "/vm2/c1"})
+                await liar.publish(dm_context("Test"), {**lie, "instance_path": "/vm1/c1", "new_status": "UNRESOLVED"})
+                items = s.manager.items
+                await _until(lambda: items["/vm1/c1"].state.value == "UNRESOLVED")
+                assert items["/vm2/c1"].state.value == "DEPLOYED_STARTED"
+                await liar.close()
+                await s.undeploy([])
+
+        with caplog.at_level(logging.WARNING, logger="rbcc.runtime.manager"):
+            try:
+                run(go(), timeout=60)
+            finally:
+                kill_agents(h.state)
+    assert any("not its machine" in r.getMessage() for r in caplog.records)
+
+
+def test_a_client_keeps_reconnecting_through_a_broker_that_hangs_up_during_the_handshake() -> None:
+    async def go() -> None:
+        async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.close()  # what a broker shutting down does to a connection it had just accepted
+
+        fake = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+        port = int(fake.sockets[0].getsockname()[1])
+        client = WebSocketClientBus("/vm1 @ App", "t", lambda: f"ws://127.0.0.1:{port}/rbcc/bus")
+        await client.start()
+        await asyncio.sleep(0.3)  # several attempts refused by the handshake
+        fake.close()
+        await fake.wait_closed()
+        broker = WebSocketBus(port=port)
+        broker.allow("/vm1 @ App", "t")
+        await broker.start()
+        try:
+            await asyncio.wait_for(client.connected.wait(), 5)
+            assert broker.connected("/vm1 @ App")
+        finally:
+            await client.close()
+            await broker.close()
+
+    run(go(), timeout=20)
+
+
+def test_a_new_process_machine_stops_the_orphan_a_crash_left_before_its_id_was_recorded(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import sys
+
+    from rbcc.runtime.targets import process
+    from rbcc.runtime.targets.base import MachineRequest
+
+    monkeypatch.setattr(process, "agent_command", lambda _: [sys.executable, "-c", "import time; time.sleep(30)"])
+    handler = process.ProcessHandler(tmp_path, dict(os.environ))
+    request = MachineRequest("App", "/vm 1", {"handler": "process"}, {"rbcc.token": "t"}, tmp_path)
+
+    async def go() -> tuple[str, str]:
+        first = await handler.create_machine(request)  # the manager "crashed" before storing it
+        second = await handler.create_machine(request)
+        return first, second
+
+    first, second = run(go(), timeout=30)
+    try:
+        assert not run(handler.is_machine_running(first))
+        assert run(handler.is_machine_running(second))
+        assert (tmp_path / "machines" / "vm_1" / "user-data.properties").stat().st_mode & 0o777 == 0o600
+    finally:
+        run(handler.terminate_machine(second))
+    assert not run(handler.is_machine_running(second)) and not (tmp_path / "machines" / "vm_1").exists()
+
+
+def test_blobs_are_served_to_token_holders_only() -> None:
+
+    from rbcc.errors import RbccError
+    from rbcc.runtime.bus_websocket import fetch_blob
+
+    async def go() -> None:
+        broker = WebSocketBus()
+        await broker.start()
+        broker.allow("/vm1 @ App", "t")
+        digest = broker.add_blob(b"recipes" * 1000)
+        try:
+            url = broker.url
+            got = await asyncio.to_thread(fetch_blob, url, digest, "t")
+            assert got == b"recipes" * 1000
+            for token in ("", "wrong"):
+                with pytest.raises(RbccError, match="401"):
+                    await asyncio.to_thread(fetch_blob, url, digest, token)
+            with pytest.raises(RbccError, match="404"):
+                await asyncio.to_thread(fetch_blob, url, "0" * 64, "t")
+        finally:
+            await broker.close()
+
+    run(go())
