@@ -77,6 +77,8 @@ class Settings:
             raise ValueError("max_parallel_steps must be at least 1")
         if self.probe_period <= 0:
             raise ValueError("probe_period must be positive")
+        if self.inter_app_period <= 0:
+            raise ValueError("inter_app_period must be positive")
 
     def preference(self, key: str, default: str | None = None) -> str | None:
         """One of :attr:`preferences` (the last one given wins)."""
