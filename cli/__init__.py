@@ -21,6 +21,8 @@ def main() -> None:
 
 
 def _register() -> None:
+    from rbcc.cli.agent import agent
+    from rbcc.cli.bind import bind, unbind
     from rbcc.cli.compile import compile_
     from rbcc.cli.deploy import deploy
     from rbcc.cli.doc import doc
@@ -55,6 +57,9 @@ def _register() -> None:
         logs,
         events,
         run_commands,
+        agent,
+        bind,
+        unbind,
     ):
         main.add_command(command)
 

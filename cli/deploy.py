@@ -10,6 +10,7 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +19,7 @@ from rbcc.cli.runtime_common import (
     app_dir_of,
     autonomic_options,
     make_settings,
+    network_options,
     run_async,
     settings_options,
     state_dir_of,
@@ -30,6 +32,7 @@ from rbcc.cli.runtime_common import (
 @click.argument("source", type=click.Path(path_type=Path, exists=True))
 @state_options
 @settings_options
+@network_options
 @click.option("--profile", help="The container-metadata profile to compile with (application directories).")
 @click.option(
     "--watch",
@@ -52,6 +55,7 @@ def deploy(
     preferences_file: Path | None,
     preference_pairs: tuple[str, ...],
     probe_period: float,
+    **network: Any,
 ) -> None:
     """Deploy and start every instance of SOURCE (an application directory or a plan.json).
 
@@ -66,7 +70,7 @@ def deploy(
     from rbcc.runtime import Session, load_plan, plan_changes
     from rbcc.runtime.store import Store
 
-    settings = make_settings(failure_mode, cascade, max_parallel, recipe_timeout, forbidden_ports)
+    settings = make_settings(failure_mode, cascade, max_parallel, recipe_timeout, forbidden_ports, **network)
     settings = with_autonomic(settings, preferences_file, preference_pairs, probe_period, watch)
     plan = load_plan(source, app_dir_of(source, app_dir), profile=profile)
     state = state_dir_of(source, state_dir)
@@ -79,16 +83,20 @@ def deploy(
         refuse_if_watched(state, "deploying")
     store = Store(state)
     try:
-        changes = plan_changes(plan, store.instances())
+        from rbcc.runtime.bindings import load_bindings
+
+        changes = plan_changes(plan, store.instances(), load_bindings(store))
     finally:
         store.close()
     view = view_for(as_json, [i.path for i in plan.instances])
+    unbound: list[tuple[str, str]] = []
 
     async def go() -> object:
         with view:
             view({"event": "plan", **changes.to_json()})
             async with Session(plan.application, state, settings, on_event=view, app_dir=plan.app_dir) as session:
                 summary = await session.deploy(plan)
+                unbound.extend(session.unbound_imports())
                 if not watch:
                     return summary
                 print_summary(summary, as_json, f"deployed {plan.application}")
@@ -111,4 +119,10 @@ def deploy(
             click.echo(f"rbcc: stopped watching {plan.application}", err=True)
         sys.exit(0)
     print_summary(summary, as_json, f"deployed {plan.application}")
+    if not as_json:
+        for path, prefix in unbound:
+            click.echo(
+                f"rbcc: {path} waits for another application's {prefix} exports: rbcc bind {source} {prefix} APPLICATION",
+                err=True,
+            )
     sys.exit(0 if summary.ok else 1)

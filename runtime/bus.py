@@ -55,6 +55,16 @@ def exporters_context(application: str, prefix: str) -> Context:
     return Context(AGENTS, application, "those.that.export." + prefix)
 
 
+def inter_app_importers(prefix: str) -> Context:
+    """Where another application's exports of the external ``prefix`` go (not application-scoped, §5.1)."""
+    return Context(INTER_APP, None, "those.that.import." + prefix)
+
+
+def inter_app_exporters(prefix: str) -> Context:
+    """Where requests for the external ``prefix`` go (not application-scoped, §5.1)."""
+    return Context(INTER_APP, None, "those.that.export." + prefix)
+
+
 class Bus(abc.ABC):
     """What the manager and the agents need from a messaging implementation."""
 
@@ -79,6 +89,12 @@ class Bus(abc.ABC):
     def pending(self) -> int:
         """Messages delivered but not yet taken from an inbox (0 when the bus cannot tell)."""
         return 0
+
+    async def start(self) -> None:  # noqa: B027 - optional: most buses have nothing to open
+        """Listen or connect (a network bus); the in-process bus has nothing to do."""
+
+    async def close(self) -> None:  # noqa: B027
+        """Stop listening or disconnect."""
 
     #: messages published, by type (for benchmarks and tests)
     counts: Counter[str]

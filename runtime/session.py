@@ -1,8 +1,10 @@
 """One run of the executor: the store opened, the manager and its local agents up, work done, all closed.
 
 There is no daemon: each command (``deploy``, ``start``, ``stop``, ``undeploy``) opens a session on
-the application's state directory, restores the manager from the store and every local machine's
-agent from its ``agent-state.json`` (a step found in progress is not re-run blindly, see
+the application's state directory, opens the bus (:mod:`rbcc.runtime.bus_factory`; a WebSocket broker
+listens for the session's length), restores the manager from the store and every machine — a local
+agent from its ``agent-state.json``, an agent in another process by asking its handler whether it
+still runs (a step found in progress is not re-run blindly, see
 :meth:`rbcc.runtime.agent.Agent.restore`), re-applies desired states, does its work, waits until
 nothing moves any more (:meth:`Session.settle`), and closes.
 """
@@ -19,8 +21,9 @@ from typing import Any
 
 from rbcc.errors import RbccError
 from rbcc.runtime.agent import AgentHost
-from rbcc.runtime.bus import Bus, InProcessBus
-from rbcc.runtime.manager import EventSink, Manager
+from rbcc.runtime.bus import Bus
+from rbcc.runtime.bus_factory import open_bus
+from rbcc.runtime.manager import MACHINE_DATA, EventSink, Manager
 from rbcc.runtime.plan import Plan
 from rbcc.runtime.settings import Settings
 from rbcc.runtime.states import STABLE, State
@@ -60,7 +63,7 @@ class Session:
         self.state_dir = Path(state_dir).resolve()
         self.settings = settings or Settings()
         self.app_dir = app_dir or Path.cwd()
-        self.bus = bus or InProcessBus()
+        self._given_bus = bus
         self._sink = on_event
         self.steps = 0
         self._started: dict[tuple[str, str], float] = {}
@@ -89,6 +92,15 @@ class Session:
         if recorded is None:
             with self.store.transaction() as tx:
                 tx.set_meta("application", self.application)
+        try:
+            if self._given_bus is not None:
+                self.bus = self._given_bus
+                await self.bus.start()
+            else:
+                self.bus = await open_bus(self.settings, self.store)
+        except BaseException:
+            self.store.close()
+            raise
         host = AgentHost(
             application=self.application,
             bus=self.bus,
@@ -104,28 +116,36 @@ class Session:
             self.enable_autonomic()
         await self.manager.start()
         await self._restore()
+        await self._link_applications()
+        if self.manager.agents and self.manager.inter_app is not None:
+            await self.settle()  # what the other applications changed meanwhile
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self.manager.stop()
-        self.store.close()
+        try:
+            if self.manager.inter_app is not None:
+                await self.manager.inter_app.stop()
+            await self.manager.stop()
+        finally:
+            await self.bus.close()
+            self.store.close()
 
     async def _restore(self) -> None:
-        """§2.5 per machine: a local machine recorded as running comes back from its agent's file."""
+        """§2.5 per machine: one recorded as running comes back if its handler finds it (or revives it)."""
         lost = []
-        for item in self.manager.items.values():
+        for item in list(self.manager.items.values()):
             if not item.spec.scoped or item.state is State.NOT_DEPLOYED:
                 continue
-            if not self.manager.restore_agent(item):
+            if not await self.manager.restore_machine(item):
                 lost.append(item)
         for item in lost:
             with self.store.transaction() as tx:
                 for p in self.manager.subtree(item.path):
                     sub = self.manager.items[p]
                     sub.state, sub.imports = State.NOT_DEPLOYED, {}
-                    for key in ("ip.address", "machine.id", "target.acquired", "running.from"):
+                    for key in MACHINE_DATA:
                         sub.data.pop(key, None)
                     tx.put_instance(sub.record())
         for item in self.manager.items.values():
@@ -144,6 +164,76 @@ class Session:
             quiet = quiet + 1 if self.manager.idle() else 0
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("the deployment did not settle")
+
+    # ------------------------------------------------------------------ other applications (§3.5)
+    async def _link_applications(self) -> None:
+        """The bridge to the other deployments' exports, once this application exports or imports some."""
+        prefix, imported = self.manager.exports_prefix(), self.manager.external_prefixes()
+        bridge = self.manager.inter_app
+        if bridge is not None:
+            await bridge.refresh(prefix, imported, self.state_dir)
+            return
+        if prefix is None and not imported:
+            return
+        from rbcc.runtime.inter_app import Bridge, Rendezvous, rendezvous_dir
+
+        rendezvous = Rendezvous(rendezvous_dir(self.settings.inter_app_dir))
+        bridge = Bridge(self.bus, self.application, rendezvous, self.store, self.settings.inter_app_period)
+        self.manager.inter_app = bridge
+        started = {p for p, i in self.manager.items.items() if i.state is State.DEPLOYED_STARTED}
+        await bridge.start(prefix, imported, self.state_dir, started)
+
+    def bindings(self) -> dict[str, list[str]]:
+        """External prefix → the applications it is bound to."""
+        return {p: list(v) for p, v in sorted(self.manager.bindings.items())}
+
+    async def bind(self, prefix: str, application: str) -> None:
+        """Bind the external ``prefix`` to ``application`` too (Roboconf's ``bind``), then settle."""
+        self._check_prefix(prefix)
+        from rbcc.runtime.inter_app import Rendezvous, rendezvous_dir
+
+        known = Rendezvous(rendezvous_dir(self.settings.inter_app_dir)).applications()
+        other = known.get(application)
+        if other is None:
+            names = ", ".join(sorted(a for a in known if a != self.application)) or "none"
+            raise RbccError(
+                f"no application {application!r} is deployed on this machine (deploy it first; known: {names})"
+            )
+        if other.get("exports_prefix") != prefix:
+            exported = other.get("exports_prefix")
+            what = f"exports {exported!r}" if exported else "exports nothing to other applications"
+            raise RbccError(f"{application!r} {what}, not {prefix!r}")
+        current = self.manager.bindings.get(prefix, [])
+        if application not in current:
+            await self.manager.change_binding(prefix, [*current, application])
+        await self.settle()
+
+    async def unbind(self, prefix: str, application: str) -> None:
+        """Unbind the external ``prefix`` from ``application``; its imports are withdrawn, then settle."""
+        self._check_prefix(prefix)
+        current = self.manager.bindings.get(prefix, [])
+        if application not in current:
+            bound = ", ".join(current) or "no application"
+            raise RbccError(f"{prefix!r} is not bound to {application!r} (it is bound to {bound})")
+        await self.manager.change_binding(prefix, [a for a in current if a != application])
+        await self.settle()
+
+    def unbound_imports(self) -> list[tuple[str, str]]:
+        """(instance, external prefix) of every UNRESOLVED instance whose mandatory external prefix is unbound."""
+        out = []
+        for path, item in self.manager.items.items():
+            if item.state is not State.UNRESOLVED:
+                continue
+            for prefix, spec in sorted(item.spec.external_imports.items()):
+                if not spec.optional and not self.manager.bindings.get(prefix):
+                    out.append((path, prefix))
+        return out
+
+    def _check_prefix(self, prefix: str) -> None:
+        known = self.manager.external_prefixes()
+        if prefix not in known:
+            listed = ", ".join(known) or "none"
+            raise RbccError(f"{self.application!r} has no external import {prefix!r} (its external prefixes: {listed})")
 
     # ------------------------------------------------------------------ autonomic (runtime.md §6)
     def enable_autonomic(self) -> Any:
@@ -167,7 +257,13 @@ class Session:
     # ------------------------------------------------------------------ operations
     async def deploy(self, plan: Plan) -> Summary:
         """Make every instance of ``plan`` DEPLOYED_STARTED; undeploy and forget the ones it no longer has."""
+        known = {t.id for i in plan.instances for t in i.targets}
+        unknown = [t for t in self.settings.targets if t not in known]
+        if unknown:
+            ids = ", ".join(sorted(i for i in known if i)) or "none"
+            raise RbccError(f"no target file has the id {unknown[0]!r} (the application's targets: {ids})")
         changes = self.manager.apply_plan(plan)
+        await self._link_applications()
         for path in changes["removed"]:
             item = self.manager.items[path]
             parent = self.manager.items.get(item.spec.parent) if item.spec.parent else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rbcc.compiler.ir.external import Published, bind, load_binding
-from rbcc.compiler.ir.model import CompiledApplication, Exporter, ExternalIR, ImportIR, InstanceIR
+from rbcc.compiler.ir.model import CompiledApplication, Exporter, ExternalIR, ImportIR, InstanceIR, TargetIR
 from rbcc.compiler.ir.order import assign_waves, waits_of
 from rbcc.compiler.ir.recipes import Recipe, recipes_for
 from rbcc.compiler.ir.values import allocate_random_ports, roboconf_exports
@@ -58,6 +58,9 @@ def build_ir(app: Application, options: CompileOptions) -> CompiledApplication:
     out = CompiledApplication(
         name=app.name, version=getattr(desc, "version", None) if desc is not None else None, root=app.root
     )
+    if desc is not None and desc.exports_prefix and desc.external_exports:
+        out.exports_prefix = desc.exports_prefix.strip()
+        out.external_exports = {k: e.alias for k, e in sorted(desc.external_exports.items())}
     graph = app.graph
     if graph is None:
         return out
@@ -172,8 +175,16 @@ def _instance(build: _Build, inst: Instance, ports: dict[str, int]) -> InstanceI
         recipe_dir=directory.relative_to(build.app.root).as_posix() if directory is not None else None,
         recipes=list(recipes),
         waits=[],
+        targets=_targets(build, inst.component.name) if (installer or "").strip().lower() == "target" else [],
         source=inst,
     )
+
+
+def _targets(build: _Build, component: str) -> list[TargetIR]:
+    return [
+        TargetIR(t.id, t.handler, t.file, {k: e.value for k, e in t.entries.items()})
+        for t in build.app.targets.get(component, [])
+    ]
 
 
 def _external(build: _Build, group: ImportGroup) -> ExternalIR:

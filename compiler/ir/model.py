@@ -63,6 +63,16 @@ class Wait:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class TargetIR:
+    """A target file of a scoped instance's component (``graph/<C>/*.properties``): id, handler, every key."""
+
+    id: str | None
+    handler: str | None
+    file: str  # relative to the application
+    properties: dict[str, str]
+
+
 @dataclass(slots=True)
 class InstanceIR:
     path: str
@@ -83,6 +93,8 @@ class InstanceIR:
     waits: list[Wait]
     #: start-up wave (0 first); None when the instance can never start
     wave: int | None = None
+    #: a scoped instance's target files, by file name (where the executor may run its machine)
+    targets: list[TargetIR] = field(default_factory=list)
     source: Instance | None = field(default=None, repr=False, compare=False)
 
     def values(self) -> dict[str, str | None]:
@@ -106,6 +118,9 @@ class CompiledApplication:
     notes: list[str] = field(default_factory=list)
     #: what the application exports to others (its ``exports.json``), when its descriptor says so
     published: Published | None = None
+    #: the descriptor's ``exports-prefix`` and ``exports`` (internal name → alias), for the runtime plan
+    exports_prefix: str | None = None
+    external_exports: dict[str, str] = field(default_factory=dict)
     #: the service units, once lowered for container targets (:mod:`rbcc.compiler.ir.services`)
     services: list[Service] = field(default_factory=list)
 
