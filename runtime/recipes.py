@@ -1,9 +1,12 @@
 """Running one recipe (runtime.md §4): a subprocess with an argument list and an environment dict.
 
 The process gets its own session (so that a timeout kills its whole process group) and dies with
-the manager (``PR_SET_PDEATHSIG`` on Linux, through ``setpriv`` when installed), so that no recipe outlives a crashed manager and runs
-on unobserved.  Output (stdout and stderr together) is appended to the step's log file with a header
-and a footer per run; the last 4 KiB are kept for ``last_problem``.
+the manager (``PR_SET_PDEATHSIG`` on Linux, through ``setpriv`` when installed), so that no recipe
+outlives a crashed manager and runs on unobserved.  It is spawned in a worker thread (spawning
+waits until the child has exec'd: 1-5 ms the event loop need not spend) and its end is watched
+through a pidfd on the event loop (no thread per child).  Output (stdout and stderr together) is
+appended to the step's log file with a header and a footer per run; the last 4 KiB are kept for
+``last_problem``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Every manager transition is one transaction, committed **before** the manager acts on it (sends
 the messages it queued, reports it): after a crash the store holds every decision that had
-effects.  Tables: instances (reference model entry, state, desired state, imports, data, last
+effects.  Agent messages that wait in the manager's inbox together are handled in one transaction,
+each transition a savepoint of it, and acted on once it is committed (one commit instead of many).  Tables: instances (reference model entry, state, desired state, imports, data, last
 problem), random ports, the outbox per machine, the bus token of each machine's agent, the event
 log, and a key/value ``meta``.
 """
