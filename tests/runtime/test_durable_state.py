@@ -112,3 +112,36 @@ def test_a_nodes_snapshot_text_follows_every_change_even_in_place(tmp_path: Path
     assert same()
     node.spec = next(i for i in plan.instances if i.path == "/vm1/app2")
     assert same()
+
+
+def test_a_transition_failing_inside_a_batch_is_rolled_back_alone(tmp_path: Path) -> None:
+    from rbcc.runtime.store import Store
+
+    store = Store(tmp_path / "state")
+    with store.transaction() as outer:
+        outer.set_meta("first", "1")
+        with pytest.raises(RuntimeError):
+            with store.transaction() as inner:
+                inner.set_meta("half", "done")
+                raise RuntimeError("a transition that breaks half-way")
+        with store.transaction() as inner:
+            inner.set_meta("second", "2")
+    reopened = Store(tmp_path / "state")
+    assert (reopened.meta("first"), reopened.meta("half"), reopened.meta("second")) == ("1", None, "2")
+    assert store.transactions == 2  # the schema's and the batch's: one commit for the three
+    store.close()
+    reopened.close()
+
+
+def test_an_instance_row_is_replaced_whole(tmp_path: Path) -> None:
+    from rbcc.runtime.store import InstanceRecord, Store
+
+    store = Store(tmp_path / "state")
+    first = InstanceRecord("/vm/a", 0, "a", False, "NOT_DEPLOYED", None, {"p": []}, {"k": "v"}, "oops", {"m": 1})
+    with store.transaction() as tx:
+        tx.put_instance(first)
+    second = InstanceRecord("/vm/a", 3, "a", False, "DEPLOYED_STARTED", "DEPLOYED_STARTED", {}, {}, None, {"m": 2})
+    with store.transaction() as tx:
+        tx.put_instance(second)
+    assert store.instances() == [second]
+    store.close()
