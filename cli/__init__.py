@@ -21,6 +21,7 @@ def main() -> None:
 
 
 def _register() -> None:
+    from rbcc.cli.agent_image import agent_image
     from rbcc.cli.compile import compile_
     from rbcc.cli.deploy import deploy
     from rbcc.cli.doc import doc
@@ -51,6 +52,7 @@ def _register() -> None:
         stop_,
         undeploy_,
         logs,
+        agent_image,
     ):
         main.add_command(command)
 

@@ -1,0 +1,219 @@
+"""The ``docker`` target handler and the agent image on a real engine (runtime.md §7.1, §9 "Targets").
+
+The handler is driven through its contract (create, configure, is-running, terminate) with a small
+busybox image built from a Dockerfile (``docker.generate.image.from``), and the agent image is
+built offline as ``rbcc agent-image build`` builds it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from rbcc.dsl.java import read_properties_text
+from rbcc.runtime.targets.agent_image import LABEL_SOURCE, build_agent_image, image_is_current, source_digest
+from rbcc.runtime.targets.base import MachineRequest, TargetError
+from rbcc.runtime.targets.docker import DockerMachine, DockerTarget
+from rbcc.runtime.targets.docker_properties import DEFAULT_IMAGE, LABEL_APPLICATION, LABEL_MACHINE
+from tests.engine.harness import Engine
+from tests.support import need
+
+pytestmark = pytest.mark.engine
+
+SLEEPER = 'FROM busybox:local\nCMD ["sleep", "600"]\n'
+
+
+@pytest.fixture(scope="module")
+def client(engine: Engine) -> Iterator[docker.DockerClient]:
+    c = docker.DockerClient(base_url=f"unix://{engine.socket}")
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def agent_image(client: docker.DockerClient) -> str:
+    """The agent image, built once per module (the debootstrap root file system is cached across runs)."""
+    need(shutil.which("debootstrap") is not None, "debootstrap is not installed (.ci/install-system-tools)")
+    build_agent_image(client)
+    return DEFAULT_IMAGE
+
+
+def request(engine: Engine, tmp_path: Path, app: str = "app", path: str = "/vm 1", **props: str) -> MachineRequest:
+    (tmp_path / "sleeper").mkdir(exist_ok=True)
+    (tmp_path / "sleeper" / "Dockerfile").write_text(SLEEPER)
+    properties = {
+        "handler": "docker",
+        "id": "sleepers",
+        "docker.endpoint": f"unix://{engine.socket}",
+        "docker.image": "rbcc-test-sleeper:1",
+        "docker.generate.image.from": "sleeper",
+        **props,
+    }
+    user_data = {
+        "application.name": app,
+        "scoped.instance.path": path,
+        "domain": "default",
+        "net.roboconf.messaging.type": "rbcc-websocket",
+        "rbcc.token": "secret-token",
+        "rbcc.dm.url": "ws://127.0.0.1:8181/rbcc/bus",
+    }
+    return MachineRequest(app, path, properties, user_data, tmp_path / "state", tmp_path)
+
+
+def labelled(client: docker.DockerClient, app: str) -> dict[str, list[object]]:
+    """What the engine holds with this application's label: containers (stopped ones too), networks, volumes."""
+    label = f"{LABEL_APPLICATION}={app}"
+    return {
+        "containers": client.containers.list(all=True, filters={"label": label}),
+        "networks": client.networks.list(filters={"label": label}),
+        "volumes": client.volumes.list(filters={"label": label}),
+    }
+
+
+async def test_a_machine_is_a_container_named_labelled_and_given_its_user_data(
+    engine: Engine, client: docker.DockerClient, tmp_path: Path
+):
+    handler = DockerTarget()
+    req = request(
+        engine,
+        tmp_path,
+        **{
+            "docker.option.run.cap-add": "NET_ADMIN",
+            "docker.option.run.memory": "64m",
+            "docker.option.run.hostname": "machine-one",
+            "docker.option.env.WHO": "<scoped-instance-path>@<application-name>/<scoped-messaging_type>",
+        },
+    )
+    machine_id = await handler.create_machine(req)
+    machine = DockerMachine.from_id(machine_id)
+    assert machine.container == "vm_1_from_app"
+    assert not labelled(client, "app")["containers"], "create_machine only names the machine"
+    try:
+        await handler.configure_machine(machine_id, req)
+        assert await handler.is_machine_running(machine_id)
+        info = client.containers.get("vm_1_from_app").attrs
+        env = dict(e.split("=", 1) for e in info["Config"]["Env"])
+        assert env["AGENT_PARAMETERS"] == "file:/tmp/user-data/parameters.properties"
+        assert env["WHO"] == "/vm 1@app/rbcc-websocket" and env["RBCC_VERSION"]
+        assert info["Config"]["Labels"][LABEL_MACHINE] == "/vm 1"
+        assert info["HostConfig"]["CapAdd"] == ["NET_ADMIN"]
+        assert info["HostConfig"]["Memory"] == 64 * 1024 * 1024
+        assert info["Config"]["Hostname"] == "machine-one"
+        [mount] = info["Mounts"]
+        assert (mount["Type"], mount["Destination"], mount["RW"]) == ("bind", "/tmp/user-data", False)
+        assert Path(mount["Source"]) == tmp_path / "state" / "docker" / "vm_1_from_app"
+        inside = engine.exec("vm_1_from_app", "cat", "/tmp/user-data/parameters.properties").stdout
+        seen = read_properties_text(inside)
+        gateway = info["NetworkSettings"]["Gateway"]
+        assert seen["rbcc.dm.url"] == f"ws://{gateway}:8181/rbcc/bus", "a loopback manager is unreachable from inside"
+        assert seen["rbcc.token"] == "secret-token" and seen["scoped.instance.path"] == "/vm 1"
+    finally:
+        await handler.terminate_machine(machine_id)
+    assert not await handler.is_machine_running(machine_id)
+    assert labelled(client, "app") == {"containers": [], "networks": [], "volumes": []}
+    assert not machine.user_data_dir.exists()
+    await handler.terminate_machine(machine_id)  # gone already: fine
+    handler.close()
+
+
+async def test_a_restarted_manager_asks_a_new_handler_about_the_recorded_id(
+    engine: Engine, client: docker.DockerClient, tmp_path: Path
+):
+    first = DockerTarget()
+    req = request(engine, tmp_path, app="restarted")
+    machine_id = await first.create_machine(req)
+    await first.configure_machine(machine_id, req)
+    first.close()
+    second = DockerTarget()  # nothing in memory: the id says everything
+    try:
+        assert await second.is_machine_running(machine_id)
+        client.containers.get(DockerMachine.from_id(machine_id).container).kill()
+        assert not await second.is_machine_running(machine_id), "a killed container is not running"
+    finally:
+        await second.terminate_machine(machine_id)
+        second.close()
+    assert not labelled(client, "restarted")["containers"]
+
+
+async def test_a_container_left_by_an_earlier_run_is_replaced_and_a_strangers_is_not(
+    engine: Engine, client: docker.DockerClient, tmp_path: Path
+):
+    handler = DockerTarget()
+    req = request(engine, tmp_path, app="again")
+    machine_id = await handler.create_machine(req)
+    await handler.configure_machine(machine_id, req)
+    old = client.containers.get("vm_1_from_again").id
+    await handler.configure_machine(machine_id, req)  # a crash after configuring, before recording
+    assert client.containers.get("vm_1_from_again").id != old
+    assert len(labelled(client, "again")["containers"]) == 1
+    await handler.terminate_machine(machine_id)
+
+    client.containers.create("busybox:local", ["sleep", "600"], name="vm_1_from_stranger")
+    try:
+        strange = request(engine, tmp_path, app="stranger")
+        with pytest.raises(TargetError, match="already exists .* not this deployment's machine"):
+            await handler.configure_machine(await handler.create_machine(strange), strange)
+        assert client.containers.get("vm_1_from_stranger").status == "created", "someone else's is left alone"
+    finally:
+        client.containers.get("vm_1_from_stranger").remove(force=True)
+        handler.close()
+
+
+async def test_images_are_found_by_tag_substring_and_a_missing_one_is_a_clear_error(
+    engine: Engine, client: docker.DockerClient, tmp_path: Path
+):
+    handler = DockerTarget()
+    req = request(engine, tmp_path, app="imgs")
+    machine_id = await handler.create_machine(req)
+    await handler.configure_machine(machine_id, req)  # builds rbcc-test-sleeper:1
+    await handler.terminate_machine(machine_id)
+    by_substring = request(engine, tmp_path, app="imgs", **{"docker.image": "test-sleep"})
+    del by_substring.properties["docker.generate.image.from"]
+    machine_id = await handler.create_machine(by_substring)
+    await handler.configure_machine(machine_id, by_substring)
+    image = client.containers.get("vm_1_from_imgs").image
+    assert "rbcc-test-sleeper:1" in image.tags
+    await handler.terminate_machine(machine_id)
+
+    missing = request(engine, tmp_path, app="imgs", **{"docker.image": "no-such-image:9"})
+    del missing.properties["docker.generate.image.from"]
+    with pytest.raises(TargetError, match="no image matches 'no-such-image:9'.*rbcc agent-image build"):
+        await handler.configure_machine(await handler.create_machine(missing), missing)
+    broken = request(engine, tmp_path, app="imgs", **{"docker.image": "rbcc-test-broken:1"})
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "Dockerfile").write_text("FROM busybox:local\nRUN exit 3\n")
+    broken.properties["docker.generate.image.from"] = "broken"
+    with pytest.raises(TargetError, match="building rbcc-test-broken:1 from .* failed"):
+        await handler.configure_machine(await handler.create_machine(broken), broken)
+    assert labelled(client, "imgs") == {"containers": [], "networks": [], "volumes": []}
+    handler.close()
+
+
+async def test_version_1_properties_fail_before_the_engine_is_touched(engine: Engine, tmp_path: Path):
+    handler = DockerTarget()
+    req = request(engine, tmp_path, **{"docker.run.exec": '["/usr/local/roboconf-agent/start.sh"]'})
+    with pytest.raises(TargetError, match="docker.run.exec is a Roboconf 0.8 .* key"):
+        await handler.create_machine(req)
+
+
+def test_the_agent_image_holds_rbcc_and_runs_the_agent(engine: Engine, client: docker.DockerClient, agent_image: str):
+    info = client.images.get(agent_image).attrs
+    assert info["Config"]["Cmd"] == ["rbcc", "agent", "--user-data", "/tmp/user-data/parameters.properties"]
+    assert info["Config"]["Labels"][LABEL_SOURCE] == source_digest()
+    assert image_is_current(client, agent_image)
+    out = engine.docker("run", "--rm", agent_image, "rbcc", "--version").stdout
+    assert "0.1.0" in out
+    probe = "import docker, rbcc.runtime.targets.docker, json; print(json.dumps(docker.__version__))"
+    shown = engine.docker("run", "--rm", agent_image, "/opt/rbcc/bin/python", "-c", probe).stdout
+    assert json.loads(shown)
+
+
+def test_a_second_build_reuses_the_base_and_the_cached_layers(client: docker.DockerClient, agent_image: str):
+    report = build_agent_image(client)
+    assert "base image" in report.reused
+    assert report.image_id == client.images.get(agent_image).id
