@@ -35,6 +35,8 @@ from docker.models.containers import Container  # type: ignore[import-untyped]
 from docker.models.images import Image  # type: ignore[import-untyped]
 
 from rbcc import __version__
+from rbcc.dsl.java import read_properties_text
+from rbcc.runtime.agent import clean_dir_name
 from rbcc.runtime.targets.base import MachineRequest, TargetError, TargetHandler
 from rbcc.runtime.targets.docker_properties import (
     LABEL_APPLICATION,
@@ -52,6 +54,18 @@ log = logging.getLogger("rbcc.runtime.targets.docker")
 LABEL_STATE_DIR = "rbcc.state-dir"
 DM_URL_KEY = "rbcc.dm.url"
 HTTP_IP_KEY = "net.roboconf.messaging.http.server.ip"
+APP_DIR_KEY = "rbcc.app.dir"
+STATE_DIR_KEY = "rbcc.state.dir"
+AGENT_IP_KEY = "rbcc.settings.agent_ip"
+#: set when ``docker.dm.url`` gave the address: a manager restart does not rewrite it
+DM_URL_FIXED_KEY = "rbcc.docker.dm.url.fixed"
+USER_DATA_NAME = "parameters.properties"
+CONTAINER_STATE_DIR = "/var/lib/rbcc-agent"
+#: the container's entry point: wait (at most 5 minutes) for the user data, then run the image's command
+WAIT_FOR_USER_DATA = (
+    f'i=0; while [ ! -s {USER_DATA_FILE} ]; do i=$((i+1)); if [ "$i" -gt 3000 ]; then '
+    f'echo "rbcc: no user data in {USER_DATA_FILE}" >&2; exit 78; fi; sleep 0.1; done; exec "$@"'
+)
 KILL_TIMEOUT = 30
 
 
@@ -63,6 +77,8 @@ class DockerMachine:
     endpoint: str
     user_data_dir: Path
     api_version: str | None = None
+    #: the agent's directory (``state/agents/<clean path>``), bind-mounted at the same path
+    agent_dir: Path | None = None
 
     def to_id(self) -> str:
         doc: dict[str, str] = {
@@ -72,13 +88,16 @@ class DockerMachine:
         }
         if self.api_version:
             doc["api_version"] = self.api_version
+        if self.agent_dir is not None:
+            doc["agent_dir"] = str(self.agent_dir)
         return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_id(cls, machine_id: str) -> DockerMachine:
         try:
             doc = json.loads(machine_id)
-            return cls(doc["container"], doc["endpoint"], Path(doc["user_data"]), doc.get("api_version"))
+            agent_dir = Path(doc["agent_dir"]) if doc.get("agent_dir") else None
+            return cls(doc["container"], doc["endpoint"], Path(doc["user_data"]), doc.get("api_version"), agent_dir)
         except (ValueError, KeyError, TypeError):
             raise TargetError(f"{machine_id!r} is not the id of a docker machine") from None
 
@@ -138,7 +157,10 @@ class DockerTarget(TargetHandler):
     async def create_machine(self, request: MachineRequest) -> str:
         props = self._properties(request)
         name = container_name(request.scoped_path, request.application)
-        return DockerMachine(name, props.endpoint, request.state_dir / "docker" / name, props.api_version).to_id()
+        state = request.user_data.get(STATE_DIR_KEY)
+        agent_dir = Path(state) / "agents" / clean_dir_name(request.scoped_path) if state else None
+        user_data_dir = request.state_dir / "docker" / name
+        return DockerMachine(name, props.endpoint, user_data_dir, props.api_version, agent_dir).to_id()
 
     async def configure_machine(self, machine_id: str, request: MachineRequest) -> None:
         machine = DockerMachine.from_id(machine_id)
@@ -220,6 +242,7 @@ class DockerTarget(TargetHandler):
         out = dict(user_data)
         if props.dm_url:
             out[DM_URL_KEY] = props.dm_url
+            out[DM_URL_FIXED_KEY] = "true"
             return out
         if props.run_options.get("network_mode") == "host":
             return out
@@ -231,6 +254,21 @@ class DockerTarget(TargetHandler):
                 out[HTTP_IP_KEY] = gateway
         return out
 
+    def _binds(self, machine: DockerMachine, user_data: dict[str, str]) -> dict[str, dict[str, str]]:
+        """The user data at /tmp/user-data (read-only); the application (read-only), the agent's directory
+        and the recipe logs at their host paths, so that the agent finds them where its user data says and
+        the manager's ``rbcc logs`` and state directory see what it writes."""
+        binds = {str(machine.user_data_dir): {"bind": USER_DATA_DIR, "mode": "ro"}}
+        app_dir = user_data.get(APP_DIR_KEY)
+        if app_dir and Path(app_dir).is_dir():
+            binds[app_dir] = {"bind": app_dir, "mode": "ro"}
+        state_dir = user_data.get(STATE_DIR_KEY)
+        if state_dir and machine.agent_dir is not None:
+            for directory in (machine.agent_dir, Path(state_dir) / "logs"):
+                directory.mkdir(parents=True, exist_ok=True)
+                binds[str(directory)] = {"bind": str(directory), "mode": "rw"}
+        return binds
+
     def _run(self, machine: DockerMachine, props: DockerProperties, request: MachineRequest, image: Image) -> None:
         client = self.client(machine.endpoint, machine.api_version)
         labels = {
@@ -240,31 +278,88 @@ class DockerTarget(TargetHandler):
         }
         try:
             self._remove_stale(client, machine, labels)
-            write_user_data(
-                machine.user_data_dir / "parameters.properties", self.agent_user_data(client, props, request.user_data)
-            )
+            machine.user_data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            (machine.user_data_dir / USER_DATA_NAME).unlink(missing_ok=True)
             environment = {
                 **props.environment,
                 "RBCC_VERSION": __version__,
                 "AGENT_PARAMETERS": f"file:{USER_DATA_FILE}",
             }
+            config = image.attrs.get("Config") or {}
+            command = list(config.get("Entrypoint") or []) + list(config.get("Cmd") or [])
+            if not command:
+                raise TargetError(f"the image {props.image} has no command (it must run `rbcc agent`)")
             options: dict[str, Any] = dict(props.run_options)
             container = client.containers.create(
                 image.id,
+                # the agent starts once its user data is there: its own address is only known once started
+                entrypoint=["/bin/sh", "-c", WAIT_FOR_USER_DATA, "rbcc-wait-for-user-data"],
+                command=command,
                 name=machine.container,
                 environment=environment,
                 labels=labels,
-                volumes={str(machine.user_data_dir): {"bind": USER_DATA_DIR, "mode": "ro"}},
+                volumes=self._binds(machine, request.user_data),
                 detach=True,
                 **options,
             )
             try:
                 container.start()
-            except docker.errors.DockerException:
+                container.reload()
+                values = self.agent_user_data(client, props, request.user_data)
+                values[AGENT_IP_KEY] = self._address(container, props)
+                if machine.agent_dir is None:  # no host directory for it: the agent keeps its files inside
+                    values[STATE_DIR_KEY] = CONTAINER_STATE_DIR
+                write_user_data(machine.user_data_dir / USER_DATA_NAME, values)
+            except (docker.errors.DockerException, TargetError, OSError):
                 container.remove(force=True, v=True)
                 raise
         except docker.errors.DockerException as exc:
             raise TargetError(f"container {machine.container} on {machine.endpoint}: {exc}") from None
+
+    def _address(self, container: Container, props: DockerProperties) -> str:
+        """The container's address on its network: what its instances export as ``ip``."""
+        if props.run_options.get("network_mode") == "host":
+            return "127.0.0.1"
+        settings = container.attrs.get("NetworkSettings") or {}
+        networks = settings.get("Networks") or {}
+        wanted = props.run_options.get("network") or props.run_options.get("network_mode") or "bridge"
+        for name in (wanted, *sorted(networks)):
+            address = (networks.get(name) or {}).get("IPAddress")
+            if address:
+                return str(address)
+        if settings.get("IPAddress"):
+            return str(settings["IPAddress"])
+        raise TargetError(f"container {container.name} has no IP address (network {wanted!r})")
+
+    def rewrite_url(self, machine_id: str, url: str) -> None:
+        """Point the agent at the manager's new address (after a restart); it re-reads it before reconnecting."""
+        machine = DockerMachine.from_id(machine_id)
+        file = machine.user_data_dir / USER_DATA_NAME
+        if not file.is_file():
+            return
+        values = read_properties_text(file.read_bytes())
+        container = self._container(machine)
+        gateway = ((container.attrs.get("NetworkSettings") or {}).get("Gateway") if container else None) or ""
+        wanted = reachable_url(url, gateway) if gateway else url
+        if values.get(DM_URL_KEY) != wanted and not values.get(DM_URL_FIXED_KEY):
+            values[DM_URL_KEY] = wanted
+            write_user_data(file, values)
+
+    async def revive(self, machine_id: str) -> str:
+        """A stopped container started again (its agent restores itself); a removed one is gone for good."""
+        machine = DockerMachine.from_id(machine_id)
+
+        def start() -> None:
+            container = self._container(machine)
+            if container is None:
+                raise TargetError(f"container {machine.container} is gone")
+            try:
+                container.start()
+            except docker.errors.DockerException as exc:
+                raise TargetError(f"container {machine.container} cannot be started again: {exc}") from None
+
+        await asyncio.to_thread(start)
+        return machine_id
 
     def _remove_stale(self, client: docker.DockerClient, machine: DockerMachine, labels: dict[str, str]) -> None:
         """A container of that name left by an earlier run of this deployment goes; anyone else's is a conflict."""
@@ -309,3 +404,5 @@ class DockerTarget(TargetHandler):
             except docker.errors.DockerException as exc:
                 raise TargetError(f"cannot remove container {machine.container}: {exc}") from None
         shutil.rmtree(machine.user_data_dir, ignore_errors=True)
+        if machine.agent_dir is not None:
+            shutil.rmtree(machine.agent_dir, ignore_errors=True)

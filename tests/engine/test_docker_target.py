@@ -61,6 +61,9 @@ def request(engine: Engine, tmp_path: Path, app: str = "app", path: str = "/vm 1
         "net.roboconf.messaging.type": "rbcc-websocket",
         "rbcc.token": "secret-token",
         "rbcc.dm.url": "ws://127.0.0.1:8181/rbcc/bus",
+        "rbcc.app.dir": str(tmp_path),
+        "rbcc.state.dir": str(tmp_path / "state"),
+        "rbcc.settings.agent_ip": "127.0.0.1",
     }
     return MachineRequest(app, path, properties, user_data, tmp_path / "state", tmp_path)
 
@@ -104,24 +107,31 @@ async def test_a_machine_is_a_container_named_labelled_and_given_its_user_data(
         assert info["HostConfig"]["CapAdd"] == ["NET_ADMIN"]
         assert info["HostConfig"]["Memory"] == 64 * 1024 * 1024
         assert info["Config"]["Hostname"] == "machine-one"
-        [mount] = info["Mounts"]
-        assert (mount["Type"], mount["Destination"], mount["RW"]) == ("bind", "/tmp/user-data", False)
-        assert Path(mount["Source"]) == tmp_path / "state" / "docker" / "vm_1_from_app"
+        mounts = {m["Destination"]: (m["Type"], m["Source"], m["RW"]) for m in info["Mounts"]}
+        state = tmp_path / "state"
+        assert mounts == {
+            "/tmp/user-data": ("bind", str(state / "docker" / "vm_1_from_app"), False),
+            str(tmp_path): ("bind", str(tmp_path), False),
+            str(state / "agents" / "vm_1"): ("bind", str(state / "agents" / "vm_1"), True),
+            str(state / "logs"): ("bind", str(state / "logs"), True),
+        }, "user data at /tmp/user-data; the application, the agent's directory and the logs where the host has them"
         inside = engine.exec("vm_1_from_app", "cat", "/tmp/user-data/parameters.properties").stdout
         seen = read_properties_text(inside)
         gateway = info["NetworkSettings"]["Gateway"]
         assert seen["rbcc.dm.url"] == f"ws://{gateway}:8181/rbcc/bus", "a loopback manager is unreachable from inside"
         assert seen["rbcc.token"] == "secret-token" and seen["scoped.instance.path"] == "/vm 1"
+        assert seen["rbcc.settings.agent_ip"] == info["NetworkSettings"]["IPAddress"], "ip = the container's address"
+        assert engine.exec("vm_1_from_app", "cat", "/proc/1/cmdline").stdout.split("\0")[:2] == ["sleep", "600"]
     finally:
         await handler.terminate_machine(machine_id)
     assert not await handler.is_machine_running(machine_id)
     assert labelled(client, "app") == {"containers": [], "networks": [], "volumes": []}
-    assert not machine.user_data_dir.exists()
+    assert not machine.user_data_dir.exists() and not (tmp_path / "state" / "agents" / "vm_1").exists()
     await handler.terminate_machine(machine_id)  # gone already: fine
     handler.close()
 
 
-async def test_a_restarted_manager_asks_a_new_handler_about_the_recorded_id(
+async def test_a_restarted_manager_asks_a_new_handler_about_the_recorded_id_and_may_revive_it(
     engine: Engine, client: docker.DockerClient, tmp_path: Path
 ):
     first = DockerTarget()
@@ -132,8 +142,15 @@ async def test_a_restarted_manager_asks_a_new_handler_about_the_recorded_id(
     second = DockerTarget()  # nothing in memory: the id says everything
     try:
         assert await second.is_machine_running(machine_id)
-        client.containers.get(DockerMachine.from_id(machine_id).container).kill()
+        machine = DockerMachine.from_id(machine_id)
+        second.rewrite_url(machine_id, "ws://127.0.0.1:9999/rbcc/bus")  # the next session's broker
+        values = read_properties_text((machine.user_data_dir / "parameters.properties").read_bytes())
+        gateway = client.containers.get(machine.container).attrs["NetworkSettings"]["Gateway"]
+        assert values["rbcc.dm.url"] == f"ws://{gateway}:9999/rbcc/bus"
+        client.containers.get(machine.container).kill()
         assert not await second.is_machine_running(machine_id), "a killed container is not running"
+        assert await second.revive(machine_id) == machine_id
+        assert await second.is_machine_running(machine_id), "revived: the same container started again"
     finally:
         await second.terminate_machine(machine_id)
         second.close()
