@@ -204,6 +204,7 @@ class DockerTarget(TargetHandler):
         try:
             image = find_image(client, props.image)
             if image is not None:
+                self._warn_if_stale(image, props.image)
                 return image
             if props.dockerfile_dir is None:
                 raise TargetError(
@@ -220,6 +221,13 @@ class DockerTarget(TargetHandler):
             raise TargetError(f"building {props.image} from {props.dockerfile_dir} failed: {exc.msg}\n{tail}") from None
         except docker.errors.DockerException as exc:
             raise TargetError(f"Docker engine at {props.endpoint}: {exc}") from None
+
+    def _warn_if_stale(self, image: Image, ref: str) -> None:
+        from rbcc.runtime.targets.agent_image import LABEL_SOURCE, source_digest
+
+        built_from = (image.labels or {}).get(LABEL_SOURCE)
+        if built_from is not None and built_from != source_digest():
+            log.warning("%s holds another rbcc than this one: rebuild it with `rbcc agent-image build`", ref)
 
     def _gateway(self, client: docker.DockerClient, network: str) -> str:
         try:

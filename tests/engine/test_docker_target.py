@@ -8,7 +8,10 @@ built offline as ``rbcc agent-image build`` builds it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -230,7 +233,11 @@ def test_the_agent_image_holds_rbcc_and_runs_the_agent(engine: Engine, client: d
     assert json.loads(shown)
 
 
-def test_a_second_build_reuses_the_base_and_the_cached_layers(client: docker.DockerClient, agent_image: str):
-    report = build_agent_image(client)
-    assert "base image" in report.reused
-    assert report.image_id == client.images.get(agent_image).id
+def test_rbcc_agent_image_build_reuses_the_cached_base(engine: Engine, client: docker.DockerClient, agent_image: str):
+    env = {**os.environ, "DOCKER_HOST": f"unix://{engine.socket}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "rbcc.cli", "agent-image", "build"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"built {agent_image} ({client.images.get(agent_image).id[:19]})")
+    assert "debootstrap" not in done.stderr, "the base's root file system comes from the cache"
