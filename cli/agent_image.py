@@ -28,7 +28,9 @@ def agent_image() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Where the base's root file system and the wheels are kept (default: $RBCC_CACHE_DIR or ~/.cache/rbcc).",
 )
-@click.option("--rebuild-base", is_flag=True, help="Run debootstrap again even when the base is cached.")
+@click.option(
+    "--rebuild-base", is_flag=True, help="Run debootstrap and pip download again even when their results are cached."
+)
 def build(
     endpoint: str | None,
     tag: str | None,

@@ -209,11 +209,19 @@ def base_image(client: docker.DockerClient, tarball: Path, progress: Progress) -
     return tag, False
 
 
-def wheelhouse(target: Path, python_version: str, progress: Progress) -> None:
-    """rbcc's dependencies as wheels for the base's Python (``pip download``, binary wheels only)."""
+def wheelhouse(target: Path, python_version: str, progress: Progress, refresh: bool = False) -> bool:
+    """rbcc's dependencies as wheels for the base's Python (``pip download``, binary wheels only).
+
+    Returns False when the cached wheelhouse already holds them (same requirements, same Python).
+    """
     reqs = requirements()
+    wanted = "".join(r + "\n" for r in reqs)
+    stamp = target / ".complete"
+    if not refresh and stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
+        return False
     target.mkdir(parents=True, exist_ok=True)
-    (target / "requirements.txt").write_text("".join(r + "\n" for r in reqs), encoding="utf-8")
+    stamp.unlink(missing_ok=True)
+    (target / "requirements.txt").write_text(wanted, encoding="utf-8")
     arch = platform.machine()
     platforms = [f"manylinux_2_{minor}_{arch}" for minor in range(5, 37)]
     platforms += [f"manylinux2014_{arch}", f"manylinux2010_{arch}", f"manylinux1_{arch}", f"linux_{arch}"]
@@ -235,13 +243,15 @@ def wheelhouse(target: Path, python_version: str, progress: Progress) -> None:
     for p in platforms:
         cmd += ["--platform", p]
     _run([*cmd, "--dest", str(target), *reqs], "downloading rbcc's dependencies (pip download)")
+    stamp.write_text(wanted, encoding="utf-8")
+    return True
 
 
 def _context(directory: Path, wheels: Path) -> None:
     shutil.copy2(DOCKERFILE_DIR / "Dockerfile", directory / "Dockerfile")
-    shutil.copytree(wheels, directory / "wheels")
+    shutil.copytree(wheels, directory / "context" / "wheels", ignore=shutil.ignore_patterns(".complete"))
     for file, rel in package_files():
-        dest = directory / "rbcc" / rel
+        dest = directory / "context" / "rbcc" / "rbcc" / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(file, dest)
 
@@ -283,7 +293,8 @@ def build_agent_image(
         with tempfile.TemporaryDirectory(prefix="rbcc-agent-image-") as tmp:
             t = time.monotonic()
             wheels = cache / "wheels" / f"py{SUITE_PYTHON[suite]}"
-            wheelhouse(wheels, SUITE_PYTHON[suite], say)
+            if not wheelhouse(wheels, SUITE_PYTHON[suite], say, refresh=rebuild_base):
+                report.reused.append("wheelhouse")
             report.timings["wheelhouse"] = time.monotonic() - t
             t = time.monotonic()
             _context(Path(tmp), wheels)

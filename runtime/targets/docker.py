@@ -24,6 +24,7 @@ import ipaddress
 import json
 import logging
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,27 @@ def reachable_url(url: str, gateway: str) -> str:
     if parts.username:
         netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def check_listening(url: str, seen_from_container: str) -> None:
+    """A manager URL rewritten to the gateway must be served there: fail now rather than after the boot timeout.
+
+    The gateway is an address of this host (the engine's bridge), so connecting to it from here tells
+    whether the manager's bus listens on it.
+    """
+    parts = urlsplit(seen_from_container)
+    if parts.hostname is None:
+        return
+    port = parts.port or (443 if parts.scheme in ("wss", "https") else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=2):
+            return
+    except OSError:
+        pass
+    raise TargetError(
+        f"the manager's bus listens at {url}, which containers cannot reach; they reach this host at "
+        f"{parts.hostname}: deploy with --bus-host {parts.hostname} (or 0.0.0.0), or set docker.dm.url"
+    )
 
 
 class DockerTarget(TargetHandler):
@@ -297,6 +319,9 @@ class DockerTarget(TargetHandler):
             command = list(config.get("Entrypoint") or []) + list(config.get("Cmd") or [])
             if not command:
                 raise TargetError(f"the image {props.image} has no command (it must run `rbcc agent`)")
+            values = self.agent_user_data(client, props, request.user_data)
+            if values.get(DM_URL_KEY) != request.user_data.get(DM_URL_KEY) and not props.dm_url:
+                check_listening(request.user_data[DM_URL_KEY], values[DM_URL_KEY])
             options: dict[str, Any] = dict(props.run_options)
             container = client.containers.create(
                 image.id,
@@ -313,7 +338,6 @@ class DockerTarget(TargetHandler):
             try:
                 container.start()
                 container.reload()
-                values = self.agent_user_data(client, props, request.user_data)
                 values[AGENT_IP_KEY] = self._address(container, props)
                 if machine.agent_dir is None:  # no host directory for it: the agent keeps its files inside
                     values[STATE_DIR_KEY] = CONTAINER_STATE_DIR

@@ -23,7 +23,6 @@ import pytest
 from rbcc.runtime.targets.docker import DockerTarget
 from rbcc.runtime.targets.docker_properties import LABEL_APPLICATION
 from tests.engine.harness import Engine
-from tests.engine.test_docker_target import agent_image, client  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.engine
 
@@ -100,8 +99,8 @@ def handlers_are_chosen_from_targets() -> None:
 @pytest.fixture
 def deployment(
     engine: Engine,
-    client: docker.DockerClient,  # noqa: F811
-    agent_image: str,  # noqa: F811
+    client: docker.DockerClient,
+    agent_image: str,
     tmp_path: Path,
 ) -> Iterator[tuple[Path, Path, str]]:
     app = write_app(tmp_path / "app", engine.socket)
@@ -120,7 +119,7 @@ def step_log(state: Path, instance: str, step: str) -> str:
 
 def test_machines_in_containers_run_recipes_exchange_imports_and_leave_nothing(
     deployment: tuple[Path, Path, str],
-    client: docker.DockerClient,  # noqa: F811
+    client: docker.DockerClient,
 ):
     app, state, gateway = deployment
     common = ["--state-dir", str(state)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,12 +19,11 @@ import docker
 import pytest
 
 from rbcc.dsl.java import read_properties_text
-from rbcc.runtime.targets.agent_image import LABEL_SOURCE, build_agent_image, image_is_current, source_digest
+from rbcc.runtime.targets.agent_image import LABEL_SOURCE, image_is_current, source_digest
 from rbcc.runtime.targets.base import MachineRequest, TargetError
 from rbcc.runtime.targets.docker import DockerMachine, DockerTarget
-from rbcc.runtime.targets.docker_properties import DEFAULT_IMAGE, LABEL_APPLICATION, LABEL_MACHINE
+from rbcc.runtime.targets.docker_properties import LABEL_APPLICATION, LABEL_MACHINE
 from tests.engine.harness import Engine
-from tests.support import need
 
 pytestmark = pytest.mark.engine
 
@@ -32,21 +31,16 @@ SLEEPER = 'FROM busybox:local\nCMD ["sleep", "600"]\n'
 
 
 @pytest.fixture(scope="module")
-def client(engine: Engine) -> Iterator[docker.DockerClient]:
-    c = docker.DockerClient(base_url=f"unix://{engine.socket}")
-    yield c
-    c.close()
+def broker_port(client: docker.DockerClient) -> Iterator[int]:
+    """A port listening on the bridge gateway, where a manager's bus would (nothing is ever sent to it)."""
+    gateway = DockerTarget()._gateway(client, "bridge")
+    with socket.create_server((gateway, 0)) as server:
+        yield server.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def agent_image(client: docker.DockerClient) -> str:
-    """The agent image, built once per module (the debootstrap root file system is cached across runs)."""
-    need(shutil.which("debootstrap") is not None, "debootstrap is not installed (.ci/install-system-tools)")
-    build_agent_image(client)
-    return DEFAULT_IMAGE
-
-
-def request(engine: Engine, tmp_path: Path, app: str = "app", path: str = "/vm 1", **props: str) -> MachineRequest:
+def request(
+    engine: Engine, port: int, tmp_path: Path, app: str = "app", path: str = "/vm 1", **props: str
+) -> MachineRequest:
     (tmp_path / "sleeper").mkdir(exist_ok=True)
     (tmp_path / "sleeper" / "Dockerfile").write_text(SLEEPER)
     properties = {
@@ -63,7 +57,7 @@ def request(engine: Engine, tmp_path: Path, app: str = "app", path: str = "/vm 1
         "domain": "default",
         "net.roboconf.messaging.type": "rbcc-websocket",
         "rbcc.token": "secret-token",
-        "rbcc.dm.url": "ws://127.0.0.1:8181/rbcc/bus",
+        "rbcc.dm.url": f"ws://127.0.0.1:{port}/rbcc/bus",
         "rbcc.app.dir": str(tmp_path),
         "rbcc.state.dir": str(tmp_path / "state"),
         "rbcc.settings.agent_ip": "127.0.0.1",
@@ -82,11 +76,12 @@ def labelled(client: docker.DockerClient, app: str) -> dict[str, list[object]]:
 
 
 async def test_a_machine_is_a_container_named_labelled_and_given_its_user_data(
-    engine: Engine, client: docker.DockerClient, tmp_path: Path
+    engine: Engine, client: docker.DockerClient, broker_port: int, tmp_path: Path
 ):
     handler = DockerTarget()
     req = request(
         engine,
+        broker_port,
         tmp_path,
         **{
             "docker.option.run.cap-add": "NET_ADMIN",
@@ -121,7 +116,9 @@ async def test_a_machine_is_a_container_named_labelled_and_given_its_user_data(
         inside = engine.exec("vm_1_from_app", "cat", "/tmp/user-data/parameters.properties").stdout
         seen = read_properties_text(inside)
         gateway = info["NetworkSettings"]["Gateway"]
-        assert seen["rbcc.dm.url"] == f"ws://{gateway}:8181/rbcc/bus", "a loopback manager is unreachable from inside"
+        assert seen["rbcc.dm.url"] == f"ws://{gateway}:{broker_port}/rbcc/bus", (
+            "a loopback manager is unreachable from inside"
+        )
         assert seen["rbcc.token"] == "secret-token" and seen["scoped.instance.path"] == "/vm 1"
         assert seen["rbcc.settings.agent_ip"] == info["NetworkSettings"]["IPAddress"], "ip = the container's address"
         assert engine.exec("vm_1_from_app", "cat", "/proc/1/cmdline").stdout.split("\0")[:2] == ["sleep", "600"]
@@ -135,10 +132,10 @@ async def test_a_machine_is_a_container_named_labelled_and_given_its_user_data(
 
 
 async def test_a_restarted_manager_asks_a_new_handler_about_the_recorded_id_and_may_revive_it(
-    engine: Engine, client: docker.DockerClient, tmp_path: Path
+    engine: Engine, client: docker.DockerClient, broker_port: int, tmp_path: Path
 ):
     first = DockerTarget()
-    req = request(engine, tmp_path, app="restarted")
+    req = request(engine, broker_port, tmp_path, app="restarted")
     machine_id = await first.create_machine(req)
     await first.configure_machine(machine_id, req)
     first.close()
@@ -161,10 +158,10 @@ async def test_a_restarted_manager_asks_a_new_handler_about_the_recorded_id_and_
 
 
 async def test_a_container_left_by_an_earlier_run_is_replaced_and_a_strangers_is_not(
-    engine: Engine, client: docker.DockerClient, tmp_path: Path
+    engine: Engine, client: docker.DockerClient, broker_port: int, tmp_path: Path
 ):
     handler = DockerTarget()
-    req = request(engine, tmp_path, app="again")
+    req = request(engine, broker_port, tmp_path, app="again")
     machine_id = await handler.create_machine(req)
     await handler.configure_machine(machine_id, req)
     old = client.containers.get("vm_1_from_again").id
@@ -175,7 +172,7 @@ async def test_a_container_left_by_an_earlier_run_is_replaced_and_a_strangers_is
 
     client.containers.create("busybox:local", ["sleep", "600"], name="vm_1_from_stranger")
     try:
-        strange = request(engine, tmp_path, app="stranger")
+        strange = request(engine, broker_port, tmp_path, app="stranger")
         with pytest.raises(TargetError, match="already exists .* not this deployment's machine"):
             await handler.configure_machine(await handler.create_machine(strange), strange)
         assert client.containers.get("vm_1_from_stranger").status == "created", "someone else's is left alone"
@@ -185,14 +182,14 @@ async def test_a_container_left_by_an_earlier_run_is_replaced_and_a_strangers_is
 
 
 async def test_images_are_found_by_tag_substring_and_a_missing_one_is_a_clear_error(
-    engine: Engine, client: docker.DockerClient, tmp_path: Path
+    engine: Engine, client: docker.DockerClient, broker_port: int, tmp_path: Path
 ):
     handler = DockerTarget()
-    req = request(engine, tmp_path, app="imgs")
+    req = request(engine, broker_port, tmp_path, app="imgs")
     machine_id = await handler.create_machine(req)
     await handler.configure_machine(machine_id, req)  # builds rbcc-test-sleeper:1
     await handler.terminate_machine(machine_id)
-    by_substring = request(engine, tmp_path, app="imgs", **{"docker.image": "test-sleep"})
+    by_substring = request(engine, broker_port, tmp_path, app="imgs", **{"docker.image": "test-sleep"})
     del by_substring.properties["docker.generate.image.from"]
     machine_id = await handler.create_machine(by_substring)
     await handler.configure_machine(machine_id, by_substring)
@@ -200,11 +197,11 @@ async def test_images_are_found_by_tag_substring_and_a_missing_one_is_a_clear_er
     assert "rbcc-test-sleeper:1" in image.tags
     await handler.terminate_machine(machine_id)
 
-    missing = request(engine, tmp_path, app="imgs", **{"docker.image": "no-such-image:9"})
+    missing = request(engine, broker_port, tmp_path, app="imgs", **{"docker.image": "no-such-image:9"})
     del missing.properties["docker.generate.image.from"]
     with pytest.raises(TargetError, match="no image matches 'no-such-image:9'.*rbcc agent-image build"):
         await handler.configure_machine(await handler.create_machine(missing), missing)
-    broken = request(engine, tmp_path, app="imgs", **{"docker.image": "rbcc-test-broken:1"})
+    broken = request(engine, broker_port, tmp_path, app="imgs", **{"docker.image": "rbcc-test-broken:1"})
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "Dockerfile").write_text("FROM busybox:local\nRUN exit 3\n")
     broken.properties["docker.generate.image.from"] = "broken"
@@ -214,9 +211,22 @@ async def test_images_are_found_by_tag_substring_and_a_missing_one_is_a_clear_er
     handler.close()
 
 
+async def test_a_manager_listening_on_loopback_only_is_reported_before_any_container_is_made(
+    engine: Engine, client: docker.DockerClient, tmp_path: Path
+):
+    with socket.create_server(("127.0.0.1", 0)) as loopback_only:
+        port = loopback_only.getsockname()[1]
+        handler = DockerTarget()
+        req = request(engine, port, tmp_path, app="unreachable")
+        with pytest.raises(TargetError, match="containers cannot reach; .* deploy with --bus-host 172"):
+            await handler.configure_machine(await handler.create_machine(req), req)
+    assert labelled(client, "unreachable")["containers"] == []
+    handler.close()
+
+
 async def test_version_1_properties_fail_before_the_engine_is_touched(engine: Engine, tmp_path: Path):
     handler = DockerTarget()
-    req = request(engine, tmp_path, **{"docker.run.exec": '["/usr/local/roboconf-agent/start.sh"]'})
+    req = request(engine, 1, tmp_path, **{"docker.run.exec": '["/usr/local/roboconf-agent/start.sh"]'})
     with pytest.raises(TargetError, match="docker.run.exec is a Roboconf 0.8 .* key"):
         await handler.create_machine(req)
 
