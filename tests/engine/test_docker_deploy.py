@@ -140,13 +140,18 @@ def test_machines_in_containers_run_recipes_exchange_imports_and_leave_nothing(
     web_start = step_log(state, "vm2_web", "start")
     assert f"host={vm2.attrs['Config']['Hostname']}" in web_start, "the recipe ran inside the second container"
     assert f"db={vm1_ip}:3306" in web_start, "the import crossed containers"
+    shown = rbcc("logs", str(app), "/vm2/web", *common, "--step", "start")
+    assert shown.returncode == 0 and f"db={vm1_ip}:3306" in shown.stdout, "rbcc logs shows what ran inside"
 
-    gone = rbcc("undeploy", str(app), *common, "--bus-host", gateway)
+    gone = rbcc("undeploy", str(app), *common, "--bus-host", gateway)  # another session: the agents reconnect
     assert gone.returncode == 0, gone.stdout[-3000:] + gone.stderr[-3000:]
+    for instance, container in (("vm1_db", vm1), ("vm2_web", vm2)):
+        for step in ("stop", "undeploy"):
+            assert f"host={container.attrs['Config']['Hostname']}" in step_log(state, instance, step)
     label = {"label": f"{LABEL_APPLICATION}={APP}"}
     assert client.containers.list(all=True, filters=label) == []
     assert client.networks.list(filters=label) == []
     assert client.volumes.list(filters=label) == []
-    assert not any((state / "docker").iterdir()) if (state / "docker").exists() else True
+    assert not (state / "docker").exists() or not any((state / "docker").iterdir()), "user data removed"
     status = json.loads(rbcc("status", str(app), *common, "--json").stdout)
     assert {i["state"] for i in status["instances"]} == {"NOT_DEPLOYED"}
