@@ -251,7 +251,19 @@ class DockerTarget(TargetHandler):
         if built_from is not None and built_from != source_digest():
             log.warning("%s holds another rbcc than this one: rebuild it with `rbcc agent-image build`", ref)
 
-    def _gateway(self, client: docker.DockerClient, network: str) -> str:
+    def manager_host(self, properties: dict[str, str]) -> str | None:
+        """Where the manager's bus must listen for machines with these target properties to reach it:
+        the gateway of their network; None when they share the host's network or ``docker.dm.url``
+        names the address.  (For a session that starts its broker knowing which targets it will use.)"""
+        props = DockerProperties.read(properties, "", "", "", None)
+        if props.dm_url or props.run_options.get("network_mode") == "host":
+            return None
+        return self.gateway(
+            self.client(props.endpoint, props.api_version), str(props.run_options.get("network") or "bridge")
+        )
+
+    def gateway(self, client: docker.DockerClient, network: str = "bridge") -> str:
+        """The address of this host on the engine's network ``network``: where containers reach the manager."""
         try:
             attrs = client.networks.get(network).attrs
         except docker.errors.NotFound:
@@ -277,7 +289,7 @@ class DockerTarget(TargetHandler):
         if props.run_options.get("network_mode") == "host":
             return out
         if DM_URL_KEY in out or loopback(out.get(HTTP_IP_KEY, "")):
-            gateway = self._gateway(client, str(props.run_options.get("network") or "bridge"))
+            gateway = self.gateway(client, str(props.run_options.get("network") or "bridge"))
             if DM_URL_KEY in out:
                 out[DM_URL_KEY] = reachable_url(out[DM_URL_KEY], gateway)
             if loopback(out.get(HTTP_IP_KEY, "")):

@@ -105,7 +105,7 @@ def deployment(
 ) -> Iterator[tuple[Path, Path, str]]:
     app = write_app(tmp_path / "app", engine.socket)
     state = tmp_path / "state"
-    gateway = DockerTarget()._gateway(client, "bridge")
+    gateway = DockerTarget().gateway(client)
     try:
         yield app, state, gateway
     finally:

@@ -33,7 +33,7 @@ SLEEPER = 'FROM busybox:local\nCMD ["sleep", "600"]\n'
 @pytest.fixture(scope="module")
 def broker_port(client: docker.DockerClient) -> Iterator[int]:
     """A port listening on the bridge gateway, where a manager's bus would (nothing is ever sent to it)."""
-    gateway = DockerTarget()._gateway(client, "bridge")
+    gateway = DockerTarget().gateway(client)
     with socket.create_server((gateway, 0)) as server:
         yield server.getsockname()[1]
 
@@ -120,6 +120,7 @@ async def test_a_machine_is_a_container_named_labelled_and_given_its_user_data(
             "a loopback manager is unreachable from inside"
         )
         assert seen["rbcc.token"] == "secret-token" and seen["scoped.instance.path"] == "/vm 1"
+        assert handler.manager_host(req.properties) == gateway
         assert seen["rbcc.settings.agent_ip"] == info["NetworkSettings"]["IPAddress"], "ip = the container's address"
         assert engine.exec("vm_1_from_app", "cat", "/proc/1/cmdline").stdout.split("\0")[:2] == ["sleep", "600"]
     finally:
