@@ -25,11 +25,13 @@ def _register() -> None:
     from rbcc.cli.compile import compile_
     from rbcc.cli.deploy import deploy
     from rbcc.cli.doc import doc
+    from rbcc.cli.events import events
     from rbcc.cli.fmt import fmt
     from rbcc.cli.graph import graph
     from rbcc.cli.logs import logs
     from rbcc.cli.lsp import lsp
     from rbcc.cli.plan import plan
+    from rbcc.cli.run_commands import run_commands
     from rbcc.cli.simulate import simulate
     from rbcc.cli.start import start_
     from rbcc.cli.status import status
@@ -53,6 +55,8 @@ def _register() -> None:
         undeploy_,
         logs,
         agent_image,
+        events,
+        run_commands,
     ):
         main.add_command(command)
 

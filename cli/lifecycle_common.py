@@ -25,6 +25,9 @@ def run_operation(
 
     settings = make_settings(*settings_args)
     state = state_dir_of(source, state_dir)
+    from rbcc.runtime.autonomic.watch import refuse_if_watched
+
+    refuse_if_watched(state, f"{operation}")
     application = application_of(state)
     paths = [r["path"] for r in read_status(state)]
     view = view_for(as_json, paths)

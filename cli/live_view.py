@@ -61,6 +61,9 @@ class LiveTable:
         return table
 
     def __call__(self, event: dict[str, Any]) -> None:
+        line = autonomic_line(event)
+        if line is not None:
+            self.console.print(line, markup=False, highlight=False)
         if event.get("event") == "state":
             self.states[event["path"]] = event["state"]
         elif event.get("event") == "step":
@@ -84,9 +87,24 @@ class LiveTable:
             self.live = None
 
 
+def autonomic_line(event: dict[str, Any]) -> str | None:
+    """A rule firing or a commands file run (``rbcc deploy --watch``), as one line; None for other events."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(event.get("time", time.time())))
+    if event.get("event") == "rule":
+        return f"{stamp} rule {event['rule']} fires ({event['reason']})"
+    if event.get("event") == "commands":
+        error = f": {event['error']}" if event.get("error") else ""
+        return f"{stamp} commands {event['name']}: {event['result']}{error}"
+    return None
+
+
 class Quiet:
+    """No progress on a non-terminal; rule firings and commands runs of a watching manager, on stderr."""
+
     def __call__(self, event: dict[str, Any]) -> None:
-        return None
+        line = autonomic_line(event)
+        if line is not None:
+            click.echo(line, err=True)
 
     def __enter__(self) -> Quiet:
         return self

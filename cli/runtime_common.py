@@ -104,3 +104,55 @@ def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run(coro)
     except KeyboardInterrupt:
         raise click.Abort() from None
+
+
+def autonomic_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The manager's preferences (autonomic VM cap, mail) and the probe period."""
+    for option in reversed(
+        [
+            click.option(
+                "--preferences",
+                "preferences_file",
+                type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                help="A Java properties file of manager preferences (autonomic.maximum.vm.number, mail.*, …).",
+            ),
+            click.option(
+                "--preference",
+                "preference_pairs",
+                multiple=True,
+                metavar="KEY=VALUE",
+                help="One manager preference (repeatable; wins over --preferences).",
+            ),
+            click.option(
+                "--probe-period",
+                type=click.FloatRange(min=0, min_open=True),
+                default=20.0,
+                show_default=True,
+                help="Seconds between two samplings of the probes (with --watch).",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def with_autonomic(
+    settings: Any, preferences_file: Path | None, pairs: tuple[str, ...], probe_period: float, watch: bool
+) -> Any:
+    """``settings`` with the preferences, the probe period and, for ``--watch``, autonomic management on."""
+    import dataclasses
+
+    from rbcc.dsl.java import read_properties_text
+
+    prefs: list[tuple[str, str]] = []
+    if preferences_file is not None:
+        try:
+            prefs.extend(read_properties_text(preferences_file.read_bytes()).items())
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(f"cannot read {preferences_file}: {exc}", param_hint="--preferences") from None
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--preference")
+        prefs.append((key.strip(), value.strip()))
+    return dataclasses.replace(settings, preferences=tuple(prefs), probe_period=probe_period, autonomic=watch)

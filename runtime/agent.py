@@ -93,6 +93,8 @@ class Agent:
         self._waiters: list[asyncio.Future[None]] = []
         self._out: asyncio.Queue[tuple[Context, Message]] = asyncio.Queue()
         self._send_task: asyncio.Task[None] | None = None
+        self._probes: asyncio.Task[None] | None = None
+        self.sampler: Any = None
         #: tests: an agent that stops sending heartbeats
         self.silent = False
         self.ip = host.settings.agent_ip
@@ -103,9 +105,16 @@ class Agent:
         self._main = asyncio.create_task(self._loop(), name=f"agent {self.scoped_path}")
         self._beat = asyncio.create_task(self._heartbeats(), name=f"heartbeat {self.scoped_path}")
         self._send_task = asyncio.create_task(self._sender(), name=f"sender {self.scoped_path}")
+        if self.settings.autonomic:  # probes (runtime.md §6.1): only when a manager runs the rules
+            from rbcc.runtime.autonomic.sampler import Sampler
+
+            self.sampler = Sampler(self, self.host.app_dir, self.settings.probe_period)
+            self._probes = asyncio.create_task(self.sampler.run(), name=f"probes {self.scoped_path}")
 
     async def stop(self, wait_steps: bool = True) -> None:
         """Stop listening (running steps are awaited, or cancelled when ``wait_steps`` is false)."""
+        if self._probes is not None:
+            self._probes.cancel()
         await self._out.join()
         for task in (self._beat, self._main, self._send_task):
             if task is not None:

@@ -96,6 +96,8 @@ class Manager:
         self._checks: asyncio.Task[None] | None = None
         self._handling = False
         self._terminating: set[str] = set()
+        #: rules and commands (runtime.md §6), when a session enables them: see rbcc.runtime.autonomic.reactor
+        self.autonomic: Any = None
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -163,12 +165,13 @@ class Manager:
                     self.items[spec.path] = item
                     added.append(spec.path)
                 else:
+                    spec = _keep_created_children(spec, item, known)
                     if item.spec.to_json() != spec.to_json() or item.exports != exports or item.removed:
                         changed.append(spec.path)
                     item.spec, item.exports, item.position, item.removed = spec, exports, position, False
                 tx.put_instance(item.record())
             for path, item in known.items():
-                if path not in plan.by_path and not item.removed:
+                if path not in plan.by_path and not item.removed and not item.data.get("created.by.command"):
                     item.removed = True
                     removed.append(path)
                     tx.put_instance(item.record())
@@ -347,6 +350,8 @@ class Manager:
                 tx.drop_outbox(item.path)
             for p in members:
                 self._emit({"event": "state", "path": p, "state": State.NOT_DEPLOYED.value})
+            if self.autonomic is not None:
+                self.autonomic.after_change()
         finally:
             self._terminating.discard(item.path)
 
@@ -386,6 +391,8 @@ class Manager:
                 self._emit(
                     {"event": "state", "path": item.path, "state": item.state.value, "problem": item.last_problem}
                 )
+                if self.autonomic is not None:
+                    self.autonomic.after_change()
         elif kind == "StepEvent":
             self._emit(
                 {
@@ -396,6 +403,9 @@ class Manager:
                     "exit_code": msg.get("exit_code"),
                 }
             )
+        elif kind == "Autonomic":
+            if self.autonomic is not None:
+                self.autonomic.on_autonomic(msg)
         elif kind == "InstanceRemoved":
             path = msg["instance_path"]
             if path in self.items:
@@ -470,3 +480,17 @@ class Manager:
                 self._flush(scoped)
             gone.append(path)
         return gone
+
+
+def _keep_created_children(spec: PlanInstance, item: Managed, known: dict[str, Managed]) -> PlanInstance:
+    """``spec`` with the children commands created under it (the plan does not know them)."""
+    extra = tuple(
+        c
+        for c in item.spec.children
+        if c not in spec.children and c in known and known[c].data.get("created.by.command")
+    )
+    if not extra:
+        return spec
+    import dataclasses
+
+    return dataclasses.replace(spec, children=(*spec.children, *extra))

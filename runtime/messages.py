@@ -92,3 +92,15 @@ def remove_import(app: str, prefix: str, path: str) -> Message:
 
 def request_import(app: str, prefix: str) -> Message:
     return {"type": "RequestImport", "application": app, "component_or_facet_name": prefix}
+
+
+def autonomic(app: str, scoped_path: str, event: str, info: str, instance_path: str | None = None) -> Message:
+    """A probe fired (runtime.md §6.1); rbcc adds the instance whose measure it was."""
+    return {
+        "type": "Autonomic",
+        "application": app,
+        "scoped_instance_path": scoped_path,
+        "event_name": event,
+        "event_info": info,
+        "instance_path": instance_path,
+    }

@@ -103,7 +103,7 @@ def plan_changes(plan: Plan, records: list[InstanceRecord]) -> DeployPlan:
         if reasons:
             out.changes.append(Change(inst.path, "update", ("update",), tuple(reasons)))
     for path, rec in recorded.items():
-        if path in plan.by_path:
+        if path in plan.by_path or rec.data.get("created.by.command"):  # commands' instances stay
             continue
         state = State(rec.state)
         steps = () if state is State.NOT_DEPLOYED else ("stop", "undeploy")

@@ -100,6 +100,8 @@ class Session:
         )
         self.manager = Manager(host, self.store, self._on_event)
         self.manager.load()
+        if self.settings.autonomic:
+            self.enable_autonomic()
         await self.manager.start()
         await self._restore()
         return self
@@ -142,6 +144,25 @@ class Session:
             quiet = quiet + 1 if self.manager.idle() else 0
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("the deployment did not settle")
+
+    # ------------------------------------------------------------------ autonomic (runtime.md §6)
+    def enable_autonomic(self) -> Any:
+        """Attach the rules and commands of the application in ``app_dir`` to the manager (once)."""
+        from rbcc.runtime.autonomic.session import attach
+
+        return attach(self.manager, self.app_dir, self.settings)
+
+    async def watch(self, stop: asyncio.Event) -> Summary:
+        """Keep managing (heartbeats, probes, rules, commands) until ``stop`` is set."""
+        self.enable_autonomic()
+        await stop.wait()
+        return self.summary()
+
+    async def run_commands(self, path: Path) -> Any:
+        """Run a commands file against the application (origin ``manual``), then settle."""
+        run = self.enable_autonomic().run_file(Path(path))
+        await self.settle()
+        return run
 
     # ------------------------------------------------------------------ operations
     async def deploy(self, plan: Plan) -> Summary:

@@ -28,9 +28,28 @@ class Settings:
     forbidden_ports: tuple[int, ...] = ()
     #: the address local agents report (``ip`` exports)
     agent_ip: str = "127.0.0.1"
+    #: seconds between two samplings of the probes of an agent's started instances [20, fixed delay]
+    probe_period: float = 20.0
+    #: agents sample their probes and the manager runs the rules (``rbcc deploy --watch``); off in
+    #: the sessions that settle and exit, where nobody would listen (and ``Delete if exists`` would
+    #: delete a file for nothing)
+    autonomic: bool = False
+    #: the manager's preferences (Roboconf's DM preferences): ``autonomic.maximum.vm.number``,
+    #: ``autonomic.strict.maximum.vm.number``, ``mail.*``, ``email.default.recipients``
+    preferences: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.failure_mode not in FAILURE_MODES:
             raise ValueError(f"failure_mode must be one of {', '.join(FAILURE_MODES)}, not {self.failure_mode!r}")
         if self.max_parallel_steps < 1:
             raise ValueError("max_parallel_steps must be at least 1")
+        if self.probe_period <= 0:
+            raise ValueError("probe_period must be positive")
+
+    def preference(self, key: str, default: str | None = None) -> str | None:
+        """One of :attr:`preferences` (the last one given wins)."""
+        found = default
+        for k, v in self.preferences:
+            if k == key:
+                found = v
+        return found

@@ -60,7 +60,7 @@ def _holder(h: Holder, out: list[Problem]) -> None:
         code = "PM_EMPTY_FACET_NAME" if h.kind is HolderKind.FACET else "PM_EMPTY_COMPONENT_NAME"
         out.append(problem(code, h.decl_range))
     elif not lx.is_id(name):
-        out.append(problem("PM_INVALID_NAME", h.name_range, ("NAME", name)))
+        out.append(problem("PM_INVALID_NAME", h.name_range, ("NAME", name), note=lx.invisible_note(name, "name")))
     elif "." in name:
         out.append(problem("PM_DOT_IS_NOT_ALLOWED", h.name_range, ("NAME", name)))
     seen: set[str] = set()
@@ -91,7 +91,14 @@ def _holder(h: Holder, out: list[Problem]) -> None:
         if first is None:
             out.append(problem("PM_MISSING_INSTANCE_NAME", h.decl_range, note="Add `name: ...;`."))
         elif not lx.is_flex_id(first.value):
-            out.append(problem("PM_INVALID_INSTANCE_NAME", first.value_range, ("NAME", first.value)))
+            out.append(
+                problem(
+                    "PM_INVALID_INSTANCE_NAME",
+                    first.value_range,
+                    ("NAME", first.value),
+                    note=lx.invisible_note(first.value, "name"),
+                )
+            )
 
 
 def _item_range(prop: Property, s: int, e: int) -> SourceRange:
@@ -112,19 +119,32 @@ def _property(prop: Property, out: list[Problem]) -> None:
         for item, s, e in lx.split_nicely(value):
             if not lx.is_id(item):
                 where = _item_range(prop, *lx.empty_item_span(value, s)) if item == "" else _item_range(prop, s, e)
-                out.append(problem("PM_INVALID_CHILD_NAME", where, ("NAME", item)))
+                out.append(
+                    problem("PM_INVALID_CHILD_NAME", where, ("NAME", item), note=lx.invisible_note(item, "name"))
+                )
     elif name in ("facets", "extends"):
         for item, s, e in lx.split_nicely(value):
             if item == "":
                 out.append(problem("PM_EMPTY_REFERENCED_NAME", _item_range(prop, *lx.empty_item_span(value, s))))
             elif not lx.is_id(item):
-                out.append(problem("PM_INVALID_NAME", _item_range(prop, s, e), ("NAME", item)))
+                out.append(
+                    problem(
+                        "PM_INVALID_NAME", _item_range(prop, s, e), ("NAME", item), note=lx.invisible_note(item, "name")
+                    )
+                )
     elif name == "imports":
         for _raw, decl in parse_imports(prop):
             if decl.name == "":
                 out.append(problem("PM_EMPTY_VARIABLE_NAME", decl.range))
             elif not lx.PATTERN_IMPORT.fullmatch(decl.name):
-                out.append(problem("PM_INVALID_IMPORTED_VAR_NAME", decl.range, ("VARIABLE", decl.name)))
+                out.append(
+                    problem(
+                        "PM_INVALID_IMPORTED_VAR_NAME",
+                        decl.range,
+                        ("VARIABLE", decl.name),
+                        note=lx.invisible_note(decl.name, "name"),
+                    )
+                )
             elif "." not in decl.name or decl.name.endswith("."):
                 out.append(
                     problem(
@@ -141,7 +161,14 @@ def _property(prop: Property, out: list[Problem]) -> None:
             if d.name == "":
                 out.append(problem("PM_EMPTY_VARIABLE_NAME", d.range))
             elif not lx.is_id(d.name):
-                out.append(problem("PM_INVALID_EXPORTED_VAR_NAME", d.range, ("VARIABLE", d.name)))
+                out.append(
+                    problem(
+                        "PM_INVALID_EXPORTED_VAR_NAME",
+                        d.range,
+                        ("VARIABLE", d.name),
+                        note=lx.invisible_note(d.name, "name"),
+                    )
+                )
                 if d.name.lower().startswith("external "):
                     out.append(problem("PM_EXTERNAL_IS_KEYWORD_FOR_IMPORTS", d.range, ("VARIABLE", d.name)))
     elif name == "installer":

@@ -110,11 +110,17 @@ class _Unsound:
     #: that does not apply to a component: maybe a misspelt ``installer``)
     installers: set[str] = field(default_factory=set)
 
+    #: per file: the first lines of ``blocks`` (built once: ``in_block`` is asked for every problem)
+    _starts: dict[str, list[int]] = field(default_factory=dict)
+
     def in_block(self, r: SourceRange) -> bool:
         blocks = self.blocks.get(r.file)
         if not blocks:
             return False
-        i = bisect.bisect_right([b.start_line for b in blocks], r.start_line) - 1
+        starts = self._starts.get(r.file)
+        if starts is None or len(starts) != len(blocks):
+            starts = self._starts[r.file] = [b.start_line for b in blocks]
+        i = bisect.bisect_right(starts, r.start_line) - 1
         return i >= 0 and _inside(r, blocks[i])
 
 

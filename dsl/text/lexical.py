@@ -164,8 +164,11 @@ def char_name(ch: str) -> str:
     return f"U+{ord(ch):04X} {name}"
 
 
-def invisible_note(text: str) -> str | None:
-    """A sentence naming the invisible characters of ``text`` (at most three), or None."""
+def invisible_note(text: str, holder: str = "line") -> str | None:
+    """A sentence naming the invisible characters of ``text`` (at most three), or None.
+
+    ``holder`` says what holds them (``line``, ``name``): a name that looks right but is refused
+    is most often one with a pasted no-break or zero-width space in it."""
     found: list[str] = []
     for ch in text:
         if is_invisible(ch) and ch not in found:
@@ -174,5 +177,5 @@ def invisible_note(text: str) -> str | None:
         return None
     names = ", ".join(char_name(ch) for ch in found[:3]) + (" …" if len(found) > 3 else "")
     if len(found) == 1:
-        return f"This line holds an invisible character that Roboconf does not read as whitespace: {names}; delete or retype it."
-    return f"This line holds invisible characters that Roboconf does not read as whitespace: {names}; delete or retype them."
+        return f"This {holder} holds an invisible character that Roboconf does not read as whitespace: {names}; delete or retype it."
+    return f"This {holder} holds invisible characters that Roboconf does not read as whitespace: {names}; delete or retype them."

@@ -10,10 +10,11 @@ simulator's; the executor performs them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rbcc.dsl import Application, Level, Problem, walk_instances
-from rbcc.dsl.automation import COMMANDS_DIR, model_context
+from rbcc.dsl.automation import COMMANDS_DIR, ModelContext, model_context
 from rbcc.dsl.commands import (
     Append,
     AssociateTarget,
@@ -51,6 +52,8 @@ class CommandRun:
     #: side effects outside the application, described (``would write … into …``)
     effects: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: ``file:line:column`` of the first problem (invalid) or of the instruction that failed
+    location: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -65,6 +68,8 @@ class CommandRunner:
     tree: Tree
     #: ``autonomic.maximum.vm.number``: machines rule-triggered commands may create (None: unlimited)
     max_vms: int | None = None
+    #: the validation context (components, commands files), when the caller keeps one between runs
+    context: Callable[[], ModelContext] | None = None
 
     def run(self, name: str, autonomic: bool, depth: int = 0) -> CommandRun:
         rel = f"{COMMANDS_DIR}/{name}.commands"
@@ -73,15 +78,24 @@ class CommandRunner:
             text = path.read_bytes().decode("utf-8", errors="replace")
         except OSError:
             return CommandRun(name, "failed", f"{rel} does not exist")
-        ctx = model_context(self.app.graph, [], self.app.root / COMMANDS_DIR)
+        return self.run_text(text, rel, name, autonomic, depth)
+
+    def run_text(self, text: str, rel: str, name: str, autonomic: bool, depth: int = 0) -> CommandRun:
+        """Validate ``text`` (the file ``rel``, command ``name``) against the tree, then run it."""
+        ctx = (
+            self.context()
+            if self.context is not None
+            else model_context(self.app.graph, [], self.app.root / COMMANDS_DIR)
+        )
         ctx.instances = {p: n.component for p, n in self.tree.nodes.items()}
         instructions, problems = parse_commands(text, rel, name, ctx)
         errors = [p for p in problems if p.level is Level.ERROR]
         run = CommandRun(name, "ok", problems=problems)
         if errors:
             first = errors[0]
-            where = f"{first.range.file}:{first.range.start_line}" if first.range else rel
+            where = f"{first.range.file}:{first.range.start_line}:{first.range.start_column}" if first.range else rel
             run.result, run.error = "invalid", f"{where}: {first.code} {first.message}"
+            run.location = where
             return run
         source = text.splitlines()
         for instr in instructions:
@@ -93,6 +107,9 @@ class CommandRunner:
                 self._execute(instr, run, autonomic, depth)
             except CommandFailure as exc:
                 run.result, run.error = "failed", f"{instr.text}: {exc}"
+                if instr.range is not None:
+                    r = instr.range
+                    run.location = f"{r.file}:{r.start_line}:{r.start_column}"
                 return run
         if run.skipped:
             run.result = "ok-with-skipped"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from rbcc.dsl.rules.parser import Rule
 
@@ -61,7 +62,7 @@ class RuleEngine:
             return no(f"{rule.event} never happened")
         recorded = records[-1]
         if self.triggers.get(name) == (rule.event, recorded):
-            return no(f"already fired for the {rule.event} of {_seconds(recorded)}")
+            return no(f"already fired for the {rule.event} of {_at(recorded)}")
         if rule.time_window >= 0 and now - recorded > rule.time_window:
             return no(f"the last {rule.event} is older than its {rule.time_window}s time window")
         if rule.occurrences > 1:
@@ -71,7 +72,7 @@ class RuleEngine:
                 return no(f"{recent} of {rule.occurrences} occurrences of {rule.event}{where}")
         self.triggers[name] = (rule.event, recorded)
         self.fired_at[name] = now
-        return Decision(name, rule.event, True, f"{rule.event} at {_seconds(recorded)}")
+        return Decision(name, rule.event, True, f"{rule.event} at {_at(recorded)}")
 
 
 def _within(records: Iterable[float], now: float, window: int) -> int:
@@ -80,3 +81,12 @@ def _within(records: Iterable[float], now: float, window: int) -> int:
 
 def _seconds(value: float) -> str:
     return f"{value:g}s"
+
+
+def _at(value: float) -> str:
+    """A record time: seconds of a stream (``rbcc simulate``), or a wall-clock time (the executor)."""
+    if value >= 1e9:
+        from datetime import datetime
+
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+    return _seconds(value)

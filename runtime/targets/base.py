@@ -42,7 +42,7 @@ class TargetHandler(abc.ABC):
     async def create_machine(self, request: MachineRequest) -> str:
         """Allocate the machine and return its id quickly; configuration comes after."""
 
-    async def configure_machine(self, machine_id: str, request: MachineRequest) -> None:
+    async def configure_machine(self, machine_id: str, request: MachineRequest) -> None:  # noqa: B027 (optional)
         """Finish bringing the machine up (default: nothing left to do); raising puts it in PROBLEM."""
 
     @abc.abstractmethod

@@ -85,3 +85,32 @@ def test_default_mode_keeps_the_verdict_and_roboconfs_codes_on_applications(case
 @given(app_cases(instances_only=True))
 def test_default_mode_keeps_the_verdict_and_roboconfs_codes_on_instances(case: Case) -> None:
     check(case)
+
+
+def check_files(files: dict[str, str]) -> None:
+    """``check`` for an application given as its files (the mutated fixtures of the robustness tests)."""
+    from tests.dsl.test_robustness import write_app
+
+    with tempfile.TemporaryDirectory(prefix="rbcc-default-") as tmp:
+        root = write_app(Path(tmp), files)
+        staged = Validator(compat="roboconf").validate(root).problems
+        default = Validator().validate(root).problems
+        outside = ranges_outside_their_file(root, default) + ranges_outside_their_file(root, staged)
+    what = f"\ncompat:  {sorted(p.code for p in staged)}\ndefault: {sorted(p.code for p in default)}\n{files}"
+    assert any(p.is_error for p in default) == any(p.is_error for p in staged), "verdict differs" + what
+    assert not missing_from_default(staged, default), f"missing {missing_from_default(staged, default)}" + what
+    assert not outside, f"ranges outside their file: {outside}" + what
+
+
+def _mutated_applications():
+    from hypothesis import strategies as st
+
+    from tests.dsl.test_robustness import GRAPH_SEEDS, INSTANCE_SEEDS, app_files, mutated
+
+    return st.builds(lambda g, i: app_files(graph=g, instances=i), mutated(GRAPH_SEEDS), mutated(INSTANCE_SEEDS))
+
+
+@PROPERTY_SETTINGS
+@given(_mutated_applications())
+def test_mutated_applications_keep_the_verdict_roboconfs_codes_and_ranges_in_their_file(files) -> None:
+    check_files(files)

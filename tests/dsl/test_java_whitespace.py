@@ -15,6 +15,7 @@ from rbcc.dsl.checks.blocks import validate_file
 from rbcc.dsl.text import lexical as lx
 from rbcc.dsl.text.line_parser import parse_lines
 from rbcc.dsl.text.parser import parse_text
+from rbcc.dsl.validate import Validator
 
 BODY = "\tinstaller: target;\n"
 
@@ -143,3 +144,30 @@ def test_words_starting_with_import_are_still_components_without_brace() -> None
     for line in ("importx", "imports", "import.x"):
         got = [c for c, *_ in codes("a.graph", line + "\n")]
         assert "P_O_C_BRACKET_MISSING" in got and "P_UNRECOGNIZED_BLOCK" not in got, line
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "char"),
+    [
+        ("VM\u00a0{\n\tinstaller: target;\n}\n", "PM_INVALID_NAME", "U+00A0 NO-BREAK SPACE"),
+        ("Tom\u200bcat {\n\tinstaller: script;\n}\n", "PM_INVALID_NAME", "U+200B ZERO WIDTH SPACE"),
+        (
+            "App {\n\tinstaller: script;\n\texports: po\u2003rt = 2;\n}\n",
+            "PM_INVALID_EXPORTED_VAR_NAME",
+            "U+2003 EM SPACE",
+        ),
+        ("App {\n\tinstaller: script;\n\tchildren: W\ufeffeb;\n}\n", "PM_INVALID_CHILD_NAME", "U+FEFF"),
+    ],
+)
+def test_a_name_refused_because_of_an_invisible_character_says_which_character(tmp_path, text, code, char):
+    path = tmp_path / "t.graph"
+    path.write_text(text, encoding="utf-8")
+    (hit,) = [p for p in Validator().validate(path).problems if p.code == code]
+    assert hit.hint is not None and char in hit.hint and "name" in hit.hint
+
+
+def test_a_plainly_invalid_name_gets_no_invisible_character_hint(tmp_path):
+    path = tmp_path / "t.graph"
+    path.write_text("9VM {\n\tinstaller: target;\n}\n", encoding="utf-8")
+    (hit,) = [p for p in Validator().validate(path).problems if p.code == "PM_INVALID_NAME"]
+    assert hit.hint is None
