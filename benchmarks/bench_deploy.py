@@ -8,26 +8,30 @@ seconds.  With at most ``--parallel`` recipes at once, no executor can finish be
 by the recipes' own timestamps' ideal and compared with the wall time of the whole
 ``rbcc deploy --json`` process (start-up, compilation, state, recipes).  Also: the manager's peak
 memory (max RSS), messages per instance, store transactions, and the Storm example's deploy time
-with simulated services.
+with simulated services.  ``--bus websocket`` adds a column: the same application with ``process``
+agents (one ``rbcc agent`` process per machine) over the WebSocket bus, next to the in-process one
+(the manager's RSS then excludes the agents, which are processes of their own).
 
     python benchmarks/bench_deploy.py                        # 1,000 instances, 0.5 s recipes
-    python benchmarks/bench_deploy.py --machines 5 --per-machine 20 --sleep 0.2
-    python benchmarks/bench_deploy.py --bus rabbitmq        # also over a private RabbitMQ broker
+    python benchmarks/bench_deploy.py --machines 5 --per-machine 20 --sleep 0.2 --bus websocket
+    python benchmarks/bench_deploy.py --bus websocket,rabbitmq     # one column per bus
 
-With ``--bus rabbitmq`` the same application is deployed a second time in the same run with every
-message through a RabbitMQ broker the benchmark starts on loopback (tests/runtime/broker.py), in a
-child process running the same executor as ``rbcc deploy`` (``Session`` over ``RabbitMQBus``,
-local agents in the process); the table gets one column per bus and the ratio RabbitMQ / in-process.
+``websocket``: process agents (``--handler process``) over the manager's WebSocket broker;
+``rabbitmq``: local agents with every message through a RabbitMQ broker the benchmark starts on
+loopback (tests/runtime/broker.py; its start-up is not counted).  The in-process column is always
+measured first, in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -65,53 +69,36 @@ def generate(root: Path, machines: int, per_machine: int) -> int:
     return machines * per_machine
 
 
-def deploy(app: Path, state: Path, parallel: int, sleep: float, timeout: float) -> tuple[float, int | None, dict]:
+#: extra ``rbcc deploy`` arguments per bus column
+BUS_ARGS = {"inprocess": [], "websocket": ["--handler", "process"], "rabbitmq": ["--bus", "rabbitmq"]}
+
+
+def rabbit_args(broker: Any) -> list[str]:
+    """``--messaging`` options pointing ``rbcc deploy`` at ``broker``."""
+    keys = {
+        "server.ip": f"{broker.host}:{broker.port}",
+        "server.username": broker.username,
+        "server.password": broker.password,
+        "server.virtual.host": broker.vhost,
+    }
+    out: list[str] = []
+    for key, value in keys.items():
+        out += ["--messaging", f"net.roboconf.messaging.rabbitmq.{key}={value}"]
+    return out
+
+
+def deploy(
+    app: Path, state: Path, parallel: int, sleep: float, timeout: float, extra: list[str] | None = None
+) -> tuple[float, int | None, dict]:
     env_sleep = {"BENCH_SLEEP": str(sleep)}
     os.environ.update(env_sleep)
     cmd = [*rbcc_command(), "deploy", str(app), "--state-dir", str(state), "--max-parallel", str(parallel), "--json"]
+    cmd += extra or []
     child = run_child(cmd, timeout)
     if child.returncode != 0:
         raise SystemExit(f"rbcc deploy failed ({child.returncode}): {child.stderr[-2000:]}")
     summary = json.loads(child.stdout.strip().splitlines()[-1])
     return child.seconds, child.max_rss_kb, summary
-
-
-def deploy_over_rabbitmq(
-    app: Path, state: Path, parallel: int, sleep: float, timeout: float, user_data: Path
-) -> tuple[float, int | None, dict]:
-    """The same deployment with every message through the broker named by ``user_data`` (a child process)."""
-    os.environ["BENCH_SLEEP"] = str(sleep)
-    results = []
-    for action in ("deploy", "undeploy"):
-        child_args = [action, str(app), str(state), str(parallel), str(user_data)]
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child-rabbitmq", *child_args]
-        child = run_child(cmd, timeout)
-        if child.returncode != 0:
-            raise SystemExit(f"{action} over RabbitMQ failed ({child.returncode}): {child.stderr[-2000:]}")
-        results.append((child.seconds, child.max_rss_kb, json.loads(child.stdout.strip().splitlines()[-1])))
-    return results[0]
-
-
-def child_rabbitmq(action: str, app: str, state: str, parallel: str, user_data: str) -> int:
-    """What ``rbcc deploy|undeploy --json`` do, over ``RabbitMQBus``: compile, act, print the summary as JSON."""
-    import asyncio
-
-    from rbcc.dsl.java import read_properties_text
-    from rbcc.runtime import Session, Settings, load_plan
-    from rbcc.runtime.bus_rabbitmq import RabbitMQBus, rabbit_config
-
-    config = rabbit_config(read_properties_text(Path(user_data).read_bytes()))
-    plan = load_plan(Path(app), Path(app))
-
-    async def go() -> dict:
-        async with RabbitMQBus(config, domain="bench") as bus:
-            settings = Settings(max_parallel_steps=int(parallel))
-            async with Session(plan.application, Path(state), settings, app_dir=plan.app_dir, bus=bus) as session:
-                summary = await (session.deploy(plan) if action == "deploy" else session.undeploy([]))
-        return {"ok": summary.ok, "steps": summary.steps, "messages": summary.messages}
-
-    print(json.dumps(asyncio.run(go())))
-    return 0
 
 
 def storm(timeout: float) -> float | None:
@@ -136,87 +123,80 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument(
         "--bus",
-        choices=("inprocess", "rabbitmq"),
         default="inprocess",
-        help="rabbitmq: also deploy over a private RabbitMQ broker, in the same run",
+        help="comma-separated columns besides inprocess: websocket (process agents), rabbitmq (a private broker)",
     )
     parser.add_argument("--no-storm", action="store_true", help="skip the Storm example")
-    parser.add_argument(
-        "--child-rabbitmq", nargs=5, metavar=("ACTION", "APP", "STATE", "PARALLEL", "USER_DATA"), help=argparse.SUPPRESS
-    )
     args = parser.parse_args(argv)
-    if args.child_rabbitmq:
-        return child_rabbitmq(*args.child_rabbitmq)
-    runs: dict[str, tuple[float, int | None, dict]] = {}
-    broker_s = None
-    with tempfile.TemporaryDirectory() as tmp:
+    buses = ["inprocess"] + [b for b in args.bus.split(",") if b and b != "inprocess"]
+    unknown = [b for b in buses if b not in BUS_ARGS]
+    if unknown:
+        parser.error(f"unknown bus {', '.join(unknown)} (choose from {', '.join(BUS_ARGS)})")
+    results: dict[str, tuple[float, int | None, dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         app = Path(tmp) / "app"
         n = generate(app, args.machines, args.per_machine)
-        runs["in-process"] = deploy(app, Path(tmp) / "state", args.parallel, args.sleep, args.timeout)
-        undeploy = [*rbcc_command(), "undeploy", str(app), "--state-dir", str(Path(tmp) / "state")]
-        run_child(undeploy, args.timeout)
-        if args.bus == "rabbitmq":
-            from tests.runtime.broker import Broker, available
+        for bus in buses:
+            state = Path(tmp) / f"state-{bus}"
+            extra = list(BUS_ARGS[bus])
+            if bus == "rabbitmq":
+                from tests.runtime.broker import Broker, available
 
-            if not available():
-                raise SystemExit("--bus rabbitmq: Debian's rabbitmq-server is not installed (.ci/install-system-tools)")
-            with Broker.start(Path(tmp)) as broker:
-                broker_s = broker.started_in
-                props = Path(tmp) / "messaging.properties"
-                props.write_text(
-                    "net.roboconf.messaging.type = rabbitmq\n"
-                    f"net.roboconf.messaging.rabbitmq.server.ip = {broker.host}:{broker.port}\n"
-                    f"net.roboconf.messaging.rabbitmq.server.username = {broker.username}\n"
-                    f"net.roboconf.messaging.rabbitmq.server.password = {broker.password}\n"
-                    f"net.roboconf.messaging.rabbitmq.server.virtual.host = {broker.vhost}\n"
+                if not available():
+                    raise SystemExit(
+                        "--bus rabbitmq: Debian's rabbitmq-server is not installed (.ci/install-system-tools)"
+                    )
+                extra += rabbit_args(stack.enter_context(Broker.start(Path(tmp))))
+            try:
+                results[bus] = deploy(app, state, args.parallel, args.sleep, args.timeout, extra)
+            finally:  # also stops the process agents
+                run_child(
+                    [
+                        *rbcc_command(),
+                        "undeploy",
+                        str(app),
+                        "--state-dir",
+                        str(state),
+                        *(extra if bus == "rabbitmq" else []),
+                    ],
+                    args.timeout,
                 )
-                state = Path(tmp) / "state-rabbitmq"
-                runs["RabbitMQ"] = deploy_over_rabbitmq(app, state, args.parallel, args.sleep, args.timeout, props)
-    steps = runs["in-process"][2]["steps"]
+    steps = results["inprocess"][2]["steps"]
     bound = max(3 * args.sleep, steps * args.sleep / args.parallel)
     storm_s = None if args.no_storm else storm(args.timeout)
 
-    def column(run: tuple[float, int | None, dict]) -> list[str]:
-        seconds, rss, summary = run
+    def column(bus: str) -> list[str]:
+        seconds, rss, summary = results[bus]
         return [
             f"{summary['steps']}",
             f"{seconds:.2f} s",
             f"{seconds / bound:.2f}",
-            f"{rss / 1024:.0f} MiB" if rss else "n/a",
+            f"{(rss or 0) / 1024:.0f} MiB" if rss else "n/a",
             f"{summary['messages'] / (n + args.machines):.1f}",
         ]
 
-    names = list(runs)
-    measured = {name: column(run) for name, run in runs.items()}
-    keys = [
+    head = [
+        ("instances (with recipes)", f"{n}"),
+        ("recipe duration", f"{args.sleep:g} s"),
+        ("max parallel", f"{args.parallel}"),
+        ("critical-path bound", f"{bound:.2f} s"),
+    ]
+    names = [
         "recipe steps run",
-        "deploy (whole process)",
+        "rbcc deploy (whole process)",
         "ratio deploy / bound (goal <= 1.1)",
         "manager peak RSS",
         "messages per instance",
     ]
-    rows: list[tuple[str, list[str]]] = [
-        ("instances (with recipes)", [f"{n}"] * len(names)),
-        ("recipe duration", [f"{args.sleep:g} s"] * len(names)),
-        ("max parallel", [f"{args.parallel}"] * len(names)),
-        ("critical-path bound", [f"{bound:.2f} s"] * len(names)),
-    ]
-    rows += [(key, [measured[name][i] for name in names]) for i, key in enumerate(keys)]
-    if "RabbitMQ" in runs:
-        ratio = runs["RabbitMQ"][0] / runs["in-process"][0]
-        rows.append(("RabbitMQ / in-process deploy time", ["", f"{ratio:.2f}"]))
-        rows.append(("broker start (not in deploy time)", ["", f"{broker_s:.2f} s"]))
-    rows.append(
-        (
-            "Storm (simulated) deploy",
-            [f"{storm_s:.2f} s" if storm_s is not None else "skipped"] + [""] * (len(names) - 1),
-        )
-    )
+    columns = {bus: column(bus) for bus in buses}
+    rows = [(k, [v] + [""] * (len(buses) - 1)) for k, v in head]
+    rows += [(name, [columns[b][i] for b in buses]) for i, name in enumerate(names)]
+    if not args.no_storm:
+        rows.append(("Storm (simulated) deploy", [f"{storm_s:.2f} s" if storm_s is not None else "failed"]))
     width = max(len(k) for k, _ in rows)
-    widths = [max(len(name), *(len(v[i]) for _, v in rows)) for i, name in enumerate(names)]
-    print(f"{'':<{width}}  " + "  ".join(f"{name:>{w}}" for name, w in zip(names, widths, strict=True)))
+    print(f"{'':<{width}}  " + "  ".join(f"{b:>12}" for b in buses))
     for key, values in rows:
-        print(f"{key:<{width}}  " + "  ".join(f"{v:>{w}}" for v, w in zip(values, widths, strict=True)))
+        print(f"{key:<{width}}  " + "  ".join(f"{v:>12}" for v in values))
     return 0
 
 

@@ -21,6 +21,7 @@ def main() -> None:
 
 
 def _register() -> None:
+    from rbcc.cli.agent import agent
     from rbcc.cli.agent_image import agent_image
     from rbcc.cli.compile import compile_
     from rbcc.cli.deploy import deploy
@@ -57,6 +58,7 @@ def _register() -> None:
         agent_image,
         events,
         run_commands,
+        agent,
     ):
         main.add_command(command)
 

@@ -10,6 +10,7 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +19,7 @@ from rbcc.cli.runtime_common import (
     app_dir_of,
     autonomic_options,
     make_settings,
+    network_options,
     run_async,
     settings_options,
     state_dir_of,
@@ -30,6 +32,7 @@ from rbcc.cli.runtime_common import (
 @click.argument("source", type=click.Path(path_type=Path, exists=True))
 @state_options
 @settings_options
+@network_options
 @click.option("--profile", help="The container-metadata profile to compile with (application directories).")
 @click.option(
     "--watch",
@@ -52,6 +55,7 @@ def deploy(
     preferences_file: Path | None,
     preference_pairs: tuple[str, ...],
     probe_period: float,
+    **network: Any,
 ) -> None:
     """Deploy and start every instance of SOURCE (an application directory or a plan.json).
 
@@ -66,7 +70,7 @@ def deploy(
     from rbcc.runtime import Session, load_plan, plan_changes
     from rbcc.runtime.store import Store
 
-    settings = make_settings(failure_mode, cascade, max_parallel, recipe_timeout, forbidden_ports)
+    settings = make_settings(failure_mode, cascade, max_parallel, recipe_timeout, forbidden_ports, **network)
     settings = with_autonomic(settings, preferences_file, preference_pairs, probe_period, watch)
     plan = load_plan(source, app_dir_of(source, app_dir), profile=profile)
     state = state_dir_of(source, state_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,12 +19,13 @@ def run_operation(
     app_dir: Path | None,
     settings_args: tuple[str, bool, int | None, float, str | None],
     as_json: bool,
+    network: dict[str, Any] | None = None,
 ) -> None:
     from rbcc.cli.live_view import print_summary, view_for
     from rbcc.runtime import Session
     from rbcc.runtime.status import application_of, read_status
 
-    settings = make_settings(*settings_args)
+    settings = make_settings(*settings_args, **(network or {}))
     state = state_dir_of(source, state_dir)
     from rbcc.runtime.autonomic.watch import refuse_if_watched
 
@@ -48,7 +50,7 @@ def run_operation(
 def lifecycle_command(operation: str, summary: str) -> click.Command:
     """The ``rbcc <operation> SOURCE [INSTANCE…]`` command: the same arguments for the three operations."""
     from rbcc.cli.base import RbccCommand
-    from rbcc.cli.runtime_common import settings_options, state_options
+    from rbcc.cli.runtime_common import network_options, settings_options, state_options
 
     def command(
         source: Path,
@@ -61,14 +63,15 @@ def lifecycle_command(operation: str, summary: str) -> click.Command:
         recipe_timeout: float,
         forbidden_ports: str | None,
         as_json: bool,
+        **network: Any,
     ) -> None:
         settings = (failure_mode, cascade, max_parallel, recipe_timeout, forbidden_ports)
-        run_operation(operation, source, instances, state_dir, app_dir, settings, as_json)
+        run_operation(operation, source, instances, state_dir, app_dir, settings, as_json, network)
 
     command.__doc__ = (
         f"{summary}\n\n    SOURCE is the application directory (or plan file) given to `rbcc deploy`.\n    "
     )
-    decorated = settings_options(state_options(command))
+    decorated = network_options(settings_options(state_options(command)))
     decorated = click.argument("instances", nargs=-1)(decorated)
     decorated = click.argument("source", type=click.Path(path_type=Path, exists=True))(decorated)
     return click.command(operation, cls=RbccCommand)(decorated)

@@ -72,12 +72,64 @@ def settings_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def network_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Where machines run and how the manager talks to their agents (docs/deploy.md, "Machines")."""
+    for option in reversed(
+        [
+            click.option(
+                "--bus",
+                type=click.Choice(("inprocess", "websocket", "rabbitmq")),
+                default=None,
+                help="The messaging between manager and agents (default: inprocess, or websocket when a machine "
+                "runs out of the rbcc process).",
+            ),
+            click.option(
+                "--bus-port",
+                type=click.IntRange(0, 65535),
+                default=0,
+                help="The WebSocket broker's port (default: the one this deployment used last, else a free one).",
+            ),
+            click.option("--bus-host", default="127.0.0.1", show_default=True, help="Where the broker listens."),
+            click.option("--tls-cert", type=click.Path(dir_okay=False, exists=True), help="TLS certificate (wss://)."),
+            click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), help="TLS private key."),
+            click.option(
+                "--handler",
+                type=click.Choice(("local", "process", "docker", "remote")),
+                help="The target handler of every machine whose target is not chosen with --target.",
+            ),
+            click.option(
+                "--messaging",
+                multiple=True,
+                metavar="KEY=VALUE",
+                help="A Roboconf messaging property for --bus rabbitmq (net.roboconf.messaging.rabbitmq.*).",
+            ),
+            click.option(
+                "--target",
+                "targets",
+                multiple=True,
+                metavar="ID",
+                help="Use the target file with this id for the machines whose component has it (repeatable).",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
 def make_settings(
     failure_mode: str,
     cascade: bool,
     max_parallel: int | None,
     recipe_timeout: float,
     forbidden_ports: str | None,
+    bus: str | None = None,
+    bus_port: int = 0,
+    bus_host: str = "127.0.0.1",
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    handler: str | None = None,
+    targets: tuple[str, ...] = (),
+    messaging: tuple[str, ...] = (),
 ) -> Any:
     from rbcc.runtime import Settings
 
@@ -90,11 +142,29 @@ def make_settings(
     extra: dict[str, Any] = {}
     if max_parallel is not None:
         extra["max_parallel_steps"] = max_parallel
+    if bus is None:
+        bus = "auto"
+    pairs = []
+    for item in messaging:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--messaging")
+        pairs.append((key.strip(), value.strip()))
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
     return Settings(
         failure_mode=failure_mode,
         cascade_recipes=cascade,
         recipe_timeout=recipe_timeout,
         forbidden_ports=ports,
+        bus=bus,
+        bus_port=bus_port,
+        bus_host=bus_host,
+        tls_cert=str(Path(tls_cert).resolve()) if tls_cert else None,
+        tls_key=str(Path(tls_key).resolve()) if tls_key else None,
+        handler=handler,
+        targets=tuple(targets),
+        messaging=tuple(pairs),
         **extra,
     )
 

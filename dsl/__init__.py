@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from rbcc.dsl.catalogue import CODES, Level
 from rbcc.dsl.checks.recipes import resource_dir
+from rbcc.dsl.java import read_properties_text
 from rbcc.dsl.limits import DEFAULT_MAX_PROBLEMS, Suppressed, limit_per_file
 from rbcc.dsl.model import inheritance
 from rbcc.dsl.model.container import (
@@ -49,6 +50,7 @@ from rbcc.dsl.text.syntax import Comment, FileKind, Holder, HolderKind, Import, 
 from rbcc.dsl.validate import ValidationResult, Validator, enclosing_application, validate_path
 
 __all__ = [
+    "read_properties_text",
     "AS_CHOICES",
     "COMPAT_CHOICES",
     "KEY_CHOICES",

@@ -139,10 +139,14 @@ class Agent:
             and self.host.bus.inbox(self.owner).empty()
         )
 
+    def beat(self) -> None:
+        """One heartbeat now (also sent on each reconnection of a networked agent, §2.3)."""
+        if not self.silent:
+            self._to_dm(m.heartbeat(self.app, self.scoped_path, self.ip, not self.has_model))
+
     async def _heartbeats(self) -> None:
         while True:
-            if not self.silent:
-                self._to_dm(m.heartbeat(self.app, self.scoped_path, self.ip, not self.has_model))
+            self.beat()
             await asyncio.sleep(self.settings.heartbeat_period)
 
     async def _loop(self) -> None:

@@ -80,6 +80,12 @@ class Bus(abc.ABC):
         """Messages delivered but not yet taken from an inbox (0 when the bus cannot tell)."""
         return 0
 
+    async def start(self) -> None:  # noqa: B027 - optional: most buses have nothing to open
+        """Listen or connect (a network bus); the in-process bus has nothing to do."""
+
+    async def close(self) -> None:  # noqa: B027
+        """Stop listening or disconnect."""
+
     #: messages published, by type (for benchmarks and tests)
     counts: Counter[str]
 

@@ -5,32 +5,38 @@ users asked for, the imports reported, the data of machines and the last problem
 part in import resolution (agents exchange exports directly).  Agent messages are handled one at a
 time; each transition is one store transaction committed before anything is sent.
 
-Machines use the ``local`` target handler (runtime.md §9): the agent is a task of this process,
-its directory ``state/agents/<clean path>/``; terminating one cascades stop and undeploy, deepest
-first.
+Machines are made by the target handler their target chooses (:mod:`rbcc.runtime.targets.registry`):
+``local`` agents are tasks of this process, the others are other processes reached over the
+network bus (:mod:`rbcc.runtime.agent_link`).  The machine id a handler returns is recorded before
+anything else happens to the machine; terminating one cascades stop and undeploy, deepest first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rbcc.runtime import messages as m
+from rbcc.runtime import user_data as ud
 from rbcc.runtime.agent import Agent, AgentHost
+from rbcc.runtime.agent_link import AgentLink, BusLink
 from rbcc.runtime.bus import Message, agent_context, dm_context, importers_context
 from rbcc.runtime.plan import Plan, PlanInstance
 from rbcc.runtime.ports import PortAllocator
 from rbcc.runtime.states import REQUESTABLE, State
 from rbcc.runtime.store import InstanceRecord, Store
+from rbcc.runtime.targets.base import MachineRequest, TargetHandler
+from rbcc.runtime.targets.registry import Handlers, TargetChoice, choose_target
 
 log = logging.getLogger("rbcc.runtime.manager")
 
 EventSink = Callable[[dict[str, Any]], None]
-MACHINE_DATA = ("ip.address", "machine.id", "target.acquired", "running.from")
+MACHINE_DATA = ("ip.address", "machine.id", "target.acquired", "running.from", "target.handler", "target.id")
 
 
 @dataclass
@@ -80,7 +86,9 @@ class Managed:
 class Manager:
     """The deployment manager of one application."""
 
-    def __init__(self, host: AgentHost, store: Store, on_event: EventSink | None = None) -> None:
+    def __init__(
+        self, host: AgentHost, store: Store, on_event: EventSink | None = None, handlers: Handlers | None = None
+    ) -> None:
         self.host = host
         self.app = host.application
         self.bus = host.bus
@@ -89,7 +97,9 @@ class Manager:
         self.on_event = on_event or (lambda e: None)
         self.owner = f"DM @ {self.app}"
         self.items: dict[str, Managed] = {}
-        self.agents: dict[str, Agent] = {}
+        self.agents: dict[str, AgentLink] = {}
+        self.handlers = handlers or Handlers(host)
+        self._deploying_since: dict[str, float] = {}
         self.ports = PortAllocator(self.settings.forbidden_ports)
         self._tasks: set[asyncio.Task[None]] = set()
         self._main: asyncio.Task[None] | None = None
@@ -102,12 +112,15 @@ class Manager:
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
         await self.bus.subscribe(self.owner, dm_context(self.app))
+        if hasattr(self.bus, "on_gap"):
+            self.bus.on_gap = self._on_gap
         self._main = asyncio.create_task(self._loop(), name="manager")
         self._checks = asyncio.create_task(self._heartbeat_checks(), name="heartbeat checks")
 
     async def stop(self) -> None:
         for agent in list(self.agents.values()):
-            await agent.stop()
+            if isinstance(agent, Agent):
+                await agent.stop()  # the others outlive the session
         for task in (self._main, self._checks, *self._tasks):
             if task is not None:
                 task.cancel()
@@ -119,7 +132,15 @@ class Manager:
             return False
         if any(i.state in (State.DEPLOYING, State.UNDEPLOYING) for i in self.items.values() if i.spec.scoped):
             return False
-        return all(a.idle() for a in self.agents.values())
+        return all(self._machine_idle(p) for p in list(self.agents))
+
+    def _machine_idle(self, path: str) -> bool:
+        """An agent with nothing to do, or one that is lost (its machine in PROBLEM: nothing to wait for)."""
+        agent = self.agents.get(path)
+        if agent is None or agent.idle():
+            return True
+        item = self.items.get(path)
+        return not isinstance(agent, Agent) and item is not None and item.state is State.PROBLEM
 
     def _emit(self, event: dict[str, Any]) -> None:
         event.setdefault("time", time.time())
@@ -291,24 +312,140 @@ class Manager:
         elif state is not item.state and not (state is State.DEPLOYED_STARTED and item.state is State.DEPLOYING):
             log.warning("%s: %s requested on a machine in %s: ignored", item.path, state.value, item.state.value)
 
-    async def _create_machine(self, item: Managed) -> None:
-        agent = Agent(self.host, item.path)
-        self.agents[item.path] = agent
-        self._set_state(item, item.state, data={"machine.id": f"local:{item.path}"})
-        await agent.start()
+    def _agent_owner(self, path: str) -> str:
+        return f"{path} @ {self.app}"
 
-    def restore_agent(self, item: Managed) -> bool:
-        """A local machine recorded as running: its agent is restored from its file (False: there is none)."""
-        agent = Agent(self.host, item.path)
-        if not agent.restore():
+    def _network_bus(self, handler: str) -> Any:
+        if not hasattr(self.bus, "allow"):
+            from rbcc.runtime.targets.base import TargetError
+
+            raise TargetError(f"{handler} machines need a network bus: deploy with --bus websocket")
+        return self.bus
+
+    def _user_data(self, item: Managed, token: str | None) -> dict[str, str]:
+        values = {
+            "application.name": self.app,
+            "scoped.instance.path": item.path,
+            "domain": "default",
+            "rbcc.app.dir": str(self.host.app_dir),
+            "rbcc.state.dir": str(self.host.state_dir),
+            **ud.settings_values(self.settings),
+        }
+        if token is not None:
+            bus = self.bus
+            values["net.roboconf.messaging.type"] = "websocket"
+            values["rbcc.token"] = token
+            values["rbcc.dm.url"] = str(getattr(bus, "url", ""))
+            if getattr(bus, "tls_cert", None):
+                values["rbcc.tls.ca"] = str(bus.tls_cert)  # type: ignore[attr-defined]
+        return values
+
+    def _request_for(self, item: Managed, choice: TargetChoice, token: str | None) -> MachineRequest:
+        source = next((t.file for t in item.spec.targets if t.id == choice.target_id), None)
+        return MachineRequest(
+            application=self.app,
+            scoped_path=item.path,
+            properties=dict(choice.properties),
+            user_data=self._user_data(item, token),
+            state_dir=self.host.state_dir,
+            properties_dir=(self.host.app_dir / source).parent if source else None,
+        )
+
+    def _machine_failed(self, item: Managed, problem: str) -> None:
+        """``create_machine`` failed: the guard cleared, the state restored, the reason kept (§2.2)."""
+        log.warning("%s: %s", item.path, problem)
+        item.last_problem = problem
+        for key in MACHINE_DATA:
+            item.data.pop(key, None)
+        with self.store.transaction() as tx:
+            tx.drop_token(item.path)
+        self.agents.pop(item.path, None)
+        self._set_state(item, State.NOT_DEPLOYED)
+
+    async def _create_machine(self, item: Managed) -> None:
+        choice = choose_target(item.spec, self.settings)
+        token: str | None = None
+        try:
+            handler = self.handlers.get(choice.handler)
+            if choice.handler != "local":
+                bus = self._network_bus(choice.handler)
+                token = secrets.token_urlsafe(24)
+                with self.store.transaction() as tx:
+                    tx.put_token(item.path, token)
+                bus.allow(self._agent_owner(item.path), token, (agent_context(self.app, item.path),))
+            request = self._request_for(item, choice, token)
+            self._set_state(item, item.state, data={"target.handler": choice.handler, "target.id": choice.target_id})
+            self._deploying_since[item.path] = time.monotonic()
+            machine_id = await handler.create_machine(request)
+        except Exception as exc:  # a handler's failure, whatever it is, is the machine's problem
+            self._machine_failed(item, f"create machine ({choice.handler}): {exc}")
+            return
+        # recorded before anything else happens to the machine: a crash never leaves an unknown one
+        self._set_state(item, item.state, data={"machine.id": machine_id})
+        self.agents[item.path] = self._link(handler, machine_id, item.path)
+        try:
+            await handler.configure_machine(machine_id, request)
+        except Exception as exc:
+            item.last_problem = f"configure machine ({choice.handler}): {exc}"
+            self._set_state(item, State.PROBLEM)
+
+    def _link(self, handler: TargetHandler, machine_id: str, path: str) -> AgentLink:
+        agent = getattr(handler, "agent", None)
+        local = agent(machine_id) if callable(agent) else None
+        if local is not None:
+            return local
+        return BusLink(self._agent_owner(path), self.bus)  # type: ignore[arg-type]
+
+    async def restore_machine(self, item: Managed) -> bool:
+        """A machine recorded as running (§2.5): whether it still is; an agent that died is started again
+        when its handler can (``process``), and restores itself from its ``agent-state.json``."""
+        machine_id = item.data.get("machine.id")
+        name = item.data.get("target.handler") or "local"
+        if not machine_id:
             return False
-        self.agents[item.path] = agent
+        try:
+            handler = self.handlers.get(name)
+            if name != "local":
+                token = self.store.tokens().get(item.path)
+                if token is None:
+                    return False
+                bus = self._network_bus(name)
+                bus.allow(self._agent_owner(item.path), token, (agent_context(self.app, item.path),))
+                rewrite = getattr(handler, "rewrite_url", None)
+                if callable(rewrite):
+                    rewrite(machine_id, bus.url)
+            running = await handler.is_machine_running(machine_id)
+            revive = getattr(handler, "revive", None)
+            if not running and callable(revive):
+                machine_id = await revive(machine_id)
+                self._set_state(item, item.state, data={"machine.id": machine_id})
+                running = True
+        except Exception as exc:
+            log.warning("%s: cannot tell whether its machine runs (%s): taken as gone", item.path, exc)
+            return False
+        if not running:
+            return False
+        self.agents[item.path] = self._link(handler, machine_id, item.path)
+        self._deploying_since[item.path] = time.monotonic()
         return True
 
     async def start_restored(self) -> None:
         for path, agent in self.agents.items():
-            await agent.start()
-            await self.bus.publish(agent_context(self.app, path), {"type": "Restored", "application": self.app})
+            ctx = agent_context(self.app, path)
+            if isinstance(agent, Agent):
+                await agent.start()
+                await self.bus.publish(ctx, {"type": "Restored", "application": self.app})
+            else:
+                await self.bus.publish(ctx, m.send_instances(self.app))
+                await self.bus.publish(ctx, m.resynchronize(self.app))
+
+    async def _on_gap(self, owner: str) -> None:
+        """An agent came back after more than its replay buffer holds: it gets its model and reports."""
+        path = owner.partition(" @ ")[0]
+        if path in self.items and path in self.agents:
+            ctx = agent_context(self.app, path)
+            await self.bus.publish(ctx, m.set_scoped_instance(self.app, path, self.agent_model(path)))
+            await self.bus.publish(ctx, m.send_instances(self.app))
 
     async def _terminate(self, item: Managed) -> None:
         try:
@@ -328,32 +465,48 @@ class Manager:
                 quiet = 0
                 while quiet < 3:
                     await asyncio.sleep(0.02)
-                    quiet = quiet + 1 if agent.idle() and self.bus.inbox(self.owner).empty() else 0
-                await agent.stop()
-                agent.forget_files()
-                self.agents.pop(item.path, None)
-            members = [p for p in self.subtree(item.path) if self.scoped_of(p) == item.path]
-            for p in reversed(members):
-                sub = self.items[p]
-                for prefix in sorted({k.split(".", 1)[0] for k in sub.exports if "." in k}):
-                    await self.bus.publish(importers_context(self.app, prefix), m.remove_import(self.app, prefix, p))
-            with self.store.transaction() as tx:
-                for p in members:
-                    sub = self.items[p]
-                    sub.state = State.NOT_DEPLOYED
-                    sub.imports = {}
-                    sub.last_problem = None
-                    for key in MACHINE_DATA:
-                        sub.data.pop(key, None)
-                    tx.put_instance(sub.record())
-                    tx.event("state", p, {"state": sub.state.value})
-                tx.drop_outbox(item.path)
-            for p in members:
-                self._emit({"event": "state", "path": p, "state": State.NOT_DEPLOYED.value})
-            if self.autonomic is not None:
-                self.autonomic.after_change()
+                    quiet = quiet + 1 if self._machine_idle(item.path) and self.bus.inbox(self.owner).empty() else 0
+            machine_id = item.data.get("machine.id")
+            if machine_id:
+                handler = self.handlers.get(item.data.get("target.handler") or "local")
+                try:
+                    await handler.terminate_machine(machine_id)
+                except Exception as exc:
+                    log.warning("%s: terminate machine: %s", item.path, exc)
+                    item.last_problem = f"terminate machine: {exc}"
+                    self._set_state(item, State.PROBLEM)
+                    return
+            self.agents.pop(item.path, None)
+            await self._machine_gone(item)
         finally:
             self._terminating.discard(item.path)
+
+    async def _machine_gone(self, item: Managed) -> None:
+        """The machine is no more: exports withdrawn on its agent's behalf, its subtree NOT_DEPLOYED (§2.2)."""
+        if hasattr(self.bus, "forget"):
+            self.bus.forget(self._agent_owner(item.path))
+        self._deploying_since.pop(item.path, None)
+        members = [p for p in self.subtree(item.path) if self.scoped_of(p) == item.path]
+        for p in reversed(members):
+            sub = self.items[p]
+            for prefix in sorted({k.split(".", 1)[0] for k in sub.exports if "." in k}):
+                await self.bus.publish(importers_context(self.app, prefix), m.remove_import(self.app, prefix, p))
+        with self.store.transaction() as tx:
+            for p in members:
+                sub = self.items[p]
+                sub.state = State.NOT_DEPLOYED
+                sub.imports = {}
+                sub.last_problem = None
+                for key in MACHINE_DATA:
+                    sub.data.pop(key, None)
+                tx.put_instance(sub.record())
+                tx.event("state", p, {"state": sub.state.value})
+            tx.drop_outbox(item.path)
+            tx.drop_token(item.path)
+        for p in members:
+            self._emit({"event": "state", "path": p, "state": State.NOT_DEPLOYED.value})
+        if self.autonomic is not None:
+            self.autonomic.after_change()
 
     # ------------------------------------------------------------------ agent messages
     async def _loop(self) -> None:
@@ -370,6 +523,10 @@ class Manager:
 
     def _handle(self, msg: Message) -> None:
         kind = msg.get("type")
+        sender = msg.get("sender")
+        if sender is not None and not self._about_its_machine(str(sender), msg):
+            log.warning("manager: %s from %s about %s, not its machine: dropped", kind, sender, _subject(msg))
+            return
         if kind == "Heartbeat":
             self._on_heartbeat(msg)
         elif kind == "InstanceChanged":
@@ -393,6 +550,17 @@ class Manager:
                 )
                 if self.autonomic is not None:
                     self.autonomic.after_change()
+        elif kind == "AgentState":
+            link = self.agents.get(msg.get("scoped_instance_path", ""))
+            if isinstance(link, BusLink):
+                link.report(bool(msg.get("idle")), int(msg.get("seen") or 0))
+        elif kind == "MachineDown":
+            path = msg.get("scoped_instance_path", "")
+            item = self.items.get(path)
+            if item is not None and item.spec.scoped and path not in self._terminating and path in self.agents:
+                log.warning("%s: its agent went down", path)
+                self.agents.pop(path, None)
+                self._spawn(self._machine_gone(item))
         elif kind == "StepEvent":
             self._emit(
                 {
@@ -418,6 +586,16 @@ class Manager:
                     del self.items[p]
                 self._emit({"event": "removed", "path": path})
 
+    def _about_its_machine(self, sender: str, msg: Message) -> bool:
+        """A message a networked agent sent (stamped by the broker) concerns that agent's machine."""
+        machine, _, app = sender.partition(" @ ")
+        subject = _subject(msg)
+        if app != self.app:
+            return False
+        if subject is None or subject not in self.items:
+            return True  # nothing to protect (unknown paths are dropped anyway)
+        return self.scoped_of(subject) == machine
+
     def _on_heartbeat(self, msg: Message) -> None:
         path = msg["scoped_instance_path"]
         item = self.items.get(path)
@@ -425,6 +603,7 @@ class Manager:
         if item is None or agent is None:
             return
         item.missed = 0
+        self._deploying_since.pop(path, None)
         if item.state in (State.DEPLOYING, State.PROBLEM):
             data: dict[str, Any] = {"running.from": time.time()}
             if "ip.address" not in item.data:
@@ -438,6 +617,21 @@ class Manager:
     async def _heartbeat_checks(self) -> None:
         while True:
             await asyncio.sleep(self.settings.heartbeat_period)
+            now = time.monotonic()
+            for path, since in list(self._deploying_since.items()):
+                item = self.items.get(path)
+                if (
+                    item is not None
+                    and item.state is State.DEPLOYING
+                    and now - since > self.settings.agent_boot_timeout
+                ):
+                    self._deploying_since.pop(path, None)
+                    item.last_problem = f"no heartbeat from its agent within {self.settings.agent_boot_timeout:g} s"
+                    self._set_state(item, State.PROBLEM)
+                elif item is not None and item.state is State.DEPLOYING and await self._died_booting(item):
+                    self._deploying_since.pop(path, None)
+                    item.last_problem = "its agent exited before its first heartbeat"
+                    self._set_state(item, State.PROBLEM)
             for path in list(self.agents):
                 item = self.items.get(path)
                 if item is None or item.state not in (State.DEPLOYED_STARTED, State.PROBLEM):
@@ -446,6 +640,14 @@ class Manager:
                 if item.missed > self.settings.missed_heartbeats_threshold and item.state is State.DEPLOYED_STARTED:
                     item.last_problem = f"no heartbeat for {item.missed} checks"
                     self._set_state(item, State.PROBLEM)
+
+    async def _died_booting(self, item: Managed) -> bool:
+        """Whether a booting machine's agent is already gone (handlers that can tell cheaply: ``watch_boot``)."""
+        handler = self.handlers.get(item.data.get("target.handler") or "local")
+        machine_id = item.data.get("machine.id")
+        if not getattr(handler, "watch_boot", False) or not machine_id:
+            return False
+        return not await handler.is_machine_running(machine_id)
 
     def _set_state(self, item: Managed, state: State, data: dict[str, Any] | None = None) -> None:
         with self.store.transaction() as tx:
@@ -494,3 +696,9 @@ def _keep_created_children(spec: PlanInstance, item: Managed, known: dict[str, M
     import dataclasses
 
     return dataclasses.replace(spec, children=(*spec.children, *extra))
+
+
+def _subject(msg: Message) -> str | None:
+    """The instance a message from an agent is about."""
+    value = msg.get("instance_path") or msg.get("scoped_instance_path")
+    return value if isinstance(value, str) else None

@@ -51,6 +51,23 @@ class ImportSpec:
 
 
 @dataclass(frozen=True)
+class TargetSpec:
+    """One target file of a scoped instance's component (``graph/<C>/*.properties``): where its machine runs."""
+
+    id: str | None
+    handler: str | None
+    file: str
+    properties: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "handler": self.handler, "file": self.file, "properties": dict(self.properties)}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> TargetSpec:
+        return cls(raw.get("id"), raw.get("handler"), raw["file"], dict(raw.get("properties") or {}))
+
+
+@dataclass(frozen=True)
 class PlanInstance:
     path: str
     name: str
@@ -65,6 +82,8 @@ class PlanInstance:
     resource_dir: str | None
     steps: dict[str, Step]
     wave: int | None
+    #: the target files of a scoped instance (none: the executor's default handler; older plans have none)
+    targets: tuple[TargetSpec, ...] = ()
 
     @property
     def scoped(self) -> bool:
@@ -89,6 +108,7 @@ class PlanInstance:
             "resource_dir": self.resource_dir,
             "steps": {k: {"recipe": s.kind, "file": s.file, "waits": list(s.waits)} for k, s in self.steps.items()},
             "wave": self.wave,
+            **({"targets": [t.to_json() for t in self.targets]} if self.targets else {}),
         }
 
     @classmethod
@@ -114,6 +134,7 @@ class PlanInstance:
                 for k, v in (raw.get("steps") or {}).items()
             },
             wave=raw.get("wave"),
+            targets=tuple(TargetSpec.from_json(t) for t in raw.get("targets") or ()),
         )
 
 

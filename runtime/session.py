@@ -1,8 +1,10 @@
 """One run of the executor: the store opened, the manager and its local agents up, work done, all closed.
 
 There is no daemon: each command (``deploy``, ``start``, ``stop``, ``undeploy``) opens a session on
-the application's state directory, restores the manager from the store and every local machine's
-agent from its ``agent-state.json`` (a step found in progress is not re-run blindly, see
+the application's state directory, opens the bus (:mod:`rbcc.runtime.bus_factory`; a WebSocket broker
+listens for the session's length), restores the manager from the store and every machine — a local
+agent from its ``agent-state.json``, an agent in another process by asking its handler whether it
+still runs (a step found in progress is not re-run blindly, see
 :meth:`rbcc.runtime.agent.Agent.restore`), re-applies desired states, does its work, waits until
 nothing moves any more (:meth:`Session.settle`), and closes.
 """
@@ -19,8 +21,9 @@ from typing import Any
 
 from rbcc.errors import RbccError
 from rbcc.runtime.agent import AgentHost
-from rbcc.runtime.bus import Bus, InProcessBus
-from rbcc.runtime.manager import EventSink, Manager
+from rbcc.runtime.bus import Bus
+from rbcc.runtime.bus_factory import open_bus
+from rbcc.runtime.manager import MACHINE_DATA, EventSink, Manager
 from rbcc.runtime.plan import Plan
 from rbcc.runtime.settings import Settings
 from rbcc.runtime.states import STABLE, State
@@ -60,7 +63,7 @@ class Session:
         self.state_dir = Path(state_dir).resolve()
         self.settings = settings or Settings()
         self.app_dir = app_dir or Path.cwd()
-        self.bus = bus or InProcessBus()
+        self._given_bus = bus
         self._sink = on_event
         self.steps = 0
         self._started: dict[tuple[str, str], float] = {}
@@ -89,6 +92,15 @@ class Session:
         if recorded is None:
             with self.store.transaction() as tx:
                 tx.set_meta("application", self.application)
+        try:
+            if self._given_bus is not None:
+                self.bus = self._given_bus
+                await self.bus.start()
+            else:
+                self.bus = await open_bus(self.settings, self.store)
+        except BaseException:
+            self.store.close()
+            raise
         host = AgentHost(
             application=self.application,
             bus=self.bus,
@@ -109,23 +121,26 @@ class Session:
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self.manager.stop()
-        self.store.close()
+        try:
+            await self.manager.stop()
+        finally:
+            await self.bus.close()
+            self.store.close()
 
     async def _restore(self) -> None:
-        """§2.5 per machine: a local machine recorded as running comes back from its agent's file."""
+        """§2.5 per machine: one recorded as running comes back if its handler finds it (or revives it)."""
         lost = []
-        for item in self.manager.items.values():
+        for item in list(self.manager.items.values()):
             if not item.spec.scoped or item.state is State.NOT_DEPLOYED:
                 continue
-            if not self.manager.restore_agent(item):
+            if not await self.manager.restore_machine(item):
                 lost.append(item)
         for item in lost:
             with self.store.transaction() as tx:
                 for p in self.manager.subtree(item.path):
                     sub = self.manager.items[p]
                     sub.state, sub.imports = State.NOT_DEPLOYED, {}
-                    for key in ("ip.address", "machine.id", "target.acquired", "running.from"):
+                    for key in MACHINE_DATA:
                         sub.data.pop(key, None)
                     tx.put_instance(sub.record())
         for item in self.manager.items.values():
@@ -167,6 +182,11 @@ class Session:
     # ------------------------------------------------------------------ operations
     async def deploy(self, plan: Plan) -> Summary:
         """Make every instance of ``plan`` DEPLOYED_STARTED; undeploy and forget the ones it no longer has."""
+        known = {t.id for i in plan.instances for t in i.targets}
+        unknown = [t for t in self.settings.targets if t not in known]
+        if unknown:
+            ids = ", ".join(sorted(i for i in known if i)) or "none"
+            raise RbccError(f"no target file has the id {unknown[0]!r} (the application's targets: {ids})")
         changes = self.manager.apply_plan(plan)
         for path in changes["removed"]:
             item = self.manager.items[path]

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 
 FAILURE_MODES = ("problem", "roboconf")
+BUSES = ("auto", "inprocess", "websocket", "rabbitmq")
+HANDLERS = ("local", "process", "docker", "remote")
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,35 @@ class Settings:
     #: the manager's preferences (Roboconf's DM preferences): ``autonomic.maximum.vm.number``,
     #: ``autonomic.strict.maximum.vm.number``, ``mail.*``, ``email.default.recipients``
     preferences: tuple[tuple[str, str], ...] = ()
+    #: seconds a machine may stay DEPLOYING without its agent's first heartbeat [Roboconf: none]
+    agent_boot_timeout: float = 300.0
+    #: the messaging implementation (``rbcc.runtime.bus_factory``); ``auto``: in-process unless a machine
+    #: runs out of the rbcc process (a non-local handler chosen or recorded), then WebSocket
+    bus: str = "auto"
+    #: where the WebSocket broker listens; port 0 = a free port, kept for the deployment's next sessions
+    bus_host: str = "127.0.0.1"
+    bus_port: int = 0
+    #: messages kept per agent for replay after a reconnection
+    bus_replay: int = 2000
+    #: TLS for the WebSocket broker (both or neither)
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    #: the handler of machines whose target is not chosen (None: their target file's rbcc handler, else local)
+    handler: str | None = None
+    #: Roboconf's messaging properties for the RabbitMQ bus (``net.roboconf.messaging.rabbitmq.*``)
+    messaging: tuple[tuple[str, str], ...] = ()
+    #: target ids chosen for the machines whose component has a target file with that id (``--target``)
+    targets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.failure_mode not in FAILURE_MODES:
             raise ValueError(f"failure_mode must be one of {', '.join(FAILURE_MODES)}, not {self.failure_mode!r}")
+        if self.bus not in BUSES:
+            raise ValueError(f"bus must be one of {', '.join(BUSES)}, not {self.bus!r}")
+        if self.handler is not None and self.handler not in HANDLERS:
+            raise ValueError(f"handler must be one of {', '.join(HANDLERS)}, not {self.handler!r}")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("TLS needs both a certificate and a key")
         if self.max_parallel_steps < 1:
             raise ValueError("max_parallel_steps must be at least 1")
         if self.probe_period <= 0:

@@ -3,7 +3,8 @@
 Every manager transition is one transaction, committed **before** the manager acts on it (sends
 the messages it queued, reports it): after a crash the store holds every decision that had
 effects.  Tables: instances (reference model entry, state, desired state, imports, data, last
-problem), random ports, the outbox per machine, the event log, and a key/value ``meta``.
+problem), random ports, the outbox per machine, the bus token of each machine's agent, the event
+log, and a key/value ``meta``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ CREATE TABLE IF NOT EXISTS random_ports (
     PRIMARY KEY (path, variable)
 );
 CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, machine TEXT NOT NULL, msg TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (machine TEXT PRIMARY KEY, token TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, kind TEXT NOT NULL, path TEXT, detail TEXT
 );
@@ -109,6 +111,12 @@ class Transaction:
             "INSERT INTO events (time, kind, path, detail) VALUES (?,?,?,?)",
             (time.time(), kind, path, None if detail is None else json.dumps(detail, ensure_ascii=False)),
         )
+
+    def put_token(self, machine: str, token: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?)", (machine, token))
+
+    def drop_token(self, machine: str) -> None:
+        self.db.execute("DELETE FROM tokens WHERE machine = ?", (machine,))
 
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
@@ -182,6 +190,10 @@ class Store:
     def outbox(self, machine: str) -> list[tuple[int, dict[str, Any]]]:
         rows = self.db.execute("SELECT id, msg FROM outbox WHERE machine = ? ORDER BY id", (machine,)).fetchall()
         return [(int(i), json.loads(msg)) for i, msg in rows]
+
+    def tokens(self) -> dict[str, str]:
+        """Machine (scoped path) → the bus token of its agent."""
+        return {str(m): str(t) for m, t in self.db.execute("SELECT machine, token FROM tokens")}
 
     def events(self, since: int = 0) -> list[tuple[int, float, str, str | None, Any]]:
         rows = self.db.execute("SELECT * FROM events WHERE id > ? ORDER BY id", (since,)).fetchall()

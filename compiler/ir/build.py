@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rbcc.compiler.ir.external import Published, bind, load_binding
-from rbcc.compiler.ir.model import CompiledApplication, Exporter, ExternalIR, ImportIR, InstanceIR
+from rbcc.compiler.ir.model import CompiledApplication, Exporter, ExternalIR, ImportIR, InstanceIR, TargetIR
 from rbcc.compiler.ir.order import assign_waves, waits_of
 from rbcc.compiler.ir.recipes import Recipe, recipes_for
 from rbcc.compiler.ir.values import allocate_random_ports, roboconf_exports
@@ -172,8 +172,16 @@ def _instance(build: _Build, inst: Instance, ports: dict[str, int]) -> InstanceI
         recipe_dir=directory.relative_to(build.app.root).as_posix() if directory is not None else None,
         recipes=list(recipes),
         waits=[],
+        targets=_targets(build, inst.component.name) if (installer or "").strip().lower() == "target" else [],
         source=inst,
     )
+
+
+def _targets(build: _Build, component: str) -> list[TargetIR]:
+    return [
+        TargetIR(t.id, t.handler, t.file, {k: e.value for k, e in t.entries.items()})
+        for t in build.app.targets.get(component, [])
+    ]
 
 
 def _external(build: _Build, group: ImportGroup) -> ExternalIR:

@@ -63,6 +63,16 @@ class Wait:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class TargetIR:
+    """A target file of a scoped instance's component (``graph/<C>/*.properties``): id, handler, every key."""
+
+    id: str | None
+    handler: str | None
+    file: str  # relative to the application
+    properties: dict[str, str]
+
+
 @dataclass(slots=True)
 class InstanceIR:
     path: str
@@ -83,6 +93,8 @@ class InstanceIR:
     waits: list[Wait]
     #: start-up wave (0 first); None when the instance can never start
     wave: int | None = None
+    #: a scoped instance's target files, by file name (where the executor may run its machine)
+    targets: list[TargetIR] = field(default_factory=list)
     source: Instance | None = field(default=None, repr=False, compare=False)
 
     def values(self) -> dict[str, str | None]:

@@ -4,7 +4,7 @@ The executor runs it without reading the DSL again: instances in Roboconf's orde
 component and installer; Roboconf's resolved exports (``null`` where Roboconf leaves a value to the
 deployment: ``ip``, unassigned random ports) and the random ports allocated at compile time; per
 import prefix the exporters it resolves to; per life-cycle step the recipe to run and what it waits
-for, with the reason; and the start-up waves.  The document's shape is published as a JSON Schema
+for, with the reason; a scoped instance's target files (``targets``); and the start-up waves.  The document's shape is published as a JSON Schema
 (``plan.schema.json`` beside this module, ``docs/plan.md``); it has a format version so that an
 executor can refuse a plan it does not understand.
 """
@@ -15,7 +15,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from rbcc.compiler.ir.model import CompiledApplication, ExternalIR, InstanceIR
+from rbcc.compiler.ir.model import CompiledApplication, ExternalIR, InstanceIR, TargetIR
 
 FORMAT = "rbcc-plan/1"
 PLAN_FILE = "plan/plan.json"
@@ -59,7 +59,13 @@ def _instance(ir: InstanceIR) -> dict[str, Any]:
         "resource_dir": ir.recipe_dir,
         "steps": steps,
         "wave": ir.wave,
+        **({"targets": [_target(t) for t in ir.targets]} if ir.targets else {}),
     }
+
+
+def _target(t: TargetIR) -> dict[str, Any]:
+    """A scoped instance's target file: the executor's handler and its keys (``rbcc deploy --target ID``)."""
+    return {"id": t.id, "handler": t.handler, "file": t.file, "properties": dict(sorted(t.properties.items()))}
 
 
 def _external(e: ExternalIR) -> dict[str, Any]:

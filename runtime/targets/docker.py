@@ -36,7 +36,7 @@ from docker.models.containers import Container  # type: ignore[import-untyped]
 from docker.models.images import Image  # type: ignore[import-untyped]
 
 from rbcc import __version__
-from rbcc.dsl.java import read_properties_text
+from rbcc.runtime import user_data as ud
 from rbcc.runtime.agent import clean_dir_name
 from rbcc.runtime.targets.base import MachineRequest, TargetError, TargetHandler
 from rbcc.runtime.targets.docker_properties import (
@@ -48,7 +48,6 @@ from rbcc.runtime.targets.docker_properties import (
     DockerProperties,
     container_name,
 )
-from rbcc.runtime.targets.user_data import write_user_data
 
 log = logging.getLogger("rbcc.runtime.targets.docker")
 
@@ -61,6 +60,8 @@ AGENT_IP_KEY = "rbcc.settings.agent_ip"
 #: set when ``docker.dm.url`` gave the address: a manager restart does not rewrite it
 DM_URL_FIXED_KEY = "rbcc.docker.dm.url.fixed"
 USER_DATA_NAME = "parameters.properties"
+#: how many times the engine restarts an agent that exits in error (its delays double from 0.1 s: ~100 s in all)
+RESTARTS = 10
 CONTAINER_STATE_DIR = "/var/lib/rbcc-agent"
 #: the container's entry point: wait (at most 5 minutes) for the user data, then run the image's command
 WAIT_FOR_USER_DATA = (
@@ -344,6 +345,9 @@ class DockerTarget(TargetHandler):
                 environment=environment,
                 labels=labels,
                 volumes=self._binds(machine, request.user_data),
+                # an agent that exits in error (a broker that refused it while starting up, a crash) is
+                # started again by the engine, as a VM's init restarts its agent; kill (terminate) is final
+                restart_policy={"Name": "on-failure", "MaximumRetryCount": RESTARTS},
                 detach=True,
                 **options,
             )
@@ -353,7 +357,7 @@ class DockerTarget(TargetHandler):
                 values[AGENT_IP_KEY] = self._address(container, props)
                 if machine.agent_dir is None:  # no host directory for it: the agent keeps its files inside
                     values[STATE_DIR_KEY] = CONTAINER_STATE_DIR
-                write_user_data(machine.user_data_dir / USER_DATA_NAME, values)
+                ud.write(machine.user_data_dir / USER_DATA_NAME, values)
             except (docker.errors.DockerException, TargetError, OSError):
                 container.remove(force=True, v=True)
                 raise
@@ -381,13 +385,13 @@ class DockerTarget(TargetHandler):
         file = machine.user_data_dir / USER_DATA_NAME
         if not file.is_file():
             return
-        values = read_properties_text(file.read_bytes())
+        values = ud.read(file)
         container = self._container(machine)
         gateway = ((container.attrs.get("NetworkSettings") or {}).get("Gateway") if container else None) or ""
         wanted = reachable_url(url, gateway) if gateway else url
         if values.get(DM_URL_KEY) != wanted and not values.get(DM_URL_FIXED_KEY):
             values[DM_URL_KEY] = wanted
-            write_user_data(file, values)
+            ud.write(file, values)
 
     async def revive(self, machine_id: str) -> str:
         """A stopped container started again (its agent restores itself); a removed one is gone for good."""

@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rbcc.dsl.java import read_properties_text
 from rbcc.runtime.targets.base import TargetError
 from rbcc.runtime.targets.docker import DockerMachine, reachable_url
 from rbcc.runtime.targets.docker_properties import DEFAULT_IMAGE, V1_KEYS, DockerProperties, container_name
-from rbcc.runtime.targets.user_data import properties_text, write_user_data
 
 
 def read(props: dict[str, str], environ: dict[str, str] | None = None, where: Path | None = None) -> DockerProperties:
@@ -95,15 +93,6 @@ def test_wrong_properties_say_what_is_wrong(key: str, value: str, says: str):
 def test_environment_placeholders_are_replaced():
     props = read({"docker.option.env.WHO": "<scoped-instance-path> of <application-name> via <scoped-messaging_type>"})
     assert props.environment == {"WHO": "/vm 1 of app one via http"}
-
-
-def test_user_data_round_trips_through_the_java_properties_reader(tmp_path: Path):
-    values = {"a key": "v=1:2 #!", "url": "ws://172.17.0.1:8181/rbcc/bus", "é": " lead\nnext\t\\", "empty": ""}
-    file = tmp_path / "d" / "parameters.properties"
-    write_user_data(file, values)
-    assert read_properties_text(file.read_bytes()) == values
-    assert file.stat().st_mode & 0o777 == 0o600
-    assert properties_text(values).isascii()
 
 
 def test_a_loopback_manager_url_is_rewritten_to_the_gateway():

@@ -131,3 +131,51 @@ def test_messages_of_a_rabbitmq_deployment_all_went_through_the_broker(
         final, published, delivered = run(go(), 60)  # type: ignore[misc]
     assert set(final.values()) == {State.DEPLOYED_STARTED.value}
     assert published > 0 and delivered >= published - 5  # a few heartbeats may still be in flight
+
+
+def _messaging(broker: Broker, password: str | None = None) -> list[str]:
+    keys = {
+        "server.ip": f"{broker.host}:{broker.port}",
+        "server.username": broker.username,
+        "server.password": password or broker.password,
+        "server.virtual.host": broker.vhost,
+    }
+    out = ["--bus", "rabbitmq"]
+    for key, value in keys.items():
+        out += ["--messaging", f"net.roboconf.messaging.rabbitmq.{key}={value}"]
+    return out
+
+
+def test_rbcc_deploy_over_rabbitmq_from_the_command_line(tmp_path: Path, monkeypatch, rabbit_broker: Broker) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from rbcc.cli import main
+
+    with harness(tmp_path, GRAPH, INSTANCES, SCRIPTED, monkeypatch) as h:
+        cli = CliRunner()
+        state = ["--state-dir", str(h.state)]
+        deployed = cli.invoke(main, ["deploy", str(h.app), *state, "--json", *_messaging(rabbit_broker)])
+        assert deployed.exit_code == 0, deployed.output
+        summary = json.loads(deployed.output.strip().splitlines()[-1])
+        assert summary["ok"] and set(summary["states"].values()) == {"DEPLOYED_STARTED"}
+        gone = cli.invoke(main, ["undeploy", str(h.app), *state, *_messaging(rabbit_broker)])
+        assert gone.exit_code == 0, gone.output
+
+
+def test_wrong_broker_credentials_are_a_clear_error_and_nothing_runs(
+    tmp_path: Path, monkeypatch, rabbit_broker: Broker
+) -> None:
+    from click.testing import CliRunner
+
+    from rbcc.cli import main
+
+    with harness(tmp_path, GRAPH, INSTANCES, SCRIPTED, monkeypatch) as h:
+        state = ["--state-dir", str(h.state)]
+        result = CliRunner().invoke(
+            main, ["deploy", str(h.app), *state, *_messaging(rabbit_broker, password="wrong-" + secrets.token_hex(4))]
+        )
+        assert result.exit_code == 2, result.output
+        assert "refused the user name or password" in result.output and "Traceback" not in result.output
+        assert h.completed() == []

@@ -1,0 +1,72 @@
+"""Which bus a session uses (``--bus inprocess|websocket|rabbitmq``, :attr:`Settings.bus`).
+
+The WebSocket broker keeps its port across the sessions of one deployment: the port it got is
+recorded in the store (``bus.port``) and asked for again next time, so that agents that outlived
+the previous session (``process``, ``remote``) find the new broker where the old one was.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from rbcc.errors import RbccError
+from rbcc.runtime.bus import Bus, InProcessBus
+from rbcc.runtime.settings import Settings
+from rbcc.runtime.store import Store
+
+PORT_KEY = "bus.port"
+
+
+async def open_bus(settings: Settings, store: Store) -> Bus:
+    """The bus ``settings`` ask for, listening or connected; its port recorded (see :func:`remember_bus`)."""
+    bus = make_bus(settings, store)
+    connect = getattr(bus, "connect", None)
+    if callable(connect):  # the RabbitMQ bus connects rather than starts
+        await connect()
+    else:
+        await bus.start()
+    remember_bus(bus, store)
+    return bus
+
+
+def make_bus(settings: Settings, store: Store) -> Bus:
+    """The bus ``settings`` ask for, not yet started (see :meth:`Bus.start`)."""
+    kind = settings.bus
+    if kind == "auto":
+        kind = "websocket" if needs_network(settings, store) else "inprocess"
+    if kind == "inprocess":
+        return InProcessBus()
+    if kind == "websocket":
+        from rbcc.runtime.bus_websocket import WebSocketBus
+
+        port = settings.bus_port
+        recorded = store.meta(PORT_KEY)
+        if port == 0 and recorded is not None:
+            port = int(recorded)
+        return WebSocketBus(settings.bus_host, port, settings.bus_replay, settings.tls_cert, settings.tls_key)
+    if kind == "rabbitmq":
+        try:
+            module = importlib.import_module("rbcc.runtime.bus_rabbitmq")
+        except ImportError as exc:
+            raise RbccError(f"the RabbitMQ bus is not available in this installation ({exc})") from None
+        bus: Bus = module.RabbitMQBus(module.rabbit_config(dict(settings.messaging)))
+        return bus
+    raise RbccError(f"unknown bus {settings.bus!r}")
+
+
+def needs_network(settings: Settings, store: Store) -> bool:
+    """Whether some machine runs, or is asked to run, out of the rbcc process."""
+    if settings.handler not in (None, "local") or settings.targets:
+        return True
+    return any(
+        r.scoped and r.data.get("machine.id") and (r.data.get("target.handler") or "local") != "local"
+        for r in store.instances()
+    )
+
+
+def remember_bus(bus: Bus, store: Store) -> None:
+    """Record where a started broker listens, for the deployment's next sessions."""
+    port = getattr(bus, "port", None)
+    if isinstance(port, int) and port and store.meta(PORT_KEY) != str(port):
+        with store.transaction() as tx:
+            tx.set_meta(PORT_KEY, str(port))
