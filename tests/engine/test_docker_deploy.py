@@ -9,7 +9,6 @@ first container's address), and ``rbcc undeploy`` leaves no container, network o
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -87,13 +86,6 @@ def rbcc(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rbcc.cli", *args], capture_output=True, text=True, timeout=timeout, env=env
     )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def handlers_are_chosen_from_targets() -> None:
-    """Before anything is built: this needs `rbcc deploy --target` (the handler registry, the WebSocket bus)."""
-    if importlib.util.find_spec("rbcc.runtime.targets.registry") is None:
-        pytest.skip("rbcc deploy does not choose target handlers from target files yet (no runtime.targets.registry)")
 
 
 @pytest.fixture

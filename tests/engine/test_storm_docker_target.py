@@ -9,7 +9,6 @@ worker machine comes and goes with the instance count, and undeploy leaves no co
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -29,12 +28,6 @@ pytestmark = pytest.mark.engine
 
 APP = "Storm"
 TARGET = "rbcc-docker"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def handlers_are_chosen_from_targets() -> None:
-    if importlib.util.find_spec("rbcc.runtime.targets.registry") is None:
-        pytest.skip("rbcc deploy does not choose target handlers from target files yet (no runtime.targets.registry)")
 
 
 def rbcc(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
