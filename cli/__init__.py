@@ -23,6 +23,7 @@ def main() -> None:
 def _register() -> None:
     from rbcc.cli.agent import agent
     from rbcc.cli.agent_image import agent_image
+    from rbcc.cli.bind import bind, unbind
     from rbcc.cli.compile import compile_
     from rbcc.cli.deploy import deploy
     from rbcc.cli.doc import doc
@@ -59,6 +60,8 @@ def _register() -> None:
         events,
         run_commands,
         agent,
+        bind,
+        unbind,
     ):
         main.add_command(command)
 

@@ -83,16 +83,20 @@ def deploy(
         refuse_if_watched(state, "deploying")
     store = Store(state)
     try:
-        changes = plan_changes(plan, store.instances())
+        from rbcc.runtime.bindings import load_bindings
+
+        changes = plan_changes(plan, store.instances(), load_bindings(store))
     finally:
         store.close()
     view = view_for(as_json, [i.path for i in plan.instances])
+    unbound: list[tuple[str, str]] = []
 
     async def go() -> object:
         with view:
             view({"event": "plan", **changes.to_json()})
             async with Session(plan.application, state, settings, on_event=view, app_dir=plan.app_dir) as session:
                 summary = await session.deploy(plan)
+                unbound.extend(session.unbound_imports())
                 if not watch:
                     return summary
                 print_summary(summary, as_json, f"deployed {plan.application}")
@@ -115,4 +119,10 @@ def deploy(
             click.echo(f"rbcc: stopped watching {plan.application}", err=True)
         sys.exit(0)
     print_summary(summary, as_json, f"deployed {plan.application}")
+    if not as_json:
+        for path, prefix in unbound:
+            click.echo(
+                f"rbcc: {path} waits for another application's {prefix} exports: rbcc bind {source} {prefix} APPLICATION",
+                err=True,
+            )
     sys.exit(0 if summary.ok else 1)

@@ -30,13 +30,17 @@ def plan(source: Path, state_dir: Path | None, app_dir: Path | None, profile: st
     loaded = load_plan(source, app_dir_of(source, app_dir), profile=profile)
     state = state_dir_of(source, state_dir)
     records = []
+    bindings: dict[str, list[str]] = {}
     if (state / DB_FILE).is_file():
+        from rbcc.runtime.bindings import load_bindings
+
         store = Store(state)
         try:
             records = store.instances()
+            bindings = load_bindings(store)
         finally:
             store.close()
-    result = plan_changes(loaded, records)
+    result = plan_changes(loaded, records, bindings)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:

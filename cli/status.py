@@ -14,12 +14,20 @@ from rbcc.cli.runtime_common import state_dir_of, state_options
 @click.command("status", cls=RbccCommand)
 @click.argument("source", type=click.Path(path_type=Path, exists=True), default=".")
 @state_options
-@click.option("--json", "as_json", is_flag=True, help='{"instances": [{"path", "component", "state"}, …]}')
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='{"instances": [{"path", "component", "state"}, …], "bindings": {prefix: [application, …]}}',
+)
 def status(source: Path, state_dir: Path | None, as_json: bool) -> None:
     """Show the state of every instance deployed from SOURCE (default: the current directory)."""
     from rbcc.runtime import read_status
+    from rbcc.runtime.status import read_bindings
 
-    rows = read_status(state_dir_of(source, state_dir))
+    where = state_dir_of(source, state_dir)
+    rows = read_status(where)
+    bindings = read_bindings(where)
     if as_json:
         doc = {
             "instances": [
@@ -31,7 +39,8 @@ def status(source: Path, state_dir: Path | None, as_json: bool) -> None:
                     "last_problem": r["last_problem"],
                 }
                 for r in rows
-            ]
+            ],
+            "bindings": bindings,
         }
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
@@ -50,4 +59,7 @@ def status(source: Path, state_dir: Path | None, as_json: bool) -> None:
         if isinstance(problem, dict):
             problem = f"{problem.get('step')}: {problem.get('reason')}"
         table.add_row(r["path"], r["component"], state, str(problem or ""))
-    Console(width=200).print(table)
+    console = Console(width=200)
+    console.print(table)
+    for prefix, apps in bindings.items():
+        console.print(f"external {prefix}: " + (f"bound to {', '.join(apps)}" if apps else "[yellow]not bound[/]"))

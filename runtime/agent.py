@@ -24,7 +24,17 @@ from typing import Any
 
 from rbcc.atomic import write_atomically
 from rbcc.runtime import messages as m
-from rbcc.runtime.bus import Bus, Context, Message, agent_context, dm_context, exporters_context, importers_context
+from rbcc.runtime.bus import (
+    Bus,
+    Context,
+    Message,
+    agent_context,
+    dm_context,
+    exporters_context,
+    importers_context,
+    inter_app_exporters,
+    inter_app_importers,
+)
 from rbcc.runtime.environment import Received, UpdateInfo, local_name, recipe_environment
 from rbcc.runtime.model import Node
 from rbcc.runtime.plan import PlanInstance
@@ -95,6 +105,10 @@ class Agent:
         self._send_task: asyncio.Task[None] | None = None
         self._probes: asyncio.Task[None] | None = None
         self.sampler: Any = None
+        #: external prefix → the applications it is bound to (ChangeBinding, runtime.md §3.5)
+        self.bindings: dict[str, set[str]] = {}
+        #: external prefix → (application, exporter path) → its last AddImport, bound or not (§3.5)
+        self.external_cache: dict[str, dict[tuple[str, str], Message]] = {}
         #: tests: an agent that stops sending heartbeats
         self.silent = False
         self.ip = host.settings.agent_ip
@@ -194,11 +208,20 @@ class Agent:
                 await bus.subscribe(self.owner, importers_context(self.app, prefix))
             for prefix in node.export_prefixes():
                 await bus.subscribe(self.owner, exporters_context(self.app, prefix))
+            for prefix in node.spec.external_imports:
+                await bus.subscribe(self.owner, inter_app_importers(prefix))
+            if node.spec.exports_prefix is not None:
+                await bus.subscribe(self.owner, inter_app_exporters(node.spec.exports_prefix))
 
     async def _request_all_imports(self) -> None:
         prefixes = sorted({p for n in self.nodes.values() for p in n.spec.imports})
         for prefix in prefixes:
             self._emit(exporters_context(self.app, prefix), m.request_import(self.app, prefix))
+        for prefix in sorted({p for n in self.nodes.values() for p in n.spec.external_imports}):
+            self._request_external(prefix)
+
+    def _request_external(self, prefix: str) -> None:
+        self._emit(inter_app_exporters(prefix), m.external(m.request_import(self.app, prefix)))
 
     def restore(self) -> bool:
         """Load ``agent-state.json`` after a manager restart; False when there is none.
@@ -296,10 +319,16 @@ class Agent:
         if kind == "SetScopedInstance":
             if self.has_model:
                 return
+            self._set_bindings(msg.get("application_bindings"))
             self._install_model(msg["model"])
             await self._after_model()
         elif kind == "Restored":
+            self._set_bindings(msg.get("application_bindings"))
             await self._after_model(publish_all=True)
+        elif kind == "ChangeBinding":
+            self._on_change_binding(msg["external_exports_prefix"], set(msg.get("app_names") or ()))
+        elif msg.get("inter_app"):
+            self._on_inter_app(msg)
         elif kind == "ChangeInstanceState":
             path = msg["instance_path"]
             if path == self.scoped_path:
@@ -379,6 +408,75 @@ class Agent:
             parent.spec = _without_child(parent.spec, path)
         self._save_soon()
         self._to_dm(m.instance_removed(self.app, path))
+
+    # ------------------------------------------------------------------ other applications (§3.5)
+    def _set_bindings(self, raw: dict[str, list[str]] | None) -> None:
+        if raw is not None:
+            self.bindings = {p: set(names) for p, names in raw.items()}
+
+    def _on_inter_app(self, msg: Message) -> None:
+        """AddImport, RemoveImport, RequestImport on an inter-application topic."""
+        kind = msg.get("type")
+        prefix = msg["component_or_facet_name"]
+        app = msg["application"]
+        if kind == "RequestImport":
+            for node in self.nodes.values():
+                if node.state is State.DEPLOYED_STARTED and node.spec.exports_prefix == prefix:
+                    self._publish_external(node)
+            return
+        if app == self.app:
+            return  # this application's own external exports: not an import of another's
+        key = (app, msg["instance_path"])
+        if kind == "AddImport":
+            self.external_cache.setdefault(prefix, {})[key] = msg
+            if app in self.bindings.get(prefix, ()):
+                self._apply_external(msg)
+        elif kind == "RemoveImport":
+            self.external_cache.get(prefix, {}).pop(key, None)
+            self.pending = [op for op in self.pending if not _adds(op, prefix, key)]  # still queued: never applied
+            self._withdraw_external(prefix, {key})
+        self._walk()
+
+    def _apply_external(self, msg: Message) -> None:
+        """An AddImport of a bound application, for every local instance importing its prefix."""
+        prefix = msg["component_or_facet_name"]
+        for node in self.nodes.values():
+            spec = node.external_spec(prefix)
+            if spec is None:
+                continue
+            taken = {k: v for k, v in msg["exported_variables"].items() if spec.accepts(k)}
+            imp = Received(msg["instance_path"], msg["component_name"], taken, msg["application"])
+            self.pending.append(Op(node.path, "import_add", {"prefix": prefix, "imp": imp}))
+
+    def _withdraw_external(self, prefix: str, exporters: set[tuple[str, str]]) -> None:
+        """External imports of ``(application, path)`` in ``exporters`` dropped, as by RemoveImport."""
+        for node in self.nodes.values():
+            if node.external_spec(prefix) is None:
+                continue
+            for r in node.imports.get(prefix, ()):
+                if (r.application, r.path) in exporters:
+                    data = {"prefix": prefix, "exporter": r.path, "application": r.application}
+                    self.pending.append(Op(node.path, "import_remove", data))
+
+    def _on_change_binding(self, prefix: str, names: set[str]) -> None:
+        """Removed applications lose their ``prefix`` imports; the cached ones of added ones are applied."""
+        before = self.bindings.get(prefix, set())
+        self.bindings[prefix] = names
+        gone = before - names
+        if gone:
+            held = {
+                (r.application or "", r.path)
+                for n in self.nodes.values()
+                for r in n.imports.get(prefix, ())
+                if r.application in gone
+            }
+            self._withdraw_external(prefix, held)
+        for (app, _), cached in sorted(self.external_cache.get(prefix, {}).items()):
+            if app in names - before:
+                self._apply_external(cached)
+        if names - before:
+            self._request_external(prefix)  # exporters that published before this agent listened
+        self._walk()
 
     async def _on_add_import(self, msg: Message) -> None:
         prefix = msg["component_or_facet_name"]
@@ -498,7 +596,7 @@ class Agent:
         if op.kind == "import_add":
             return self._decide_import_add(node, op.data["prefix"], op.data["imp"])
         if op.kind == "import_remove":
-            return self._decide_import_remove(node, op.data["prefix"], op.data["exporter"])
+            return self._decide_import_remove(node, op.data["prefix"], op.data["exporter"], op.data.get("application"))
         if op.kind == "walk":
             parent = self.nodes.get(node.parent) if node.parent else None
             if node.state is State.WAITING_FOR_ANCESTOR and parent is not None:
@@ -543,8 +641,10 @@ class Agent:
         return None
 
     def _decide_import_add(self, node: Node, prefix: str, imp: Received) -> Awaitable[None] | None:
+        if imp.application is not None and imp.application not in self.bindings.get(prefix, ()):
+            return None  # unbound since it was queued (while a step ran on the instance)
         items = node.imports.setdefault(prefix, [])
-        known = next((k for k, r in enumerate(items) if r.path == imp.path), None)
+        known = next((k for k, r in enumerate(items) if r.path == imp.path and r.application == imp.application), None)
         if known is not None:
             if dict(items[known].variables) == dict(imp.variables):
                 return None
@@ -558,9 +658,11 @@ class Agent:
             return self._update(node, UpdateInfo(State.DEPLOYED_STARTED.value, prefix, imp))
         return None
 
-    def _decide_import_remove(self, node: Node, prefix: str, exporter: str) -> Awaitable[None] | None:
+    def _decide_import_remove(
+        self, node: Node, prefix: str, exporter: str, application: str | None = None
+    ) -> Awaitable[None] | None:
         items = node.imports.get(prefix, [])
-        gone = next((r for r in items if r.path == exporter), None)
+        gone = next((r for r in items if r.path == exporter and r.application == application), None)
         if gone is None:
             return None
         items.remove(gone)
@@ -616,6 +718,8 @@ class Agent:
         self._set(node, State.UNRESOLVED)
         for prefix in node.spec.imports:
             self._emit(exporters_context(self.app, prefix), m.request_import(self.app, prefix))
+        for prefix in node.spec.external_imports:
+            self._request_external(prefix)
 
     def _stop_without_recipe(self, node: Node) -> None:
         self._set(node, State.DEPLOYED_STOPPED)
@@ -709,6 +813,8 @@ class Agent:
         if import_driven and node.path not in failed:
             for prefix in node.spec.imports:
                 self._emit(exporters_context(self.app, prefix), m.request_import(self.app, prefix))
+            for prefix in node.spec.external_imports:
+                self._request_external(prefix)
 
     async def _stop_then_undeploy(self, node: Node) -> None:
         await self._stop(node, import_driven=False)
@@ -761,10 +867,23 @@ class Agent:
     def _publish(self, node: Node) -> None:
         for prefix in node.export_prefixes():
             self._publish_prefix(node, prefix)
+        self._publish_external(node)
+
+    def _publish_external(self, node: Node) -> None:
+        """The instance's exports to other applications: under the exports prefix, with the aliases (§3.5)."""
+        prefix = node.spec.exports_prefix
+        if prefix is None:
+            return
+        values = {k: (self.ip if local_name(k).lower() == "ip" else v) for k, v in node.exports.items()}
+        msg = m.add_import(self.app, prefix, node.path, node.spec.component, node.spec.external_values(values))
+        self._emit(inter_app_importers(prefix), m.external(msg))
 
     def _unpublish(self, node: Node) -> None:
         for prefix in node.export_prefixes():
             self._emit(importers_context(self.app, prefix), m.remove_import(self.app, prefix, node.path))
+        external = node.spec.exports_prefix
+        if external is not None:
+            self._emit(inter_app_importers(external), m.external(m.remove_import(self.app, external, node.path)))
 
     # ------------------------------------------------------------------ recipes
     def environment(self, node: Node, step: str, update: UpdateInfo | None = None) -> dict[str, str]:
@@ -870,6 +989,17 @@ class Agent:
                 self._save_soon()  # so that a restarted manager can kill what a crash left behind
 
         return record
+
+
+def _adds(op: Op, prefix: str, exporter: tuple[str, str]) -> bool:
+    """Whether ``op`` adds the import of ``exporter`` (application, path) under ``prefix``."""
+    imp = op.data.get("imp")
+    return (
+        op.kind == "import_add"
+        and op.data.get("prefix") == prefix
+        and isinstance(imp, Received)
+        and (imp.application, imp.path) == exporter
+    )
 
 
 def _inside(file: str, resource_dir: str | None) -> str:

@@ -55,6 +55,16 @@ def exporters_context(application: str, prefix: str) -> Context:
     return Context(AGENTS, application, "those.that.export." + prefix)
 
 
+def inter_app_importers(prefix: str) -> Context:
+    """Where another application's exports of the external ``prefix`` go (not application-scoped, §5.1)."""
+    return Context(INTER_APP, None, "those.that.import." + prefix)
+
+
+def inter_app_exporters(prefix: str) -> Context:
+    """Where requests for the external ``prefix`` go (not application-scoped, §5.1)."""
+    return Context(INTER_APP, None, "those.that.export." + prefix)
+
+
 class Bus(abc.ABC):
     """What the manager and the agents need from a messaging implementation."""
 

@@ -19,6 +19,8 @@ class Received:
     path: str
     component: str
     variables: Mapping[str, str | None]
+    #: the exporter's application, for an import of another application's exports (``external``)
+    application: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from rbcc.runtime import messages as m
 from rbcc.runtime import user_data as ud
 from rbcc.runtime.agent import Agent, AgentHost
 from rbcc.runtime.agent_link import AgentLink, BusLink
-from rbcc.runtime.bus import Message, agent_context, dm_context, importers_context
+from rbcc.runtime.bindings import load_bindings, save_binding
+from rbcc.runtime.bus import Message, agent_context, dm_context, importers_context, inter_app_importers
 from rbcc.runtime.plan import Plan, PlanInstance
 from rbcc.runtime.ports import PortAllocator
 from rbcc.runtime.states import REQUESTABLE, State
@@ -108,6 +109,10 @@ class Manager:
         self._terminating: set[str] = set()
         #: rules and commands (runtime.md §6), when a session enables them: see rbcc.runtime.autonomic.reactor
         self.autonomic: Any = None
+        #: external prefix → the applications it is bound to (runtime.md §3.5, :mod:`rbcc.runtime.bindings`)
+        self.bindings: dict[str, list[str]] = {}
+        #: the session's link to the other applications' exports (:class:`rbcc.runtime.inter_app.Bridge`)
+        self.inter_app: Any = None
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -129,6 +134,8 @@ class Manager:
 
     def idle(self) -> bool:
         if self._handling or self._tasks or not self.bus.inbox(self.owner).empty():
+            return False
+        if self.inter_app is not None and not self.inter_app.idle():
             return False
         if any(i.state in (State.DEPLOYING, State.UNDEPLOYING) for i in self.items.values() if i.spec.scoped):
             return False
@@ -156,6 +163,7 @@ class Manager:
         """The reference model as the store has it (nothing is sent)."""
         self.items = {r.path: Managed.from_record(r) for r in self.store.instances()}
         self.ports.load(self.store.ports())
+        self.bindings = load_bindings(self.store)
 
     def scoped_of(self, path: str) -> str:
         item = self.items[path]
@@ -221,6 +229,29 @@ class Manager:
                 if child in self.items and not self.items[child].spec.scoped:
                     queue.append(child)
         return out
+
+    # ------------------------------------------------------------------ other applications (§3.5)
+    def exports_prefix(self) -> str | None:
+        """The prefix this application's external exports are published under (None: it exports none)."""
+        return next((p for i in self.items.values() if (p := i.spec.exports_prefix)), None)
+
+    def external_prefixes(self) -> list[str]:
+        """The external prefixes this application's instances import."""
+        return sorted({p for i in self.items.values() if not i.removed for p in i.spec.external_imports})
+
+    async def change_binding(self, prefix: str, applications: list[str]) -> None:
+        """Bind ``prefix`` to exactly ``applications``: recorded, then ChangeBinding to every agent."""
+        names = sorted(set(applications))
+        save_binding(self.store, prefix, names)
+        if names:
+            self.bindings[prefix] = names
+        else:
+            self.bindings.pop(prefix, None)
+        for path in list(self.agents):
+            await self.bus.publish(agent_context(self.app, path), m.change_binding(self.app, prefix, names))
+
+    def _model_message(self, path: str) -> Message:
+        return m.set_scoped_instance(self.app, path, self.agent_model(path), self.bindings)
 
     # ------------------------------------------------------------------ requests
     def set_desired(self, paths: list[str], state: State) -> None:
@@ -434,8 +465,12 @@ class Manager:
             ctx = agent_context(self.app, path)
             if isinstance(agent, Agent):
                 await agent.start()
-                await self.bus.publish(ctx, {"type": "Restored", "application": self.app})
+                await self.bus.publish(
+                    ctx, {"type": "Restored", "application": self.app, "application_bindings": dict(self.bindings)}
+                )
             else:
+                for prefix in sorted(set(self.bindings) | set(self.external_prefixes())):
+                    await self.bus.publish(ctx, m.change_binding(self.app, prefix, self.bindings.get(prefix, [])))
                 await self.bus.publish(ctx, m.send_instances(self.app))
                 await self.bus.publish(ctx, m.resynchronize(self.app))
 
@@ -444,7 +479,7 @@ class Manager:
         path = owner.partition(" @ ")[0]
         if path in self.items and path in self.agents:
             ctx = agent_context(self.app, path)
-            await self.bus.publish(ctx, m.set_scoped_instance(self.app, path, self.agent_model(path)))
+            await self.bus.publish(ctx, self._model_message(path))
             await self.bus.publish(ctx, m.send_instances(self.app))
 
     async def _terminate(self, item: Managed) -> None:
@@ -491,6 +526,11 @@ class Manager:
             sub = self.items[p]
             for prefix in sorted({k.split(".", 1)[0] for k in sub.exports if "." in k}):
                 await self.bus.publish(importers_context(self.app, prefix), m.remove_import(self.app, prefix, p))
+            external = sub.spec.exports_prefix
+            if external is not None:
+                await self.bus.publish(
+                    inter_app_importers(external), m.external(m.remove_import(self.app, external, p))
+                )
         with self.store.transaction() as tx:
             for p in members:
                 sub = self.items[p]
@@ -610,8 +650,7 @@ class Manager:
                 data["ip.address"] = msg.get("ip_address")
             self._set_state(item, State.DEPLOYED_STARTED, data=data)
         if msg.get("model_required"):
-            model = self.agent_model(path)
-            self._spawn(self.bus.publish(agent_context(self.app, path), m.set_scoped_instance(self.app, path, model)))
+            self._spawn(self.bus.publish(agent_context(self.app, path), self._model_message(path)))
         self._flush(path)
 
     async def _heartbeat_checks(self) -> None:

@@ -13,8 +13,17 @@ from typing import Any
 from rbcc.runtime.bus import Message
 
 
-def set_scoped_instance(app: str, scoped_path: str, model: list[dict[str, Any]]) -> Message:
-    return {"type": "SetScopedInstance", "application": app, "scoped_instance": scoped_path, "model": model}
+def set_scoped_instance(
+    app: str, scoped_path: str, model: list[dict[str, Any]], bindings: dict[str, list[str]] | None = None
+) -> Message:
+    """The machine's model; ``application_bindings``: external prefix → the applications bound to it (§3.5)."""
+    return {
+        "type": "SetScopedInstance",
+        "application": app,
+        "scoped_instance": scoped_path,
+        "model": model,
+        "application_bindings": dict(bindings or {}),
+    }
 
 
 def change_instance_state(app: str, path: str, new_state: str) -> Message:
@@ -92,6 +101,21 @@ def remove_import(app: str, prefix: str, path: str) -> Message:
 
 def request_import(app: str, prefix: str) -> Message:
     return {"type": "RequestImport", "application": app, "component_or_facet_name": prefix}
+
+
+def external(msg: Message) -> Message:
+    """``msg`` (AddImport, RemoveImport, RequestImport) as sent on an inter-application topic (§3.5)."""
+    return {**msg, "inter_app": True}
+
+
+def change_binding(app: str, prefix: str, applications: list[str]) -> Message:
+    """The applications the external ``prefix`` of ``app`` is bound to now (Roboconf's ChangeBinding)."""
+    return {
+        "type": "ChangeBinding",
+        "application": app,
+        "external_exports_prefix": prefix,
+        "app_names": sorted(applications),
+    }
 
 
 def autonomic(app: str, scoped_path: str, event: str, info: str, instance_path: str | None = None) -> Message:

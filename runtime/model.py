@@ -50,14 +50,26 @@ class Node:
     def import_spec(self, prefix: str) -> ImportSpec | None:
         return self.spec.imports.get(prefix)
 
+    def external_spec(self, prefix: str) -> ImportSpec | None:
+        """The import of another application's exports under the external ``prefix`` (runtime.md §3.5)."""
+        return self.spec.external_imports.get(prefix)
+
     def resolved(self) -> bool:
-        """Every mandatory import prefix has at least one import (runtime.md §1.5)."""
-        return all(spec.optional or self.imports.get(p) for p, spec in self.spec.imports.items())
+        """Every mandatory import prefix, internal or external, has at least one import (runtime.md §1.5)."""
+        return all(spec.optional or self.imports.get(p) for p, spec in self.spec.imports.items()) and all(
+            spec.optional or self.imports.get(p) for p, spec in self.spec.external_imports.items()
+        )
 
     def imports_json(self) -> dict[str, list[dict[str, Any]]]:
         return {
             p: [
-                {"instance_path": r.path, "component_name": r.component, "exported_vars": dict(r.variables)} for r in rs
+                {
+                    "instance_path": r.path,
+                    "component_name": r.component,
+                    "exported_vars": dict(r.variables),
+                    **({"application": r.application} if r.application else {}),
+                }
+                for r in rs
             ]
             for p, rs in self.imports.items()
         }
@@ -105,6 +117,9 @@ class Node:
 
 def imports_from_json(raw: dict[str, Any]) -> dict[str, list[Received]]:
     return {
-        p: [Received(i["instance_path"], i["component_name"], dict(i["exported_vars"])) for i in items]
+        p: [
+            Received(i["instance_path"], i["component_name"], dict(i["exported_vars"]), i.get("application"))
+            for i in items
+        ]
         for p, items in raw.items()
     }

@@ -84,6 +84,10 @@ class PlanInstance:
     wave: int | None
     #: the target files of a scoped instance (none: the executor's default handler; older plans have none)
     targets: tuple[TargetSpec, ...] = ()
+    #: imports of other applications' exports (``external P.x``), by external prefix (runtime.md §3.5)
+    external_imports: dict[str, ImportSpec] = field(default_factory=dict)
+    #: this instance's exports another application may import: internal name → ``<exports-prefix>.<alias>``
+    external_exports: dict[str, str] = field(default_factory=dict)
 
     @property
     def scoped(self) -> bool:
@@ -109,6 +113,17 @@ class PlanInstance:
             "steps": {k: {"recipe": s.kind, "file": s.file, "waits": list(s.waits)} for k, s in self.steps.items()},
             "wave": self.wave,
             **({"targets": [t.to_json() for t in self.targets]} if self.targets else {}),
+            # only when there are some: the records of older states compare equal
+            **(
+                {
+                    "external_imports": {
+                        p: {"names": list(s.names), "optional": s.optional} for p, s in self.external_imports.items()
+                    }
+                }
+                if self.external_imports
+                else {}
+            ),
+            **({"external_exports": dict(self.external_exports)} if self.external_exports else {}),
         }
 
     @classmethod
@@ -135,7 +150,21 @@ class PlanInstance:
             },
             wave=raw.get("wave"),
             targets=tuple(TargetSpec.from_json(t) for t in raw.get("targets") or ()),
+            external_imports={
+                p: ImportSpec(p, tuple(v["names"]), bool(v["optional"]))
+                for p, v in (raw.get("external_imports") or {}).items()
+            },
+            external_exports=dict(raw.get("external_exports") or {}),
         )
+
+    @property
+    def exports_prefix(self) -> str | None:
+        """The prefix this instance's external exports are published under (the application's)."""
+        return next((v.split(".", 1)[0] for v in self.external_exports.values()), None)
+
+    def external_values(self, values: dict[str, str | None]) -> dict[str, str | None]:
+        """``values`` (internal names) of the external exports, under their published names (aliases)."""
+        return {alias: values.get(internal) for internal, alias in sorted(self.external_exports.items())}
 
 
 @dataclass
@@ -169,11 +198,29 @@ def plan_from_document(doc: dict[str, Any], app_dir: Path) -> Plan:
         found = doc.get("format") if isinstance(doc, dict) else None
         raise PlanError(f"not a plan this executor understands (format {found!r}, expected {FORMAT!r})")
     try:
-        instances = [PlanInstance.from_json(i) for i in doc["instances"]]
         app = doc["application"]
+        aliases = external_aliases(app.get("exports"))
+        instances = [with_external_exports(PlanInstance.from_json(i), aliases) for i in doc["instances"]]
         return Plan(app["name"], app.get("version"), instances, Path(app_dir))
     except (KeyError, TypeError) as exc:
         raise PlanError(f"malformed plan: {exc}") from None
+
+
+def external_aliases(raw: Any) -> dict[str, str]:
+    """The descriptor's ``exports`` as the plan carries them: internal name → ``<prefix>.<alias>``."""
+    if not isinstance(raw, dict) or not raw.get("prefix"):
+        return {}
+    prefix = str(raw["prefix"])
+    return {str(internal): f"{prefix}.{alias}" for internal, alias in dict(raw.get("variables") or {}).items()}
+
+
+def with_external_exports(inst: PlanInstance, aliases: dict[str, str]) -> PlanInstance:
+    mine = {k: v for k, v in aliases.items() if k in inst.exports}
+    if not mine:
+        return inst
+    import dataclasses
+
+    return dataclasses.replace(inst, external_exports=mine)
 
 
 def load_plan(source: Path, app_dir: Path | None = None, profile: str | None = None) -> Plan:

@@ -40,13 +40,20 @@ class DeployPlan:
         return {"changes": [c.to_json() for c in self.changes], "unchanged": self.unchanged}
 
 
-def _waits(inst: PlanInstance, steps: tuple[str, ...]) -> tuple[str, ...]:
+def _waits(inst: PlanInstance, steps: tuple[str, ...], bindings: dict[str, list[str]] | None = None) -> tuple[str, ...]:
     out = []
     for step in steps:
         planned = inst.steps.get(step)
         for wait in planned.waits if planned else ():
             who = wait["for"][0] if len(wait["for"]) == 1 else "one of " + ", ".join(wait["for"])
             out.append(f"{step} waits for {who}: {wait['reason']}")
+    if "start" in steps:
+        for prefix, spec in inst.external_imports.items():
+            if spec.optional:
+                continue
+            bound = (bindings or {}).get(prefix)
+            where = f"bound to {', '.join(bound)}" if bound else f"not bound (rbcc bind APP {prefix} APPLICATION)"
+            out.append(f"start waits for another application: it imports external {', '.join(spec.names)}, {where}")
     return tuple(out)
 
 
@@ -55,8 +62,9 @@ def _comparable(exports: dict[str, str | None], random: tuple[str, ...]) -> dict
     return {k: v for k, v in exports.items() if not (k in random and v is None)}
 
 
-def plan_changes(plan: Plan, records: list[InstanceRecord]) -> DeployPlan:
-    """The changes ``deploy`` of ``plan`` makes, in the plan's order (removals last)."""
+def plan_changes(plan: Plan, records: list[InstanceRecord], bindings: dict[str, list[str]] | None = None) -> DeployPlan:
+    """The changes ``deploy`` of ``plan`` makes, in the plan's order (removals last); ``bindings``:
+    the recorded ones of the external import prefixes (runtime.md §3.5)."""
     recorded = {r.path: r for r in records if not r.model.get("removed")}
     gone = {r.path for r in records if r.model.get("removed")}
     out = DeployPlan()
@@ -65,7 +73,7 @@ def plan_changes(plan: Plan, records: list[InstanceRecord]) -> DeployPlan:
         rec = recorded.get(inst.path)
         if rec is None or inst.path in gone:
             steps = () if inst.scoped else ("deploy", "start")
-            out.changes.append(Change(inst.path, "create", steps, ("new in the plan",) + _waits(inst, steps)))
+            out.changes.append(Change(inst.path, "create", steps, ("new in the plan",) + _waits(inst, steps, bindings)))
             continue
         state = State(rec.state)
         old = _comparable(rec.model.get("exports", {}), inst.random_ports)
@@ -81,15 +89,21 @@ def plan_changes(plan: Plan, records: list[InstanceRecord]) -> DeployPlan:
             out.changes.append(Change(inst.path, "create", (), (f"machine is {state.value}",)))
         elif state is State.NOT_DEPLOYED:
             steps = ("deploy", "start")
-            out.changes.append(Change(inst.path, "deploy", steps, ("recorded NOT_DEPLOYED",) + _waits(inst, steps)))
+            out.changes.append(
+                Change(inst.path, "deploy", steps, ("recorded NOT_DEPLOYED",) + _waits(inst, steps, bindings))
+            )
         elif state is State.PROBLEM:
             why = rec.last_problem if isinstance(rec.last_problem, str) else "a step failed"
             if isinstance(rec.last_problem, dict):
                 why = f"{rec.last_problem.get('step')} failed ({rec.last_problem.get('reason')})"
-            out.changes.append(Change(inst.path, "retry", ("start",), (f"PROBLEM: {why}",) + _waits(inst, ("start",))))
+            out.changes.append(
+                Change(inst.path, "retry", ("start",), (f"PROBLEM: {why}",) + _waits(inst, ("start",), bindings))
+            )
         else:
             out.changes.append(
-                Change(inst.path, "start", ("start",), (f"recorded {state.value}",) + _waits(inst, ("start",)))
+                Change(
+                    inst.path, "start", ("start",), (f"recorded {state.value}",) + _waits(inst, ("start",), bindings)
+                )
             )
     for inst in plan.instances:
         rec = recorded.get(inst.path)

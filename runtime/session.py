@@ -116,12 +116,17 @@ class Session:
             self.enable_autonomic()
         await self.manager.start()
         await self._restore()
+        await self._link_applications()
+        if self.manager.agents and self.manager.inter_app is not None:
+            await self.settle()  # what the other applications changed meanwhile
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
+            if self.manager.inter_app is not None:
+                await self.manager.inter_app.stop()
             await self.manager.stop()
         finally:
             await self.bus.close()
@@ -160,6 +165,76 @@ class Session:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("the deployment did not settle")
 
+    # ------------------------------------------------------------------ other applications (§3.5)
+    async def _link_applications(self) -> None:
+        """The bridge to the other deployments' exports, once this application exports or imports some."""
+        prefix, imported = self.manager.exports_prefix(), self.manager.external_prefixes()
+        bridge = self.manager.inter_app
+        if bridge is not None:
+            await bridge.refresh(prefix, imported, self.state_dir)
+            return
+        if prefix is None and not imported:
+            return
+        from rbcc.runtime.inter_app import Bridge, Rendezvous, rendezvous_dir
+
+        rendezvous = Rendezvous(rendezvous_dir(self.settings.inter_app_dir))
+        bridge = Bridge(self.bus, self.application, rendezvous, self.store, self.settings.inter_app_period)
+        self.manager.inter_app = bridge
+        started = {p for p, i in self.manager.items.items() if i.state is State.DEPLOYED_STARTED}
+        await bridge.start(prefix, imported, self.state_dir, started)
+
+    def bindings(self) -> dict[str, list[str]]:
+        """External prefix → the applications it is bound to."""
+        return {p: list(v) for p, v in sorted(self.manager.bindings.items())}
+
+    async def bind(self, prefix: str, application: str) -> None:
+        """Bind the external ``prefix`` to ``application`` too (Roboconf's ``bind``), then settle."""
+        self._check_prefix(prefix)
+        from rbcc.runtime.inter_app import Rendezvous, rendezvous_dir
+
+        known = Rendezvous(rendezvous_dir(self.settings.inter_app_dir)).applications()
+        other = known.get(application)
+        if other is None:
+            names = ", ".join(sorted(a for a in known if a != self.application)) or "none"
+            raise RbccError(
+                f"no application {application!r} is deployed on this machine (deploy it first; known: {names})"
+            )
+        if other.get("exports_prefix") != prefix:
+            exported = other.get("exports_prefix")
+            what = f"exports {exported!r}" if exported else "exports nothing to other applications"
+            raise RbccError(f"{application!r} {what}, not {prefix!r}")
+        current = self.manager.bindings.get(prefix, [])
+        if application not in current:
+            await self.manager.change_binding(prefix, [*current, application])
+        await self.settle()
+
+    async def unbind(self, prefix: str, application: str) -> None:
+        """Unbind the external ``prefix`` from ``application``; its imports are withdrawn, then settle."""
+        self._check_prefix(prefix)
+        current = self.manager.bindings.get(prefix, [])
+        if application not in current:
+            bound = ", ".join(current) or "no application"
+            raise RbccError(f"{prefix!r} is not bound to {application!r} (it is bound to {bound})")
+        await self.manager.change_binding(prefix, [a for a in current if a != application])
+        await self.settle()
+
+    def unbound_imports(self) -> list[tuple[str, str]]:
+        """(instance, external prefix) of every UNRESOLVED instance whose mandatory external prefix is unbound."""
+        out = []
+        for path, item in self.manager.items.items():
+            if item.state is not State.UNRESOLVED:
+                continue
+            for prefix, spec in sorted(item.spec.external_imports.items()):
+                if not spec.optional and not self.manager.bindings.get(prefix):
+                    out.append((path, prefix))
+        return out
+
+    def _check_prefix(self, prefix: str) -> None:
+        known = self.manager.external_prefixes()
+        if prefix not in known:
+            listed = ", ".join(known) or "none"
+            raise RbccError(f"{self.application!r} has no external import {prefix!r} (its external prefixes: {listed})")
+
     # ------------------------------------------------------------------ autonomic (runtime.md §6)
     def enable_autonomic(self) -> Any:
         """Attach the rules and commands of the application in ``app_dir`` to the manager (once)."""
@@ -188,6 +263,7 @@ class Session:
             ids = ", ".join(sorted(i for i in known if i)) or "none"
             raise RbccError(f"no target file has the id {unknown[0]!r} (the application's targets: {ids})")
         changes = self.manager.apply_plan(plan)
+        await self._link_applications()
         for path in changes["removed"]:
             item = self.manager.items[path]
             parent = self.manager.items.get(item.spec.parent) if item.spec.parent else None

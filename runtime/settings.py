@@ -58,6 +58,11 @@ class Settings:
     messaging: tuple[tuple[str, str], ...] = ()
     #: target ids chosen for the machines whose component has a target file with that id (``--target``)
     targets: tuple[str, ...] = ()
+    #: the directory deployments on this machine share their external exports through
+    #: (:mod:`rbcc.runtime.inter_app`; None: ``$RBCC_INTER_APP_DIR``, else ``~/.local/state/rbcc/inter-app``)
+    inter_app_dir: str | None = None
+    #: seconds between two reads of the other applications' exports while a session runs
+    inter_app_period: float = 1.0
 
     def __post_init__(self) -> None:
         if self.failure_mode not in FAILURE_MODES:
@@ -72,6 +77,8 @@ class Settings:
             raise ValueError("max_parallel_steps must be at least 1")
         if self.probe_period <= 0:
             raise ValueError("probe_period must be positive")
+        if self.inter_app_period <= 0:
+            raise ValueError("inter_app_period must be positive")
 
     def preference(self, key: str, default: str | None = None) -> str | None:
         """One of :attr:`preferences` (the last one given wins)."""

@@ -38,6 +38,21 @@ def read_status(state_dir: Path) -> list[dict[str, Any]]:
     return out
 
 
+def read_bindings(state_dir: Path) -> dict[str, list[str]]:
+    """External prefix → the applications it is bound to, for every prefix imported or bound (runtime.md §3.5)."""
+    from rbcc.runtime.bindings import load_bindings
+
+    if not (state_dir / DB_FILE).is_file():
+        raise RbccError(f"{state_dir}: no deployment recorded here (run `rbcc deploy` first)")
+    store = Store(state_dir)
+    try:
+        bound = load_bindings(store)
+        imported = {p for r in store.instances() for p in (r.model["spec"].get("external_imports") or {})}
+    finally:
+        store.close()
+    return {p: bound.get(p, []) for p in sorted(imported | set(bound))}
+
+
 def _lost(r: InstanceRecord, by_path: dict[str, InstanceRecord]) -> bool:
     parent = r.model["spec"].get("parent")
     while parent is not None and parent in by_path:

@@ -58,6 +58,9 @@ def build_ir(app: Application, options: CompileOptions) -> CompiledApplication:
     out = CompiledApplication(
         name=app.name, version=getattr(desc, "version", None) if desc is not None else None, root=app.root
     )
+    if desc is not None and desc.exports_prefix and desc.external_exports:
+        out.exports_prefix = desc.exports_prefix.strip()
+        out.external_exports = {k: e.alias for k, e in sorted(desc.external_exports.items())}
     graph = app.graph
     if graph is None:
         return out

@@ -118,6 +118,9 @@ class CompiledApplication:
     notes: list[str] = field(default_factory=list)
     #: what the application exports to others (its ``exports.json``), when its descriptor says so
     published: Published | None = None
+    #: the descriptor's ``exports-prefix`` and ``exports`` (internal name → alias), for the runtime plan
+    exports_prefix: str | None = None
+    external_exports: dict[str, str] = field(default_factory=dict)
     #: the service units, once lowered for container targets (:mod:`rbcc.compiler.ir.services`)
     services: list[Service] = field(default_factory=list)
 

@@ -81,7 +81,15 @@ def plan_document(app: CompiledApplication) -> dict[str, Any]:
     """The plan of ``app`` as a JSON-ready value (deterministic: no dict depends on hashing)."""
     return {
         "format": FORMAT,
-        "application": {"name": app.name, "version": app.version},
+        "application": {
+            "name": app.name,
+            "version": app.version,
+            **(
+                {"exports": {"prefix": app.exports_prefix, "variables": app.external_exports}}
+                if app.exports_prefix
+                else {}
+            ),
+        },
         "instances": [_instance(i) for i in app.instances],
         "waves": app.waves(),
     }

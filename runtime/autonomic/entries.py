@@ -18,7 +18,7 @@ from rbcc.compiler.ir.build import build_ir
 from rbcc.compiler.targets.plan import plan_document
 from rbcc.dsl import Application, Instance, SourceRange, walk_instances
 from rbcc.errors import RbccError
-from rbcc.runtime.plan import PlanInstance
+from rbcc.runtime.plan import PlanInstance, external_aliases, with_external_exports
 
 
 class EntryError(RbccError):
@@ -70,7 +70,12 @@ class Entries:
         ir = build_ir(dataclasses.replace(self.app, instances=roots), self.options)
         wanted = set(wanted)
         doc = plan_document(ir)
-        found = {d["path"]: PlanInstance.from_json(d) for d in doc["instances"] if d["path"] in wanted}
+        aliases = external_aliases(doc["application"].get("exports"))  # a created exporter publishes too
+        found = {
+            d["path"]: with_external_exports(PlanInstance.from_json(d), aliases)
+            for d in doc["instances"]
+            if d["path"] in wanted
+        }
         missing = sorted(wanted - set(found))
         if missing:
             raise EntryError(f"the compiler gave no plan entry for {missing[0]}")

@@ -227,3 +227,19 @@ def test_the_ir_orders_instances_as_roboconf_does(tmp_path: Path):
     ir = build_ir(app, CompileOptions())
     # breadth first; count's copies follow the declared siblings, as Roboconf appends them
     assert [i.path for i in ir.instances] == ["/vm", "/vm/db1", "/vm/web", "/vm/db2"]
+
+
+def test_the_descriptors_exports_to_other_applications_are_in_the_plan_and_its_schema(tmp_path: Path):
+    from tests.runtime.inter_apps import write_consumer, write_provider
+
+    provider = plan_of(write_provider(tmp_path / "hosting"))
+    jsonschema.validate(provider, schema())
+    assert provider["application"]["exports"] == {
+        "prefix": "Lamp",
+        "variables": {"apache.ip": "lb_ip", "apache.port": "lb_port"},
+    }
+    consumer = plan_of(write_consumer(tmp_path / "shop"))
+    jsonschema.validate(consumer, schema())
+    assert "exports" not in consumer["application"]
+    shop = next(i for i in consumer["instances"] if i["path"] == "/front/shop")
+    assert shop["external_imports"] == {"Lamp": {"names": ["Lamp.lb_ip", "Lamp.lb_port"], "optional": False}}

@@ -22,23 +22,10 @@ from rbcc.runtime.status import read_status
 from rbcc.runtime.store import Store
 from rbcc.runtime.targets.process import parse_id, start_time
 from tests.runtime.apps import Harness, harness, run
+from tests.runtime.test_crash import GRAPH  # the same two-instance application
 
 pytestmark = pytest.mark.slow
 
-GRAPH = """
-vm {
-  installer: target;
-  children: svc, client;
-}
-svc {
-  installer: script;
-  exports: ip, port = 9000;
-}
-client {
-  installer: script;
-  imports: svc.ip, svc.port;
-}
-"""
 
 INSTANCES = """
 instance of vm {
