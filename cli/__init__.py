@@ -22,6 +22,7 @@ def main() -> None:
 
 def _register() -> None:
     from rbcc.cli.agent import agent
+    from rbcc.cli.agent_image import agent_image
     from rbcc.cli.bind import bind, unbind
     from rbcc.cli.compile import compile_
     from rbcc.cli.deploy import deploy
@@ -55,6 +56,7 @@ def _register() -> None:
         stop_,
         undeploy_,
         logs,
+        agent_image,
         events,
         run_commands,
         agent,
