@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 from rbcc.errors import RbccError
-from rbcc.runtime.bus import Bus, InProcessBus
+from rbcc.runtime.bus import Bus, InProcessBus, agent_context
 from rbcc.runtime.settings import Settings
 from rbcc.runtime.store import Store
 
@@ -24,9 +24,25 @@ async def open_bus(settings: Settings, store: Store) -> Bus:
     if callable(connect):  # the RabbitMQ bus connects rather than starts
         await connect()
     else:
+        admit_recorded_agents(bus, store)
         await bus.start()
     remember_bus(bus, store)
     return bus
+
+
+def admit_recorded_agents(bus: Bus, store: Store) -> None:
+    """Let the agents of recorded machines in before the broker listens.
+
+    Agents that outlived the previous session reconnect as soon as the port opens: admitted only
+    later (when the session restores their machine), the first of them would be refused with 4401
+    and exit.  The manager admits them again when it restores each machine (same token).
+    """
+    allow = getattr(bus, "allow", None)
+    application = store.meta("application")
+    if not callable(allow) or application is None:
+        return
+    for machine, token in store.tokens().items():
+        allow(f"{machine} @ {application}", token, (agent_context(application, machine),))
 
 
 def make_bus(settings: Settings, store: Store) -> Bus:

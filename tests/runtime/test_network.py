@@ -705,3 +705,32 @@ def test_blobs_are_served_to_token_holders_only() -> None:
             await broker.close()
 
     run(go())
+
+
+def test_a_new_sessions_broker_admits_recorded_agents_before_it_listens(tmp_path: Path) -> None:
+    """An agent that outlived the last session reconnects the moment the port opens: it must not be
+    refused because the session has not restored its machine yet."""
+    from rbcc.runtime.bus_factory import open_bus
+    from rbcc.runtime.settings import Settings
+
+    store = Store(tmp_path)
+    with store.transaction() as tx:
+        tx.set_meta("application", "App")
+        tx.put_token("/vm1", "recorded")
+
+    async def go() -> None:
+        broker = await open_bus(Settings(bus="websocket"), store)
+        assert isinstance(broker, WebSocketBus)
+        try:
+            agent, inbox = await _broker_and_client(broker, "recorded")
+            await broker.publish(CTX, {"type": "Echo", "n": 2})
+            assert (await asyncio.wait_for(inbox.get(), 5))["n"] == 2
+            assert broker.refused == []
+            await agent.close()
+        finally:
+            await broker.close()
+
+    try:
+        run(go())
+    finally:
+        store.close()
