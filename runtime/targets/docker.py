@@ -297,11 +297,16 @@ class DockerTarget(TargetHandler):
                 out[HTTP_IP_KEY] = gateway
         return out
 
-    def _binds(self, machine: DockerMachine, user_data: dict[str, str]) -> dict[str, dict[str, str]]:
+    def _binds(
+        self, machine: DockerMachine, user_data: dict[str, str], engine_mount: str | None = None
+    ) -> dict[str, dict[str, str]]:
         """The user data at /tmp/user-data (read-only); the application (read-only), the agent's directory
         and the recipe logs at their host paths, so that the agent finds them where its user data says and
-        the manager's ``rbcc logs`` and state directory see what it writes."""
+        the manager's ``rbcc logs`` and state directory see what it writes; with ``docker.engine.mount``,
+        the engine's own socket at that path (recipes that drive the engine: runtime.md §7.3)."""
         binds = {str(machine.user_data_dir): {"bind": USER_DATA_DIR, "mode": "ro"}}
+        if engine_mount is not None:
+            binds[machine.endpoint.removeprefix("unix://")] = {"bind": engine_mount, "mode": "rw"}
         app_dir = user_data.get(APP_DIR_KEY)
         if app_dir and Path(app_dir).is_dir():
             binds[app_dir] = {"bind": app_dir, "mode": "ro"}
@@ -344,7 +349,7 @@ class DockerTarget(TargetHandler):
                 name=machine.container,
                 environment=environment,
                 labels=labels,
-                volumes=self._binds(machine, request.user_data),
+                volumes=self._binds(machine, request.user_data, props.engine_mount),
                 # an agent that exits in error (a broker that refused it while starting up, a crash) is
                 # started again by the engine, as a VM's init restarts its agent; kill (terminate) is final
                 restart_policy={"Name": "on-failure", "MaximumRetryCount": RESTARTS},

@@ -45,7 +45,14 @@ V1_KEYS = {
     "docker.generate.image": "use docker.generate.image.from = <directory of a Dockerfile>",
 }
 #: keys read; ``docker.user|password|email`` are registry credentials, useless since nothing is pulled
-KNOWN_KEYS = {"docker.endpoint", "docker.image", "docker.generate.image.from", "docker.version", "docker.dm.url"}
+KNOWN_KEYS = {
+    "docker.endpoint",
+    "docker.image",
+    "docker.generate.image.from",
+    "docker.version",
+    "docker.dm.url",
+    "docker.engine.mount",
+}
 IGNORED_KEYS = {"docker.user", "docker.password", "docker.email"}
 RUN_PREFIX = "docker.option.run."
 ENV_PREFIX = "docker.option.env."
@@ -125,8 +132,9 @@ OWNED_OPTIONS = {
     "name": "nothing: the name is <scoped path>_from_<application>",
     "labels": "nothing: rbcc labels its containers itself",
     "label": "nothing: rbcc labels its containers itself",
-    "volumes": "nothing: the user data is the only bind mount (a Dockerfile VOLUME is removed with the container)",
-    "mounts": "nothing: the user data is the only bind mount",
+    "volumes": "nothing: rbcc chooses the bind mounts (docker.engine.mount adds the engine's socket; a Dockerfile "
+    "VOLUME is removed with the container)",
+    "mounts": "nothing: rbcc chooses the bind mounts (docker.engine.mount adds the engine's socket)",
     "image": "docker.image",
     "command": "the image's CMD (the agent must be what the container runs)",
     "cmd": "the image's CMD (the agent must be what the container runs)",
@@ -226,6 +234,8 @@ class DockerProperties:
     dockerfile_dir: Path | None
     api_version: str | None
     dm_url: str | None
+    #: where the engine's socket (a ``unix://`` endpoint) is bind-mounted in the container, if anywhere
+    engine_mount: str | None = None
     run_options: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
 
@@ -265,6 +275,15 @@ class DockerProperties:
         endpoint = endpoint or "unix:///var/run/docker.sock"
         if not re.match(r"^(unix|tcp|http|https|npipe|ssh)://", endpoint):
             raise TargetError(f"docker.endpoint = {endpoint!r}: expected unix:///path/docker.sock or tcp://host:port")
+        engine_mount = properties.get("docker.engine.mount", "").strip() or None
+        if engine_mount is not None:
+            if not endpoint.startswith("unix://"):
+                raise TargetError(
+                    f"docker.engine.mount: the engine's socket can only be mounted from a unix:// endpoint, "
+                    f"not {endpoint}: give the container DOCKER_HOST with docker.option.env.DOCKER_HOST instead"
+                )
+            if not engine_mount.startswith("/"):
+                raise TargetError(f"docker.engine.mount = {engine_mount!r}: an absolute path in the container")
         dockerfile_dir = None
         generate = properties.get("docker.generate.image.from", "").strip()
         if generate:
@@ -277,6 +296,7 @@ class DockerProperties:
             dockerfile_dir=dockerfile_dir,
             api_version=properties.get("docker.version", "").strip() or None,
             dm_url=properties.get("docker.dm.url", "").strip() or None,
+            engine_mount=engine_mount,
             run_options=run,
             environment=env,
         )

@@ -39,6 +39,16 @@ def test_a_dockerfile_directory_is_relative_to_the_properties_file(tmp_path: Pat
     assert props.dockerfile_dir == tmp_path / "images" / "agent"
 
 
+def test_the_engine_socket_mount_names_a_container_path_of_a_unix_endpoint():
+    props = read({"docker.engine.mount": "/var/run/docker.sock"}, environ={"DOCKER_HOST": "unix:///tmp/e.sock"})
+    assert props.engine_mount == "/var/run/docker.sock" and props.endpoint == "unix:///tmp/e.sock"
+    assert read({}).engine_mount is None
+    with pytest.raises(TargetError, match="unix:// endpoint"):
+        read({"docker.engine.mount": "/var/run/docker.sock", "docker.endpoint": "tcp://10.0.0.1:2375"})
+    with pytest.raises(TargetError, match="absolute path"):
+        read({"docker.engine.mount": "docker.sock"})
+
+
 @pytest.mark.parametrize("key", sorted(V1_KEYS))
 def test_version_1_keys_are_refused_with_what_to_use_instead(key: str):
     with pytest.raises(TargetError) as err:

@@ -7,6 +7,11 @@
 # of Roboconf's docker probe (e.g. /vm_worker 1/worker -> worker_vm_worker_1).
 NAME=${ROBOCONF_CLEAN_REVERSED_INSTANCE_PATH:?must be run by a Roboconf agent}
 IMAGE=storm:${stormVersion:-1.1}
+# The image: the real one, or with STORM_PROFILE=standin in the agent's
+# environment (rbcc; docker.option.env.STORM_PROFILE in target.properties)
+# the stand-in of ../../standins/, built beforehand as rbcc compile
+# --profile standin names it (image@standin in container.properties).
+if [ "${STORM_PROFILE:-}" = standin ]; then IMAGE=rbcc-storm-storm_ui:standin; fi
 STATE=${TMPDIR:-/tmp}/roboconf-storm/$NAME
 mkdir -p "$STATE"
 
@@ -30,11 +35,19 @@ EOF
 # copied in before the container starts (docker cp also works when the
 # engine is remote, a bind mount would not), so the image's entrypoint
 # keeps it instead of generating a default one.
+# A stand-in also gets the Roboconf variables in its environment: it logs
+# them and tries once to reach every exporter it imports.
 run_daemon() {
 	storm_yaml > "$STATE/storm.yaml"
+	set --
+	if [ "${STORM_PROFILE:-}" = standin ]; then
+		env | grep -E '^(ROBOCONF_[A-Z_]+|[A-Za-z0-9_]+_size|[A-Za-z0-9_]+_[0-9]+_[A-Za-z0-9_]+|ip|port)=' \
+			> "$STATE/standin.env" || true
+		set -- --env-file "$STATE/standin.env"
+	fi
 	docker rm -f "$NAME" >/dev/null 2>&1 || true
 	docker create --name "$NAME" --network "$NETWORK" --restart "$restartPolicy" \
-		-v "$NAME-data:/data" "$IMAGE" storm "$DAEMON" >/dev/null
+		-v "$NAME-data:/data" "$@" "$IMAGE" storm "$DAEMON" >/dev/null
 	docker cp "$STATE/storm.yaml" "$NAME:/conf/storm.yaml"
 	docker start "$NAME" >/dev/null
 	echo "storm $DAEMON started in container $NAME."
@@ -43,4 +56,14 @@ run_daemon() {
 # True when the container runs (update.sh must not revive a stopped instance).
 running() {
 	[ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]
+}
+
+# Fetch the image unless the engine has it (a stand-in cannot be pulled).
+fetch_image() {
+	if docker image inspect "$IMAGE" >/dev/null 2>&1; then return 0; fi
+	if [ "${STORM_PROFILE:-}" = standin ]; then
+		echo "$IMAGE is missing: build the stand-ins first (standins/README.md)." >&2
+		exit 1
+	fi
+	docker pull "$IMAGE"
 }

@@ -2,4 +2,4 @@
 # Deploy the supervisor: fetch the Storm image (shared by the daemons of a machine).
 set -eu
 . ./common.sh
-docker pull "$IMAGE"
+fetch_image

@@ -2,4 +2,4 @@
 # Deploy the topology: fetch the Storm image that holds the client and the jar.
 set -eu
 . ./common.sh
-docker pull "$IMAGE"
+fetch_image

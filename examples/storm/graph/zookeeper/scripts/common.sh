@@ -7,6 +7,11 @@
 # of Roboconf's docker probe (e.g. /vm_worker 1/worker -> worker_vm_worker_1).
 NAME=${ROBOCONF_CLEAN_REVERSED_INSTANCE_PATH:?must be run by a Roboconf agent}
 IMAGE=zookeeper:${zookeeperVersion:-3.9}
+# The image: the real one, or with STORM_PROFILE=standin in the agent's
+# environment (rbcc; docker.option.env.STORM_PROFILE in target.properties)
+# the stand-in of ../../standins/, built beforehand as rbcc compile
+# --profile standin names it (image@standin in container.properties).
+if [ "${STORM_PROFILE:-}" = standin ]; then IMAGE=rbcc-storm-zookeeper:standin; fi
 STATE=${TMPDIR:-/tmp}/roboconf-storm/$NAME
 mkdir -p "$STATE"
 
@@ -31,4 +36,14 @@ ensemble() {
 # True when the container runs (update.sh must not revive a stopped instance).
 running() {
 	[ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]
+}
+
+# Fetch the image unless the engine has it (a stand-in cannot be pulled).
+fetch_image() {
+	if docker image inspect "$IMAGE" >/dev/null 2>&1; then return 0; fi
+	if [ "${STORM_PROFILE:-}" = standin ]; then
+		echo "$IMAGE is missing: build the stand-ins first (standins/README.md)." >&2
+		exit 1
+	fi
+	docker pull "$IMAGE"
 }

@@ -2,4 +2,4 @@
 # Deploy ZooKeeper: fetch its image.
 set -eu
 . ./common.sh
-docker pull "$IMAGE"
+fetch_image
