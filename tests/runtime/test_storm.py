@@ -61,6 +61,18 @@ def alive(pid: int) -> bool:
     return fields[0] != "Z"
 
 
+def kill_simulated_services(state: Path, pids: list[int]) -> None:
+    """What a failed test left running: the services it saw and every one a ``sim/pid`` file names."""
+    for pid_file in state.rglob("sim/pid"):
+        try:
+            pids.append(int(pid_file.read_text()))
+        except (OSError, ValueError):
+            pass
+    for pid in pids:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_storm_deploys_scales_and_undeploys_cleanly(tmp_path: Path, monkeypatch) -> None:
     from tests.runtime.apps import Harness
 
@@ -129,6 +141,4 @@ def test_storm_deploys_scales_and_undeploys_cleanly(tmp_path: Path, monkeypatch)
         assert [p for p in pids if alive(p)] == []
         assert list((h.state / "agents").iterdir()) == []
     finally:
-        for pid in pids:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_simulated_services(h.state, pids)

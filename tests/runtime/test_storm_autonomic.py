@@ -18,7 +18,7 @@ import pytest
 from rbcc.runtime.states import State
 from tests.runtime.apps import Harness, run
 from tests.runtime.autonomic_apps import until
-from tests.runtime.test_storm import alive, simulated_copy
+from tests.runtime.test_storm import kill_simulated_services, simulated_copy
 
 pytestmark = pytest.mark.slow
 
@@ -89,6 +89,4 @@ def test_storm_scales_out_when_saturated_in_when_idle_and_restarts_dead_workers(
     try:
         run(go(), timeout=90)
     finally:
-        for pid in pids:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_simulated_services(h.state, pids)
