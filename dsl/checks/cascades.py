@@ -110,17 +110,14 @@ class _Unsound:
     #: that does not apply to a component: maybe a misspelt ``installer``)
     installers: set[str] = field(default_factory=set)
 
-    #: per file: the first lines of ``blocks`` (built once: ``in_block`` is asked for every problem)
-    _starts: dict[str, list[int]] = field(default_factory=dict)
+    #: per file: the first lines of ``blocks`` (kept with them: ``in_block`` is asked for every problem)
+    block_starts: dict[str, list[int]] = field(default_factory=dict)
 
     def in_block(self, r: SourceRange) -> bool:
         blocks = self.blocks.get(r.file)
         if not blocks:
             return False
-        starts = self._starts.get(r.file)
-        if starts is None or len(starts) != len(blocks):
-            starts = self._starts[r.file] = [b.start_line for b in blocks]
-        i = bisect.bisect_right(starts, r.start_line) - 1
+        i = bisect.bisect_right(self.block_starts[r.file], r.start_line) - 1
         return i >= 0 and _inside(r, blocks[i])
 
 
@@ -191,6 +188,7 @@ def _unsound(
                 if rel in graph_files and _relation_unreliable(h, out.errors[rel]):
                     out.relations_lost = True
         out.blocks[rel] = blocks
+        out.block_starts[rel] = [b.start_line for b in blocks]
         for b in parsed.blocks if rel in graph_files else ():
             if isinstance(b, Unknown):
                 name = _declared_name(b.text)
