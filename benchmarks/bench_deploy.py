@@ -2,7 +2,10 @@
 
 A generated application: ``--machines`` machines, each holding one ``db<m>`` and
 ``--per-machine - 1`` ``app<m>`` instances that import it (mandatory), so that the critical path is
-known: db deploy, db start, app start = 3 recipe durations.  Every recipe sleeps ``--sleep``
+known: db deploy, db start, app start = 3 recipe durations.  Besides that bound, a measured floor:
+benchmarks/spawn_floor.py runs the same recipes in the same order with nothing else (no state, no
+messages), timed the same way, so that ``deploy / floor`` is the executor's own cost and
+``floor / bound`` what process start-up costs on this machine.  Every recipe sleeps ``--sleep``
 seconds.  With at most ``--parallel`` recipes at once, no executor can finish before
 ``max(3 × sleep, steps × sleep / parallel)``: that bound is the baseline, measured in the same run
 by the recipes' own timestamps' ideal and compared with the wall time of the whole
@@ -101,6 +104,16 @@ def deploy(
     return child.seconds, child.max_rss_kb, summary
 
 
+def spawn_floor(app: Path, machines: int, per_machine: int, parallel: int, sleep: float, timeout: float) -> float:
+    """Wall time of benchmarks/spawn_floor.py on the same recipes: the least an executor needs here."""
+    os.environ["BENCH_SLEEP"] = str(sleep)
+    floor = HERE / "spawn_floor.py"
+    child = run_child([sys.executable, str(floor), str(app), str(machines), str(per_machine), str(parallel)], timeout)
+    if child.returncode != 0:
+        raise SystemExit(f"spawn_floor failed ({child.returncode}): {child.stderr[-2000:]}")
+    return child.seconds
+
+
 def storm(timeout: float) -> float | None:
     from tests.runtime.test_storm import simulated_copy
 
@@ -136,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         app = Path(tmp) / "app"
         n = generate(app, args.machines, args.per_machine)
+        floor_s = spawn_floor(app, args.machines, args.per_machine, args.parallel, args.sleep, args.timeout)
         for bus in buses:
             state = Path(tmp) / f"state-{bus}"
             extra = list(BUS_ARGS[bus])
@@ -171,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary['steps']}",
             f"{seconds:.2f} s",
             f"{seconds / bound:.2f}",
+            f"{seconds / floor_s:.2f}",
             f"{(rss or 0) / 1024:.0f} MiB" if rss else "n/a",
             f"{summary['messages'] / (n + args.machines):.1f}",
         ]
@@ -180,11 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         ("recipe duration", f"{args.sleep:g} s"),
         ("max parallel", f"{args.parallel}"),
         ("critical-path bound", f"{bound:.2f} s"),
+        ("bare spawner, same recipes (floor)", f"{floor_s:.2f} s"),
+        ("ratio floor / bound", f"{floor_s / bound:.2f}"),
     ]
     names = [
         "recipe steps run",
         "rbcc deploy (whole process)",
         "ratio deploy / bound (goal <= 1.1)",
+        "ratio deploy / floor",
         "manager peak RSS",
         "messages per instance",
     ]

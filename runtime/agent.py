@@ -4,17 +4,16 @@ Requests are **evaluated in arrival order but executed concurrently** (§9): eve
 operations on instances, kept in one FIFO.  An operation on I is evaluated once no step runs on I,
 its ancestors or its descendants and no earlier operation on one of them is still waiting; the
 decision itself is synchronous (as a serial agent's), and the recipes it starts run as tasks, at
-most ``max_parallel_steps`` at once on the host.  ``agent-state.json`` is rewritten atomically before
-and after every recipe, so that a restarted manager finds what was running (:meth:`Agent.restore`).
+most ``max_parallel_steps`` at once on the host.  The model is recorded before and after every recipe
+(``agent-state.json`` and its journal, :mod:`rbcc.runtime.agent_journal`), so that a restarted
+manager finds what was running (:meth:`Agent.restore`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import shutil
-import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -23,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rbcc.atomic import write_atomically
 from rbcc.runtime import messages as m
+from rbcc.runtime.agent_journal import StateJournal
+from rbcc.runtime.agent_journal import load as load_state
 from rbcc.runtime.bus import (
     Bus,
     Context,
@@ -44,8 +44,6 @@ from rbcc.runtime.settings import Settings
 from rbcc.runtime.states import COMPLETED, DEPLOYABLE_UNDER, INTERRUPTED_FALLBACK, TRANSIENT, TRANSIENT_STEP, State
 
 log = logging.getLogger("rbcc.runtime.agent")
-
-STATE_FILE = "agent-state.json"
 
 
 def clean_dir_name(path: str) -> str:
@@ -97,9 +95,7 @@ class Agent:
         self._dirty = False
         self._wanted = 0
         self._written = 0
-        self._on_disk = 0
-        self._made_workdir = False
-        self._disk_lock = threading.Lock()
+        self.journal = StateJournal(self.workdir, {"scoped_instance": scoped_path})
         self._writer: asyncio.Task[None] | None = None
         self._waiters: list[asyncio.Future[None]] = []
         self._out: asyncio.Queue[tuple[Context, Message]] = asyncio.Queue()
@@ -148,6 +144,7 @@ class Agent:
             self._spawn_thread = None
         if self.has_model and self.workdir.exists():
             self._save()
+        self.journal.close()
         await self.host.bus.close_owner(self.owner)
 
     def idle(self) -> bool:
@@ -238,8 +235,10 @@ class Agent:
         A step whose recipe had completed (recorded right after it ended) takes the state it leads to.
         """
         try:
-            raw = json.loads((self.workdir / STATE_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = load_state(self.workdir)
+        except (OSError, ValueError, KeyError, TypeError):
+            raw = None
+        if raw is None:
             return False
         self._install_model(raw.get("model", []))
         for node in self.nodes.values():
@@ -258,40 +257,27 @@ class Agent:
         self.has_model = True
         return True
 
-    def _snapshot(self) -> str:
-        head = json.dumps({"scoped_instance": self.scoped_path}, ensure_ascii=False)[:-1]
-        return head + ', "model": [' + ",\n".join(n.to_text() for n in self.nodes.values()) + "]}"
-
-    def _write(self, text: str, generation: int) -> None:
-        """Write one snapshot, unless a newer one is already on disk (writes come from two threads)."""
-        with self._disk_lock:
-            if generation <= self._on_disk:
-                return
-            if not self._made_workdir:
-                self.workdir.mkdir(parents=True, exist_ok=True)
-                self._made_workdir = True
-            write_atomically(self.workdir / STATE_FILE, text)
-            self._on_disk = generation
-
     def _save(self) -> None:
-        """Rewrite ``agent-state.json`` now, synchronously (model, states, imports, steps running)."""
+        """Record the model now, synchronously (model, states, imports, steps running)."""
         self._dirty = False
         self._wanted += 1
-        self._write(self._snapshot(), self._wanted)
+        self.journal.record(list(self.nodes.values()))
+        self.journal.flush()
         self._written = max(self._written, self._wanted)
 
     def _save_soon(self) -> None:
-        """Ask for a write without waiting for it (state that a crash may lose without harm)."""
+        """Ask for a record without waiting for it (state that a crash may lose without harm)."""
         self._dirty = False
         self._wanted += 1
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop())
 
     async def _persist(self) -> None:
-        """Return once ``agent-state.json`` holds the model as it is now.
+        """Return once the agent's files hold the model as it is now.
 
-        Snapshots are taken on the event loop and written in a thread; requests that arrive while
-        a write runs share the next one, so that many steps starting together cost one write.
+        Records are taken on the event loop; requests that arrive together share one record (one
+        journal line, see :mod:`rbcc.runtime.agent_journal`), appended at once; a snapshot (rare)
+        is written in a thread.
         """
         self._save_soon()
         target = self._wanted
@@ -303,9 +289,12 @@ class Agent:
     async def _write_loop(self) -> None:
         while self._written < self._wanted:
             target = self._wanted
-            text = self._snapshot()
+            self.journal.record(list(self.nodes.values()))
             try:
-                await asyncio.to_thread(self._write, text, target)
+                if self.journal.needs_thread():
+                    await asyncio.to_thread(self.journal.flush)
+                else:
+                    self.journal.flush()
             except OSError:
                 log.exception("agent %s: cannot write its state", self.scoped_path)
             self._written = max(self._written, target)
@@ -313,10 +302,11 @@ class Agent:
             for w in waiters:
                 if not w.done():
                     w.set_result(None)
+            await asyncio.sleep(0)  # let the requests of this turn gather into the next record
 
     def forget_files(self) -> None:
         """The machine is terminated: nothing of this agent stays on disk."""
-        self._made_workdir = False
+        self.journal.forget()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # ------------------------------------------------------------------ messages
@@ -657,6 +647,7 @@ class Agent:
             items[known] = imp
         else:
             items.append(imp)
+        node.touch()
         self._report(node)
         if node.state is State.UNRESOLVED and node.resolved():
             return self._start_step(node)
@@ -674,6 +665,7 @@ class Agent:
         items.remove(gone)
         if not items:
             node.imports.pop(prefix, None)
+        node.touch()
         self._report(node)
         if node.state is State.DEPLOYED_STARTED:
             if node.resolved():
@@ -998,6 +990,7 @@ class Agent:
         def record(pid: int) -> None:
             if node.running is not None:
                 node.running["pid"] = pid
+                node.touch()
                 self._save_soon()  # so that a restarted manager can kill what a crash left behind
 
         return record

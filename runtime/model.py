@@ -30,6 +30,18 @@ class Node:
     running: dict[str, Any] | None = None
     _static: tuple[PlanInstance, tuple[Any, ...], str] | None = field(default=None, repr=False, compare=False)
     _text: tuple[tuple[Any, ...], str] | None = field(default=None, repr=False, compare=False)
+    #: bumped by every assignment to a field and by :meth:`touch` (edits in place): how the agent's
+    #: journal finds the nodes that changed without re-encoding the others
+    version: int = field(default=0, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name[0] != "_" and name != "version":
+            self.__dict__["version"] = self.__dict__.get("version", 0) + 1
+
+    def touch(self) -> None:
+        """Say that a field was edited in place (``imports``, ``running``…)."""
+        self.__dict__["version"] = self.__dict__.get("version", 0) + 1
 
     @property
     def path(self) -> str:

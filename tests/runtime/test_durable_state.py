@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from rbcc.runtime.agent_journal import load as load_state
 from rbcc.runtime.environment import Received
 from rbcc.runtime.model import Node
 from rbcc.runtime.plan import load_plan
@@ -47,7 +48,8 @@ instance of vm {
 
 
 def _recorded(state_dir: Path) -> dict[str, dict[str, object]]:
-    raw = json.loads((state_dir / "agents" / "vm1" / "agent-state.json").read_text(encoding="utf-8"))
+    raw = load_state(state_dir / "agents" / "vm1")
+    assert raw is not None
     return {n["spec"]["path"]: n for n in raw["model"]}
 
 
@@ -145,3 +147,31 @@ def test_an_instance_row_is_replaced_whole(tmp_path: Path) -> None:
         tx.put_instance(second)
     assert store.instances() == [second]
     store.close()
+
+
+@pytest.mark.slow
+def test_what_an_agent_recorded_is_its_model_after_every_kind_of_change(tmp_path: Path, monkeypatch) -> None:
+    """Snapshot plus journal read back as the agent's live model: states, steps, imports added and
+    removed in place (the journal records only the nodes whose version moved)."""
+    with harness(tmp_path, GRAPH, INSTANCES, ("db", "app"), monkeypatch) as h:
+        checked: list[str] = []
+
+        def same_as_live(s) -> None:  # type: ignore[no-untyped-def]
+            agent = s.manager.agents["/vm1"]
+            recorded = load_state(h.state / "agents" / "vm1")
+            assert recorded is not None
+            live = {n.path: n.to_json() for n in agent.nodes.values()}
+            assert {n["spec"]["path"]: n for n in recorded["model"]} == live
+            checked.append(str(len(live)))
+
+        async def go() -> None:
+            async with h.session(max_parallel_steps=8) as s:
+                await s.deploy(h.plan())
+                same_as_live(s)
+                await s.stop(["/vm1/db"])  # the apps lose their import: edited in place
+                same_as_live(s)
+                await s.start(["/vm1/db"])
+                same_as_live(s)
+
+        run(go())
+    assert checked == ["5", "5", "5"]
