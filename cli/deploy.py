@@ -94,7 +94,9 @@ def deploy(
     async def go() -> object:
         with view:
             view({"event": "plan", **changes.to_json()})
-            async with Session(plan.application, state, settings, on_event=view, app_dir=plan.app_dir) as session:
+            async with Session(
+                plan.application, state, settings, on_event=view, app_dir=plan.app_dir, plan=plan
+            ) as session:
                 summary = await session.deploy(plan)
                 unbound.extend(session.unbound_imports())
                 if not watch:

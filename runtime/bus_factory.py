@@ -3,23 +3,35 @@
 The WebSocket broker keeps its port across the sessions of one deployment: the port it got is
 recorded in the store (``bus.port``) and asked for again next time, so that agents that outlived
 the previous session (``process``, ``remote``) find the new broker where the old one was.
+
+Agents in containers reach this host at their network's gateway (the default bridge's is
+172.17.0.1), not on loopback: when the plan's machines go to ``docker`` targets, the broker also
+listens there, on the same port, without ``--bus-host``; those addresses are recorded too
+(``bus.also``), so that a later command without the plan (``stop``, ``undeploy``) serves them again.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 
 from rbcc.errors import RbccError
 from rbcc.runtime.bus import Bus, InProcessBus, agent_context
+from rbcc.runtime.plan import Plan
 from rbcc.runtime.settings import Settings
 from rbcc.runtime.store import Store
 
+log = logging.getLogger("rbcc.runtime.bus_factory")
+
 PORT_KEY = "bus.port"
+ALSO_KEY = "bus.also"
 
 
-async def open_bus(settings: Settings, store: Store) -> Bus:
-    """The bus ``settings`` ask for, listening or connected; its port recorded (see :func:`remember_bus`)."""
-    bus = make_bus(settings, store)
+async def open_bus(settings: Settings, store: Store, plan: Plan | None = None) -> Bus:
+    """The bus ``settings`` ask for, listening or connected; its port recorded (see :func:`remember_bus`).
+
+    ``plan``, when the session is given one, tells which machines go to containers (see the module's text)."""
+    bus = make_bus(settings, store, plan)
     connect = getattr(bus, "connect", None)
     if callable(connect):  # the RabbitMQ bus connects rather than starts
         await connect()
@@ -45,7 +57,7 @@ def admit_recorded_agents(bus: Bus, store: Store) -> None:
         allow(f"{machine} @ {application}", token, (agent_context(application, machine),))
 
 
-def make_bus(settings: Settings, store: Store) -> Bus:
+def make_bus(settings: Settings, store: Store, plan: Plan | None = None) -> Bus:
     """The bus ``settings`` ask for, not yet started (see :meth:`Bus.start`)."""
     kind = settings.bus
     if kind == "auto":
@@ -59,7 +71,11 @@ def make_bus(settings: Settings, store: Store) -> Bus:
         recorded = store.meta(PORT_KEY)
         if port == 0 and recorded is not None:
             port = int(recorded)
-        return WebSocketBus(settings.bus_host, port, settings.bus_replay, settings.tls_cert, settings.tls_key)
+        recorded_also = [h for h in (store.meta(ALSO_KEY) or "").split(",") if h]
+        also = tuple(dict.fromkeys([*recorded_also, *container_gateways(plan, settings)]))
+        return WebSocketBus(
+            settings.bus_host, port, settings.bus_replay, settings.tls_cert, settings.tls_key, also_on=also
+        )
     if kind == "rabbitmq":
         try:
             module = importlib.import_module("rbcc.runtime.bus_rabbitmq")
@@ -68,6 +84,35 @@ def make_bus(settings: Settings, store: Store) -> Bus:
         bus: Bus = module.RabbitMQBus(module.rabbit_config(dict(settings.messaging)))
         return bus
     raise RbccError(f"unknown bus {settings.bus!r}")
+
+
+def container_gateways(plan: Plan | None, settings: Settings) -> list[str]:
+    """Where the machines of ``plan`` that go to ``docker`` targets reach this host (their networks'
+    gateways); nothing for a broker that listens on every address already."""
+    if plan is None or settings.bus_host in ("0.0.0.0", "::", ""):
+        return []
+    from rbcc.runtime.targets.registry import choose_target
+
+    wanted = [choose_target(i, settings) for i in plan.instances if i.scoped]
+    docker_targets = [c for c in wanted if c.handler == "docker"]
+    if not docker_targets:
+        return []
+    try:
+        from rbcc.runtime.targets.docker import DockerTarget
+
+        target = DockerTarget()
+    except ImportError:  # the docker target will say it is not installed
+        return []
+    out: list[str] = []
+    for choice in docker_targets:
+        try:
+            host = target.manager_host(choice.properties)
+        except Exception as exc:  # no engine, no network: the machine's creation reports it
+            log.warning("cannot find where containers reach this host: %s", exc)
+            continue
+        if host is not None and host not in out:
+            out.append(host)
+    return out
 
 
 def needs_network(settings: Settings, store: Store) -> bool:
@@ -86,3 +131,7 @@ def remember_bus(bus: Bus, store: Store) -> None:
     if isinstance(port, int) and port and store.meta(PORT_KEY) != str(port):
         with store.transaction() as tx:
             tx.set_meta(PORT_KEY, str(port))
+    also = ",".join(getattr(bus, "also_on", ()) or ())
+    if also and store.meta(ALSO_KEY) != also:
+        with store.transaction() as tx:
+            tx.set_meta(ALSO_KEY, also)

@@ -87,8 +87,11 @@ class WebSocketBus(Bus):
         replay: int = 2000,
         tls_cert: str | None = None,
         tls_key: str | None = None,
+        also_on: tuple[str, ...] = (),
     ) -> None:
         self.host = host
+        #: more addresses served on the same port (the docker bridge's gateway, for agents in containers)
+        self.also_on = tuple(h for h in dict.fromkeys(also_on) if h != host)
         self.port = port
         self.replay = replay
         self.tls_cert, self.tls_key = tls_cert, tls_key
@@ -109,6 +112,7 @@ class WebSocketBus(Bus):
         #: sha256 → content, served at ``GET /rbcc/blobs/<sha256>`` to a holder of a token
         self._blobs: dict[str, bytes] = {}
         self._server: Server | None = None
+        self._also: list[Server] = []
         self._handlers: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ life
@@ -131,15 +135,7 @@ class WebSocketBus(Bus):
                     f"cannot load the TLS certificate {self.tls_cert} and key {self.tls_key}: {exc}"
                 ) from None
         try:
-            self._server = await serve(
-                self._serve,
-                self.host,
-                self.port,
-                ssl=context,
-                process_request=self._check_path,
-                max_size=64 * 1024 * 1024,
-                ping_interval=None,
-            )
+            self._server = await self._listen(self.host, self.port, context)
         except OSError as exc:
             raise RbccError(
                 f"the WebSocket broker cannot listen on {self.host}:{self.port} ({exc.strerror or exc}); "
@@ -148,15 +144,32 @@ class WebSocketBus(Bus):
         sock = next(iter(self._server.sockets))
         self.port = int(sock.getsockname()[1])
         log.info("broker listening on %s", self.url)
+        for host in self.also_on:
+            try:
+                self._also.append(await self._listen(host, self.port, context))
+                log.info("broker also listening on %s:%s", host, self.port)
+            except OSError as exc:  # the agents that need it will say they cannot reach the manager
+                log.warning("broker: cannot listen on %s:%s too (%s)", host, self.port, exc.strerror or exc)
+
+    async def _listen(self, host: str, port: int, context: ssl.SSLContext | None) -> Server:
+        return await serve(
+            self._serve,
+            host,
+            port,
+            ssl=context,
+            process_request=self._check_path,
+            max_size=64 * 1024 * 1024,
+            ping_interval=None,
+        )
 
     async def close(self) -> None:
         for remote in self._remotes.values():
             if remote.writer is not None:
                 remote.writer.cancel()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        for server in [*([self._server] if self._server is not None else []), *self._also]:
+            server.close()
+            await server.wait_closed()
+        self._server, self._also = None, []
 
     def add_blob(self, data: bytes) -> str:
         """Keep ``data`` for agents to fetch (``GET /rbcc/blobs/<sha256>``, a token as bearer); its sha256."""

@@ -58,12 +58,15 @@ class Session:
         on_event: EventSink | None = None,
         app_dir: Path | None = None,
         bus: Bus | None = None,
+        plan: Plan | None = None,
     ) -> None:
         self.application = application
         self.state_dir = Path(state_dir).resolve()
         self.settings = settings or Settings()
         self.app_dir = app_dir or Path.cwd()
         self._given_bus = bus
+        #: the plan this session is about to apply, when known: where its machines will run (the bus)
+        self._plan = plan
         self._sink = on_event
         self.steps = 0
         self._started: dict[tuple[str, str], float] = {}
@@ -97,7 +100,7 @@ class Session:
                 self.bus = self._given_bus
                 await self.bus.start()
             else:
-                self.bus = await open_bus(self.settings, self.store)
+                self.bus = await open_bus(self.settings, self.store, self._plan)
         except BaseException:
             self.store.close()
             raise

@@ -2,7 +2,8 @@
 
 Two machines, each a container of the agent image built offline: ``/vm1`` holds a database, ``/vm2``
 a web application importing the database's ``ip`` and ``port``.  The agents connect back to the
-manager's WebSocket broker through the bridge gateway, the recipes run inside the containers (they
+manager's WebSocket broker through the bridge gateway (where the broker listens without being told),
+the recipes run inside the containers (they
 print the container's hostname), the import crosses containers (the web application receives the
 first container's address), and ``rbcc undeploy`` leaves no container, network or volume behind.
 """
@@ -115,7 +116,8 @@ def test_machines_in_containers_run_recipes_exchange_imports_and_leave_nothing(
 ):
     app, state, gateway = deployment
     common = ["--state-dir", str(state)]
-    done = rbcc("deploy", str(app), *common, "--target", "containers", "--bus-host", gateway, "--json")
+    # no --bus-host: the broker also listens on the gateway the containers reach this host at
+    done = rbcc("deploy", str(app), *common, "--target", "containers", "--json")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     status = json.loads(rbcc("status", str(app), *common, "--json").stdout)
     assert {i["path"]: i["state"] for i in status["instances"]} == dict.fromkeys(
@@ -135,7 +137,8 @@ def test_machines_in_containers_run_recipes_exchange_imports_and_leave_nothing(
     shown = rbcc("logs", str(app), "/vm2/web", *common, "--step", "start")
     assert shown.returncode == 0 and f"db={vm1_ip}:3306" in shown.stdout, "rbcc logs shows what ran inside"
 
-    gone = rbcc("undeploy", str(app), *common, "--bus-host", gateway)  # another session: the agents reconnect
+    # another session, which serves the recorded gateway again: the agents reconnect
+    gone = rbcc("undeploy", str(app), *common)
     assert gone.returncode == 0, gone.stdout[-3000:] + gone.stderr[-3000:]
     for instance, container in (("vm1_db", vm1), ("vm2_web", vm2)):
         for step in ("stop", "undeploy"):
