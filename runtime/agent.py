@@ -88,6 +88,9 @@ class Agent:
         self.pending: list[Op] = []
         self.busy: dict[str, str] = {}
         self._busy_below: Counter[str] = Counter()
+        #: path → its ancestors (see _ancestors), for this many instances
+        self._lineage: dict[str, list[str]] = {}
+        self._lineage_for = -1
         self._tasks: set[asyncio.Task[None]] = set()
         self._main: asyncio.Task[None] | None = None
         self._beat: asyncio.Task[None] | None = None
@@ -498,12 +501,21 @@ class Agent:
 
     # ------------------------------------------------------------------ scheduling
     def _ancestors(self, path: str) -> list[str]:
-        out = []
-        node = self.nodes.get(path)
-        while node is not None and node.parent is not None:
-            out.append(node.parent)
-            node = self.nodes.get(node.parent)
-        return out
+        """``path``'s ancestors in this agent, nearest first (memoized: every pump asks it of every
+        operation waiting; an instance's parent never changes, only which instances there are)."""
+        memo = self._lineage
+        if self._lineage_for != len(self.nodes):
+            memo.clear()
+            self._lineage_for = len(self.nodes)
+        known = memo.get(path)
+        if known is None:
+            out = []
+            node = self.nodes.get(path)
+            while node is not None and node.parent is not None:
+                out.append(node.parent)
+                node = self.nodes.get(node.parent)
+            known = memo[path] = out
+        return known
 
     def _subtree(self, path: str) -> list[str]:
         """``path`` and its descendants in this agent, parents first."""
