@@ -71,6 +71,8 @@ class AgentHost:
     state_dir: Path
     pool: asyncio.Semaphore
     base_env: dict[str, str]
+    #: send each step's output to the manager (``StepLog``): its files are out of the manager's reach
+    ship_logs: bool = False
 
 
 class Agent:
@@ -923,11 +925,14 @@ class Agent:
             node.running = {"step": step, "pid": None, "since": time.time()}
             await self._persist()
             self._to_dm(m.step_event(self.app, node.path, step, "begin"))
+            before = _size(logfile) if self.host.ship_logs else 0
             try:
                 result = await self._run_kind(node, step, kind, plan_step.file if plan_step else None, logfile, update)
             except BaseException:
                 node.running = None
                 raise
+            if self.host.ship_logs:
+                self._to_dm(m.step_log(self.app, node.path, step, _read_from(logfile, before)))
             # recorded before anything else happens to this instance: a restart never repeats a
             # completed step (steps ending together share one write; see _persist)
             node.running = {"step": step, "done": result.ok}
@@ -1006,6 +1011,35 @@ class Agent:
                 self._save_soon()  # so that a restarted manager can kill what a crash left behind
 
         return record
+
+
+#: the most of one step's output a StepLog carries (the end is kept)
+SHIPPED_LOG_BYTES = 1024 * 1024
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_from(file: Path, offset: int) -> str:
+    """What ``file`` got since ``offset`` (its last SHIPPED_LOG_BYTES, with a note when cut)."""
+    try:
+        with file.open("rb") as handle:
+            size = handle.seek(0, 2)
+            start = max(offset, size - SHIPPED_LOG_BYTES)
+            handle.seek(start)
+            data = handle.read()
+    except OSError:
+        return ""
+    cut = (
+        f"=== (the first {start - offset} bytes of this run's output stayed on the agent's host)\n"
+        if start > offset
+        else ""
+    )
+    return cut + data.decode("utf-8", "replace")
 
 
 def _prepare_instance_dir(directory: Path, source: Path | None) -> None:

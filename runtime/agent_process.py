@@ -78,6 +78,7 @@ async def run_agent(user_data_file: Path, stop: asyncio.Event | None = None) -> 
         state_dir=Path(values.get("rbcc.state.dir") or home),
         pool=asyncio.Semaphore(settings.max_parallel_steps),
         base_env=dict(os.environ),
+        ship_logs=values.get(ud.SHIP_LOGS) == "true",
     )
     agent = Agent(host, path)
     restored = agent.restore()
@@ -144,6 +145,7 @@ async def run_remote(dm_url: str, token: str, work_dir: Path, ca_file: str | Non
             continue
         values = dict(msg.get("user_data") or {})
         values.update({"rbcc.dm.url": dm_url, "rbcc.app.dir": str(work_dir / "app"), "rbcc.state.dir": str(work_dir)})
+        values[ud.SHIP_LOGS] = "true"  # this host's files are not the manager's: recipe output goes back
         if ca_file:
             values["rbcc.tls.ca"] = ca_file
         else:

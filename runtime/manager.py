@@ -24,7 +24,7 @@ from typing import Any
 
 from rbcc.runtime import messages as m
 from rbcc.runtime import user_data as ud
-from rbcc.runtime.agent import Agent, AgentHost
+from rbcc.runtime.agent import Agent, AgentHost, clean_dir_name
 from rbcc.runtime.agent_link import AgentLink, BusLink
 from rbcc.runtime.bindings import load_bindings, save_binding
 from rbcc.runtime.bus import Message, agent_context, dm_context, importers_context, inter_app_importers
@@ -669,6 +669,8 @@ class Manager:
                     "exit_code": msg.get("exit_code"),
                 }
             )
+        elif kind == "StepLog":
+            self._write_shipped_log(msg)
         elif kind == "Autonomic":
             if self.autonomic is not None:
                 self.autonomic.on_autonomic(msg)
@@ -683,6 +685,22 @@ class Manager:
                 for p in self.subtree(path):
                     del self.items[p]
                 self._emit({"event": "removed", "path": path})
+
+    def _write_shipped_log(self, msg: Message) -> None:
+        """A remote machine's step output, appended where ``rbcc logs`` reads local ones."""
+        path = str(msg.get("instance_path") or "")
+        item = self.items.get(path)
+        root = self.items.get(self.scoped_of(path)) if item is not None else None
+        step = str(msg.get("step") or "")
+        if root is None or (root.data.get("target.handler") or "local") != "remote" or not step.isalpha():
+            return  # the manager reads the other agents' logs where they write them
+        directory = self.host.state_dir / "logs" / clean_dir_name(path)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with (directory / f"{step}.log").open("a", encoding="utf-8") as out:
+                out.write(str(msg.get("text") or ""))
+        except OSError as exc:
+            log.warning("%s: cannot keep the %s output its agent sent: %s", path, step, exc)
 
     def _about_its_machine(self, sender: str, msg: Message) -> bool:
         """A message a networked agent sent (stamped by the broker) concerns that agent's machine."""

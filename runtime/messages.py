@@ -84,6 +84,11 @@ def step_event(app: str, path: str, step: str, phase: str, exit_code: int | None
     }
 
 
+def step_log(app: str, path: str, step: str, text: str) -> Message:
+    """What one run of a step printed, for a manager that cannot read the agent's files (``remote``)."""
+    return {"type": "StepLog", "application": app, "instance_path": path, "step": step, "text": text}
+
+
 def add_import(app: str, prefix: str, path: str, component: str, variables: dict[str, str | None]) -> Message:
     return {
         "type": "AddImport",

@@ -3,7 +3,8 @@
 Keys: ``application.name``, ``scoped.instance.path``, ``domain``, ``net.roboconf.messaging.type``
 (``websocket``), then rbcc's ``rbcc.token``, ``rbcc.dm.url`` (the broker), ``rbcc.tls.ca`` (the
 certificate a ``wss://`` broker is trusted with), ``rbcc.app.dir`` and ``rbcc.state.dir`` (where the
-recipes come from and where the agent keeps its files, for agents on the manager's host) and
+recipes come from and where the agent keeps its files, for agents on the manager's host),
+``rbcc.ship.logs`` (``true`` for a remote agent: recipe output goes back to the manager) and
 ``rbcc.settings.<name>`` (the executor settings the agent applies: heartbeats, recipe timeout, …).
 """
 
@@ -17,6 +18,9 @@ from rbcc.atomic import write_atomically
 from rbcc.dsl import read_properties_text
 from rbcc.errors import RbccError
 from rbcc.runtime.settings import Settings
+
+#: ``true``: the agent sends each step's output to the manager (a ``remote`` agent, whose files it cannot read)
+SHIP_LOGS = "rbcc.ship.logs"
 
 #: the settings an agent takes from its user data
 AGENT_SETTINGS = (

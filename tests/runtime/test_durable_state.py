@@ -175,3 +175,18 @@ def test_what_an_agent_recorded_is_its_model_after_every_kind_of_change(tmp_path
 
         run(go())
     assert checked == ["5", "5", "5"]
+
+
+def test_a_shipped_log_is_this_runs_output_and_its_end_when_too_long(tmp_path: Path, monkeypatch) -> None:
+    from rbcc.runtime import agent
+
+    log = tmp_path / "start.log"
+    log.write_text("=== start earlier run\nold\n")
+    before = log.stat().st_size
+    with log.open("a") as out:
+        out.write("=== start now\n" + "x" * 100 + "\nlast line\n")
+    assert agent._read_from(log, before) == "=== start now\n" + "x" * 100 + "\nlast line\n"
+    monkeypatch.setattr(agent, "SHIPPED_LOG_BYTES", 20)
+    cut = agent._read_from(log, before)
+    assert cut.endswith("\n" + "x" * 9 + "\nlast line\n") and "stayed on the agent's host" in cut
+    assert agent._read_from(tmp_path / "missing.log", 0) == ""

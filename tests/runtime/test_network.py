@@ -412,6 +412,12 @@ def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undep
             assert set(undeployed.values()) == {"NOT_DEPLOYED"}
             # the recipes ran from the remote agent's own copy of the application
             assert h.cwd("/vm1/svc", "start").startswith(str(work / "agents"))
+            # and what they printed came back to the manager, where `rbcc logs` reads it
+            for step in ("deploy", "start", "stop", "undeploy"):
+                shipped = (h.state / "logs" / "vm1_svc" / f"{step}.log").read_text()
+                assert shipped.startswith(f"=== {step} ") and shipped.count(str(work)) == 1, (
+                    step
+                )  # the remote run, once
             assert per_instance(h)["/vm1/c1"] == [
                 f"{s}|{p}" for s in ("deploy", "start", "stop", "undeploy") for p in ("begin", "end")
             ]
