@@ -33,6 +33,17 @@ def states(directory: Path) -> dict[str, str]:
     return {n["spec"]["path"]: n["state"] for n in raw["model"]}
 
 
+def one_change_written(directory: Path) -> tuple[list[FakeNode], StateJournal]:
+    """A machine and one instance recorded, then the instance DEPLOYING, both written."""
+    nodes = [FakeNode("/vm"), FakeNode("/vm/a")]
+    journal = StateJournal(directory, {"scoped_instance": "/vm"})
+    journal.record(nodes)
+    nodes[1].state = "DEPLOYING"
+    journal.record(nodes)
+    journal.flush()
+    return nodes, journal
+
+
 def test_a_change_is_one_journal_line_and_the_snapshot_stays(tmp_path: Path) -> None:
     nodes = [FakeNode("/vm"), FakeNode("/vm/a"), FakeNode("/vm/b")]
     journal = StateJournal(tmp_path, {"scoped_instance": "/vm"})
@@ -67,12 +78,7 @@ def test_records_taken_before_a_flush_are_written_in_order(tmp_path: Path) -> No
 
 
 def test_a_new_instance_rewrites_the_snapshot_and_empties_the_journal(tmp_path: Path) -> None:
-    nodes = [FakeNode("/vm"), FakeNode("/vm/a")]
-    journal = StateJournal(tmp_path, {"scoped_instance": "/vm"})
-    journal.record(nodes)
-    nodes[1].state = "DEPLOYING"
-    journal.record(nodes)
-    journal.flush()
+    nodes, journal = one_change_written(tmp_path)
     nodes.append(FakeNode("/vm/b", "DEPLOYING"))
     journal.record(nodes)
     assert journal.needs_thread()
@@ -97,12 +103,7 @@ def test_the_journal_is_compacted_once_it_outgrows_the_snapshot(tmp_path: Path, 
 
 def test_journal_lines_older_than_the_snapshot_are_not_replayed(tmp_path: Path) -> None:
     """A crash between the new snapshot's rename and the journal's truncation leaves old lines."""
-    nodes = [FakeNode("/vm"), FakeNode("/vm/a")]
-    journal = StateJournal(tmp_path, {"scoped_instance": "/vm"})
-    journal.record(nodes)
-    nodes[1].state = "DEPLOYING"
-    journal.record(nodes)
-    journal.flush()
+    nodes, journal = one_change_written(tmp_path)
     stale = (tmp_path / JOURNAL).read_bytes()
     nodes[1].state = "DEPLOYED_STOPPED"
     nodes.append(FakeNode("/vm/b"))
@@ -113,12 +114,7 @@ def test_journal_lines_older_than_the_snapshot_are_not_replayed(tmp_path: Path) 
 
 
 def test_a_line_cut_short_ends_the_replay(tmp_path: Path) -> None:
-    nodes = [FakeNode("/vm"), FakeNode("/vm/a")]
-    journal = StateJournal(tmp_path, {"scoped_instance": "/vm"})
-    journal.record(nodes)
-    nodes[1].state = "DEPLOYING"
-    journal.record(nodes)
-    journal.flush()
+    nodes, journal = one_change_written(tmp_path)
     with (tmp_path / JOURNAL).open("ab") as out:
         out.write(b'{"g": 9, "nodes": [{"spec": {"path": "/vm/a"}, "sta')
     assert states(tmp_path)["/vm/a"] == "DEPLOYING"
