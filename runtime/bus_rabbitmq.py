@@ -45,7 +45,7 @@ import logging
 import secrets
 import ssl
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -276,12 +276,26 @@ class _Inbox:
 class RabbitMQBus(Bus):
     """The :class:`~rbcc.runtime.bus.Bus` over a RabbitMQ broker; ``connect()`` before use, ``close()`` after."""
 
-    def __init__(self, config: RabbitConfig, domain: str = "default") -> None:
+    def __init__(
+        self,
+        config: RabbitConfig,
+        domain: str = "default",
+        confirms: bool = False,
+        control: Callable[[Message], bool] | None = None,
+    ) -> None:
         self.config = config
         self.domain = domain
+        #: publisher confirms: ``publish`` returns once the broker has put the message in every queue
+        #: it routes to (what an out-of-process agent needs, :mod:`rbcc.runtime.probe_waves`)
+        self.confirms = confirms
+        #: sees every message taken off the broker first; True = handled, not put in an inbox (``Probe``)
+        self.control = control
         self.counts = Counter()
         #: messages taken off the broker into an inbox
         self.deliveries = 0
+        #: publications to agents or other applications (not to a manager) done (confirmed, with
+        #: ``confirms``), ``Probe`` excepted: the counter the probe waves compare
+        self.published = 0
         self._connection: Any = None
         self._channel: Any = None
         self._exchanges: dict[str, Any] = {}
@@ -321,7 +335,7 @@ class RabbitMQBus(Bus):
                 ),
                 cfg.connect_timeout,
             )
-            self._channel = await self._connection.channel(publisher_confirms=False)
+            self._channel = await self._connection.channel(publisher_confirms=self.confirms)
         except RbccError:
             raise
         except (TimeoutError, AMQPConnectionError, OSError, ssl.SSLError) as exc:
@@ -394,6 +408,8 @@ class RabbitMQBus(Bus):
         except BaseException:
             self._expire(message_id, quiet=True)
             raise
+        if ctx.kind != DM and msg.get("type") != "Probe":
+            self.published += 1
 
     async def subscribe(self, owner: str, ctx: Context) -> None:
         box = await self._queue_of(owner)
@@ -433,6 +449,16 @@ class RabbitMQBus(Bus):
     def pending(self) -> int:
         return sum(box.queue.qsize() for box in self._owners.values())
 
+    def agent_user_data(self) -> dict[str, str]:
+        """The user-data keys of an agent in another process that must reach this same broker
+        (``net.roboconf.messaging.*``, password included: the user-data file is private, mode 0600)."""
+        return user_data(self.config)
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        """``callback()`` each time the robust connection comes back after a loss."""
+        if self._connection is not None:
+            self._connection.reconnect_callbacks.add(lambda *_: callback())
+
     # ------------------------------------------------------------------ inside
     async def _queue_of(self, owner: str) -> _Inbox:
         self.inbox(owner)
@@ -456,6 +482,8 @@ class RabbitMQBus(Bus):
             return
         if self._owners.get(owner) is not box:
             return  # closed meanwhile
+        if self.control is not None and self.control(msg):
+            return
         box.queue.put_nowait(msg)
         self.deliveries += 1
         self._arrived_or_gone(incoming.message_id or "", owner)
