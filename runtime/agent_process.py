@@ -130,6 +130,7 @@ async def run_agent(user_data_file: Path, stop: asyncio.Event | None = None) -> 
         on_reconnect = getattr(bus, "on_reconnect", None)
         if callable(on_reconnect):
             on_reconnect(agent.beat)  # the manager hears from it at once
+        answers.on_manager = agent.beat
         reporter = asyncio.create_task(answer_probes(agent, bus, answers, app, path, IDLE_POLL))
     else:
         assert isinstance(bus, WebSocketClientBus)

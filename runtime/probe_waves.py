@@ -215,8 +215,13 @@ class ProbeAnswers:
         self._answered: str | None = None
         #: this agent process, in its answers: a restarted agent's counters are not taken for the same
         self.life = secrets.token_hex(6)
+        #: called when a manager asks for the instances (a new session restoring this machine): the
+        #: agent heartbeats at once, as a WebSocket agent does when it reconnects to the new broker
+        self.on_manager: Callable[[], None] | None = None
 
     def control(self, msg: Message) -> bool:
+        if msg.get("type") == "SendInstances" and self.on_manager is not None:
+            self.on_manager()
         if msg.get("type") != PROBE:
             return False
         wave = msg.get("wave")

@@ -25,9 +25,10 @@ from tests.runtime.test_network import (
     INSTANCES,
     _deploy_then_undeploy_in_two_sessions,
     _until,
-    agent_pids,
     agent_pids_by_path,
+    agents_outlive_a_killed_manager,
     kill_agents,
+    killed_mid_step_resumes,
     per_instance,
 )
 
@@ -65,3 +66,124 @@ def test_process_agents_over_rabbitmq_match_the_in_process_bus(
     strip = {k: [c for c in v if not c.startswith("update")] for k, v in results["inprocess"][2].items()}
     got = {k: [c for c in v if not c.startswith("update")] for k, v in results["rabbitmq"][2].items()}
     assert got == strip
+
+
+def _cli_messaging(broker: Broker) -> tuple[str, ...]:
+    out: list[str] = ["--bus", "rabbitmq"]
+    for key, value in over_rabbitmq(broker)["messaging"]:
+        out += ["--messaging", f"{key}={value}"]
+    return tuple(out)
+
+
+def test_process_agents_over_rabbitmq_outlive_a_killed_manager_and_the_next_deploy_finds_them_busy(
+    tmp_path: Path, rabbit_broker: Broker
+) -> None:
+    agents_outlive_a_killed_manager(tmp_path, ("--handler", "process"), _cli_messaging(rabbit_broker))
+
+
+def test_a_process_agent_over_rabbitmq_killed_mid_step_resumes_without_repeating_steps(
+    tmp_path: Path, monkeypatch, rabbit_broker: Broker
+) -> None:
+    killed_mid_step_resumes(tmp_path, monkeypatch, over_rabbitmq(rabbit_broker))
+
+
+def test_a_silent_process_agent_over_rabbitmq_puts_its_machine_in_problem_and_its_subtree_unreachable(
+    tmp_path: Path, monkeypatch, rabbit_broker: Broker
+) -> None:
+    settings = over_rabbitmq(rabbit_broker, missed_heartbeats_threshold=2)
+    with harness(tmp_path, GRAPH, INSTANCES, ("svc", "client"), monkeypatch) as h:
+
+        async def go() -> tuple[str, dict[str, bool], str]:
+            async with h.session(**settings) as s:
+                await s.deploy(h.plan())
+                pid, _ = dict(agent_pids_by_path(h.state))["/vm2"]
+                os.kill(pid, signal.SIGSTOP)  # alive, but silent
+                try:
+                    await _until(lambda: s.manager.items["/vm2"].state.value == "PROBLEM", timeout=10)
+                    await s.settle(timeout=10)  # a lost machine is not waited for
+                    lost = {r["path"]: r["lost"] for r in read_status(h.state)}
+                finally:
+                    os.kill(pid, signal.SIGCONT)
+                # heard from again: back to DEPLOYED_STARTED
+                await _until(lambda: s.manager.items["/vm2"].state.value == "DEPLOYED_STARTED", timeout=10)
+                await s.settle(timeout=10)
+                return s.manager.items["/vm2"].last_problem or "", lost, s.manager.items["/vm1"].state.value
+
+        try:
+            problem, lost, other = run(go(), timeout=60)  # type: ignore[misc]
+        finally:
+            kill_agents(h.state)
+    assert "no heartbeat" in problem
+    assert lost["/vm2/c1"] and lost["/vm2/c2"]  # under a machine in PROBLEM
+    assert not lost["/vm1"] and not lost["/vm1/svc"] and other == "DEPLOYED_STARTED"
+
+
+def test_rbcc_agent_with_wrong_broker_credentials_is_refused_logs_it_and_exits(
+    tmp_path: Path, rabbit_broker: Broker
+) -> None:
+    import subprocess
+
+    from rbcc.runtime import user_data as ud
+    from rbcc.runtime.targets.process import agent_command
+
+    wrong = "wrong-" + os.urandom(4).hex()
+    values = {
+        "application.name": "Test",
+        "scoped.instance.path": "/vm1",
+        "net.roboconf.messaging.type": "rabbitmq",
+        **dict(over_rabbitmq(rabbit_broker, password=wrong)["messaging"]),
+    }
+    ud.write(tmp_path / "user-data.properties", values)
+    assert (tmp_path / "user-data.properties").stat().st_mode & 0o777 == 0o600
+    done = subprocess.run(agent_command(tmp_path / "user-data.properties"), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "refused the user name or password" in done.stderr and "receives nothing" in done.stderr
+    assert "Traceback" not in done.stderr and wrong not in done.stderr and " up (pid" not in done.stderr
+    assert not (tmp_path / "agents").exists()  # it took nothing: no model, no state
+
+
+def test_agents_refused_by_the_broker_put_their_machines_in_problem_saying_why(
+    tmp_path: Path, monkeypatch, rabbit_broker: Broker
+) -> None:
+    """The manager is connected; the broker then stops accepting its user's password (changed by the
+    broker's administrator): the agents it starts are refused, and their machines say so."""
+    user, password = "rbcc-" + os.urandom(3).hex(), os.urandom(8).hex()
+    rabbit_broker.ctl("add_user", user, password)
+    try:
+        rabbit_broker.ctl("set_permissions", "-p", rabbit_broker.vhost, user, ".*", ".*", ".*")
+        settings = over_rabbitmq(rabbit_broker)
+        settings["messaging"] = tuple(
+            (k, user if k.endswith("username") else password if k.endswith("password") else v)
+            for k, v in settings["messaging"]
+        )
+        with harness(tmp_path, GRAPH, INSTANCES, ("svc", "client"), monkeypatch) as h:
+
+            async def go() -> dict[str, Any]:
+                async with h.session(**settings) as s:
+                    await asyncio.to_thread(rabbit_broker.ctl, "change_password", user, "changed-" + password)
+                    summary = await s.deploy(h.plan())
+                    return {p: (i.state.value, i.last_problem) for p, i in s.manager.items.items()} | {
+                        "_states": summary.states
+                    }
+
+            try:
+                got = run(go(), timeout=60)
+            finally:
+                kill_agents(h.state)
+            logs = {p.parent.name: p.read_text() for p in (h.state / "machines").glob("*/agent.log")}
+            calls = h.calls()
+    finally:
+        rabbit_broker.ctl("delete_user", user)
+    assert assert_refused(got, logs, calls, password)
+
+
+def assert_refused(got: dict[str, Any], logs: dict[str, str], calls: list[Any], password: str) -> bool:
+    for vm in ("/vm1", "/vm2", "/vm3"):
+        state, problem = got[vm]
+        assert state == "PROBLEM", got
+        assert "exited before its first heartbeat" in problem and "refused the user name or password" in problem
+    assert set(logs) == {"vm1", "vm2", "vm3"}
+    for text in logs.values():
+        assert "refused or unreachable, it receives nothing" in text and password not in text
+    assert calls == []  # no recipe ran: the refused agents received nothing
+    return True
