@@ -29,8 +29,8 @@ from rbcc.runtime.agent_link import AgentLink, BusLink
 from rbcc.runtime.bindings import load_bindings, save_binding
 from rbcc.runtime.bus import Message, agent_context, dm_context, importers_context, inter_app_importers
 from rbcc.runtime.plan import Plan, PlanInstance
-from rbcc.runtime.probe_waves import ProbeWaves, WaveLink
 from rbcc.runtime.ports import PortAllocator
+from rbcc.runtime.probe_waves import ProbeWaves, WaveLink
 from rbcc.runtime.states import REQUESTABLE, State
 from rbcc.runtime.store import InstanceRecord, Store
 from rbcc.runtime.targets.base import MachineRequest, TargetHandler

@@ -19,6 +19,10 @@ import pytest
 
 from rbcc.runtime.status import read_status
 from tests.runtime.apps import harness, run
+from tests.runtime.test_lifecycle import GRAPH as LIFECYCLE_GRAPH
+from tests.runtime.test_lifecycle import INSTANCES as LIFECYCLE_INSTANCES
+from tests.runtime.test_lifecycle import SCRIPTED
+from tests.runtime.test_rabbitmq_deploy import in_process, rabbit, scenario
 from tests.runtime.broker import Broker
 from tests.runtime.test_crash import GRAPH
 from tests.runtime.test_network import (
@@ -187,3 +191,20 @@ def assert_refused(got: dict[str, Any], logs: dict[str, str], calls: list[Any], 
         assert "refused or unreachable, it receives nothing" in text and password not in text
     assert calls == []  # no recipe ran: the refused agents received nothing
     return True
+
+
+def test_stop_start_and_undeploy_with_process_agents_over_rabbitmq_give_the_in_process_results(
+    tmp_path: Path, monkeypatch, rabbit_broker: Broker
+) -> None:
+    """Stopping a provider cascades to its consumer, starting it again, undeploying: the same states and
+    recipes per instance as local agents on the in-process bus, after each step."""
+    with harness(tmp_path / "local", LIFECYCLE_GRAPH, LIFECYCLE_INSTANCES, SCRIPTED, monkeypatch) as h:
+        expected = scenario(h, in_process, "/vm1/db")
+    with harness(tmp_path / "rabbit", LIFECYCLE_GRAPH, LIFECYCLE_INSTANCES, SCRIPTED, monkeypatch) as h:
+        try:
+            got = scenario(h, rabbit(rabbit_broker), "/vm1/db", handler="process", agent_boot_timeout=20.0)
+        finally:
+            kill_agents(h.state)
+        assert (h.state / "machines").is_dir()  # the machines were `rbcc agent` processes
+    assert got == expected
+    assert set(got[0][0].values()) == {"DEPLOYED_STARTED"} and set(got[3][0].values()) == {"NOT_DEPLOYED"}
