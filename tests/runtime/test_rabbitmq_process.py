@@ -19,12 +19,11 @@ import pytest
 
 from rbcc.runtime.status import read_status
 from tests.runtime.apps import harness, run
+from tests.runtime.broker import Broker
+from tests.runtime.test_crash import GRAPH
 from tests.runtime.test_lifecycle import GRAPH as LIFECYCLE_GRAPH
 from tests.runtime.test_lifecycle import INSTANCES as LIFECYCLE_INSTANCES
 from tests.runtime.test_lifecycle import SCRIPTED
-from tests.runtime.test_rabbitmq_deploy import in_process, rabbit, scenario
-from tests.runtime.broker import Broker
-from tests.runtime.test_crash import GRAPH
 from tests.runtime.test_network import (
     INSTANCES,
     _deploy_then_undeploy_in_two_sessions,
@@ -35,6 +34,7 @@ from tests.runtime.test_network import (
     killed_mid_step_resumes,
     per_instance,
 )
+from tests.runtime.test_rabbitmq_deploy import in_process, rabbit, scenario
 
 pytestmark = pytest.mark.slow
 
