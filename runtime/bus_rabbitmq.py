@@ -28,7 +28,12 @@ Names, exactly §5.4 (``d`` the domain, ``A`` the application):
 - subscribe = bind the owner's queue to the context's exchange with its topic, unsubscribe = unbind.
 
 Messages are the bus's JSON dicts (:mod:`rbcc.runtime.bus`) as UTF-8 JSON bodies, published in
-order on one channel (FIFO per sender).  A sender subscribed to a context receives its own
+order on one channel (FIFO per sender).  An agent in another process opens its bus with
+``confirms=True`` (publisher confirms: ``publish`` returns once the broker holds the message in
+every queue it routes to) and a ``control`` hook that takes the manager's ``Probe`` messages; the
+bus counts the messages it delivered (``deliveries``) and published to agents (``published``):
+what :mod:`rbcc.runtime.probe_waves` compares.  ``agent_user_data()`` gives the keys an agent
+needs to reach the same broker.  A sender subscribed to a context receives its own
 messages, as with every bus.  When a publication has subscribers in this same process (manager and
 local agents on one bus), it counts as *in flight* to them until it reaches their inboxes: an
 inbox is not ``empty()`` meanwhile, so that "nothing queued" still means "nothing moving", as
