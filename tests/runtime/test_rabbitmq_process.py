@@ -100,6 +100,7 @@ def test_a_silent_process_agent_over_rabbitmq_puts_its_machine_in_problem_and_it
         async def go() -> tuple[str, dict[str, bool], str]:
             async with h.session(**settings) as s:
                 await s.deploy(h.plan())
+                _user_data_is_roboconfs_and_private(h.state, rabbit_broker)
                 pid, _ = dict(agent_pids_by_path(h.state))["/vm2"]
                 os.kill(pid, signal.SIGSTOP)  # alive, but silent
                 try:
@@ -208,3 +209,23 @@ def test_stop_start_and_undeploy_with_process_agents_over_rabbitmq_give_the_in_p
         assert (h.state / "machines").is_dir()  # the machines were `rbcc agent` processes
     assert got == expected
     assert set(got[0][0].values()) == {"DEPLOYED_STARTED"} and set(got[3][0].values()) == {"NOT_DEPLOYED"}
+
+
+def _user_data_is_roboconfs_and_private(state: Path, broker: Broker) -> None:
+    """The manager gives agents its broker in Roboconf's keys, in a file only its owner reads; the
+    password is in neither ``status`` nor the agents' logs."""
+    import json
+
+    from rbcc.runtime import user_data as ud
+
+    machine = state / "machines" / "vm1"
+    values = ud.read(machine / "user-data.properties")
+    assert values["net.roboconf.messaging.type"] == "rabbitmq"
+    assert values["net.roboconf.messaging.rabbitmq.server.ip"] == f"{broker.host}:{broker.port}"
+    assert values["net.roboconf.messaging.rabbitmq.server.username"] == broker.username
+    assert values["net.roboconf.messaging.rabbitmq.server.password"] == broker.password
+    assert "rbcc.dm.url" not in values
+    assert (machine / "user-data.properties").stat().st_mode & 0o777 == 0o600
+    assert broker.password not in json.dumps(read_status(state))
+    for log in (state / "machines").glob("*/agent.log"):
+        assert broker.password not in log.read_text()
