@@ -295,6 +295,10 @@ class RabbitMQBus(Bus):
         self.confirms = confirms
         #: sees every message taken off the broker first; True = handled, not put in an inbox (``Probe``)
         self.control = control
+        #: the same with the owner whose queue it came from (the manager's probes to its local agents)
+        self.owner_control: Callable[[str, Message], bool] | None = None
+        #: messages delivered into each owner's inbox
+        self.delivered_to: Counter[str] = Counter()
         self.counts = Counter()
         #: messages taken off the broker into an inbox
         self.deliveries = 0
@@ -487,10 +491,13 @@ class RabbitMQBus(Bus):
             return
         if self._owners.get(owner) is not box:
             return  # closed meanwhile
-        if self.control is not None and self.control(msg):
-            return
-        box.queue.put_nowait(msg)
-        self.deliveries += 1
+        handled = (self.owner_control is not None and self.owner_control(owner, msg)) or (
+            self.control is not None and self.control(msg)
+        )
+        if not handled:
+            box.queue.put_nowait(msg)
+            self.deliveries += 1
+            self.delivered_to[owner] += 1
         self._arrived_or_gone(incoming.message_id or "", owner)
 
     def _arrived_or_gone(self, message_id: str, owner: str) -> None:

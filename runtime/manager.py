@@ -131,7 +131,15 @@ class Manager:
         #: over RabbitMQ: how agents in other processes are known idle (:mod:`rbcc.runtime.probe_waves`)
         self.waves: ProbeWaves | None = None
         if callable(getattr(self.bus, "agent_user_data", None)):
-            self.waves = ProbeWaves(self.app, self.bus, self._probed, lambda: int(getattr(self.bus, "published", 0)))
+            self.waves = ProbeWaves(
+                self.app,
+                self.bus,
+                self._probed,
+                lambda: int(getattr(self.bus, "published", 0)),
+                local=lambda path: a if isinstance(a := self.agents.get(path), Agent) else None,
+                delivered=lambda path: int(getattr(self.bus, "delivered_to", {}).get(self._agent_owner(path), 0)),
+            )
+            self.bus.owner_control = self._local_probe  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -154,14 +162,24 @@ class Manager:
         await self.bus.close_owner(self.owner)
 
     def _probed(self) -> set[str]:
-        """The machines the probe waves ask: out-of-process agents up, or undeploying their instances."""
-        return {
+        """The machines the probe waves ask: agents up, or undeploying their instances; none while every
+        agent is local (the bus counts their messages in flight)."""
+        up = {
             p
-            for p, agent in self.agents.items()
-            if isinstance(agent, WaveLink)
-            and p in self.items
-            and self.items[p].state in (State.DEPLOYED_STARTED, State.UNDEPLOYING)
+            for p in self.agents
+            if p in self.items and self.items[p].state in (State.DEPLOYED_STARTED, State.UNDEPLOYING)
         }
+        if not any(isinstance(self.agents[p], WaveLink) for p in up):
+            return set()
+        return {p for p in up if isinstance(self.agents[p], WaveLink | Agent)}
+
+    def _local_probe(self, owner: str, msg: Message) -> bool:
+        """A probe taken off a local agent's queue: the waves record it; it never reaches the agent."""
+        if msg.get("type") != "Probe":
+            return False
+        if self.waves is not None and isinstance(msg.get("wave"), str):
+            self.waves.local_probe(owner.partition(" @ ")[0], msg["wave"])
+        return True
 
     def idle(self) -> bool:
         if self._handling or self._tasks or not self.bus.inbox(self.owner).empty():

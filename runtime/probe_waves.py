@@ -38,11 +38,13 @@ before the second is published.  A manager's waves are named ``<random tag>-<n>`
 agent's answer to a previous session's probe is not taken for an answer to this one's.
 
 Local agents (in the manager's process, on the same :class:`~rbcc.runtime.bus_rabbitmq.RabbitMQBus`)
-are not probed: the manager sees their state directly, and what they publish counts in its bus's
-``published``.  A message from an out-of-process agent to a local one is not covered by the
-argument (the local agent's queue is not probed); a deployment that mixes ``local`` and
-out-of-process machines over RabbitMQ settles on the manager's quiet checks for those messages
-(docs/deploy.md).
+alone need no waves: the bus counts their messages in flight.  When out-of-process agents are
+there too, local agents are members like the others (a message from an agent process to a local
+one is on the broker, where only a probe behind it tells that it arrived): the manager's bus takes
+their probes off their queues (``owner_control``, :meth:`ProbeWaves.local_probe`) and they answer
+through :meth:`ProbeWaves.settled` once idle, with the messages delivered to them and 0 published
+(what they publish goes through the manager's bus, whose ``published`` is the manager's counter;
+no confirms are needed there: the manager's later probes follow them on the same channel).
 """
 
 from __future__ import annotations
@@ -108,11 +110,25 @@ class ProbeWaves:
     :meth:`settled` is polled (by the manager's ``idle``); it starts the waves it needs by itself.
     """
 
-    def __init__(self, application: str, bus: Bus, members: Callable[[], set[str]], counter: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        application: str,
+        bus: Bus,
+        members: Callable[[], set[str]],
+        counter: Callable[[], int],
+        local: Callable[[str], Any] | None = None,
+        delivered: Callable[[str], int] | None = None,
+    ) -> None:
         self.application = application
         self.bus = bus
         self.members = members
         self.counter = counter
+        #: a member that is an agent of this process (its ``idle()``), None for the others
+        self.local = local or (lambda path: None)
+        #: the messages delivered so far to a local member's inbox
+        self.delivered = delivered or (lambda path: 0)
+        #: local member → the last probe taken off its queue (see :meth:`local_probe`)
+        self._local_probes: dict[str, str] = {}
         self._tag = secrets.token_hex(4)
         self._n = 0
         self.wave: str | None = None
@@ -138,6 +154,19 @@ class ProbeWaves:
             str(msg.get("life") or ""),
         )
 
+    def local_probe(self, scoped_path: str, wave: str) -> None:
+        """A probe taken off the queue of a local member (the bus's ``owner_control``)."""
+        self._local_probes[scoped_path] = wave
+
+    def _answer_local(self) -> None:
+        """Local members answer for themselves, as an agent process does: once idle, after the probe."""
+        for path, wave in list(self._local_probes.items()):
+            if wave != self.wave or path not in self._asked or path in self._answers:
+                continue
+            agent = self.local(path)
+            if agent is not None and agent.idle():
+                self._answers[path] = Answer(True, self.delivered(path), 0, "local")
+
     def settled(self) -> bool:
         """Whether every member is idle with nothing on its way to it (see the module's docstring)."""
         members = frozenset(self.members())
@@ -149,6 +178,7 @@ class ProbeWaves:
             self.wave, self._previous = None, None
             return True
         if self.wave is not None:
+            self._answer_local()
             if self._asked != members:
                 self._previous = None
             elif len(self._answers) == len(members):

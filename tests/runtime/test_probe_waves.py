@@ -156,3 +156,32 @@ def test_an_agent_takes_probes_off_its_bus_and_answers_the_latest_once() -> None
     assert answers.due() == "t-2"
     answers.answered("t-2")
     assert answers.due() is None
+
+
+class Local:
+    def __init__(self) -> None:
+        self.busy = True
+
+    def idle(self) -> bool:
+        return not self.busy
+
+
+def test_a_local_agent_answers_once_its_probe_came_off_its_queue_and_it_is_idle() -> None:
+    async def scenario() -> list[bool]:
+        bus = Recording()
+        agent, delivered = Local(), {"/local": 4}
+        waves = pw.ProbeWaves(
+            "App", bus, lambda: {"/local"}, lambda: 0, local=lambda p: agent, delivered=lambda p: delivered[p]
+        )
+        seen = [waves.settled()]
+        await asyncio.sleep(0)
+        agent.busy = False
+        seen.append(waves.settled())  # idle, but its probe has not come off its queue yet
+        assert waves.wave is not None
+        waves.local_probe("/local", waves.wave)
+        seen.append(waves.settled())  # answered: a second wave
+        waves.local_probe("/local", waves.wave)  # type: ignore[arg-type]
+        seen.append(waves.settled())
+        return seen
+
+    assert go(scenario()) == [False, False, False, True]
