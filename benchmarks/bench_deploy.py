@@ -20,9 +20,12 @@ agents (one ``rbcc agent`` process per machine) over the WebSocket bus, next to 
     python benchmarks/bench_deploy.py --bus websocket,rabbitmq     # one column per bus
 
 ``websocket``: process agents (``--handler process``) over the manager's WebSocket broker;
-``rabbitmq``: local agents with every message through a RabbitMQ broker the benchmark starts on
-loopback (tests/runtime/broker.py; its start-up is not counted).  The in-process column is always
-measured first, in the same run.
+``rabbitmq``: process agents too (``--handler process``), over a RabbitMQ broker the benchmark starts
+on loopback (tests/runtime/broker.py; its start-up is not counted), the manager knowing them idle
+through probe waves (rbcc.runtime.probe_waves).  Its "messages per instance" counts what the manager
+published (agents send each other their exports through the broker, past the manager), where the
+WebSocket column counts every message its broker routed.  The in-process column is always measured
+first, in the same run.
 """
 
 from __future__ import annotations
@@ -73,7 +76,11 @@ def generate(root: Path, machines: int, per_machine: int) -> int:
 
 
 #: extra ``rbcc deploy`` arguments per bus column
-BUS_ARGS = {"inprocess": [], "websocket": ["--handler", "process"], "rabbitmq": ["--bus", "rabbitmq"]}
+BUS_ARGS = {
+    "inprocess": [],
+    "websocket": ["--handler", "process"],
+    "rabbitmq": ["--handler", "process", "--bus", "rabbitmq"],
+}
 
 
 def rabbit_args(broker: Any) -> list[str]:
@@ -153,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         for bus in buses:
             state = Path(tmp) / f"state-{bus}"
             extra = list(BUS_ARGS[bus])
+            broker_args: list[str] = []
             if bus == "rabbitmq":
                 from tests.runtime.broker import Broker, available
 
@@ -160,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(
                         "--bus rabbitmq: Debian's rabbitmq-server is not installed (.ci/install-system-tools)"
                     )
-                extra += rabbit_args(stack.enter_context(Broker.start(Path(tmp))))
+                broker_args = ["--bus", "rabbitmq", *rabbit_args(stack.enter_context(Broker.start(Path(tmp))))]
+                extra += broker_args[2:]
             try:
                 results[bus] = deploy(app, state, args.parallel, args.sleep, args.timeout, extra)
             finally:  # also stops the process agents
@@ -171,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                         str(app),
                         "--state-dir",
                         str(state),
-                        *(extra if bus == "rabbitmq" else []),
+                        *broker_args,
                     ],
                     args.timeout,
                 )

@@ -1,4 +1,5 @@
-"""``rbcc agent``: run one machine's agent in this process, connected to a manager's WebSocket broker."""
+"""``rbcc agent``: run one machine's agent in this process, connected to a manager's WebSocket broker
+or to a RabbitMQ broker (as its user data says)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from rbcc.cli.base import RbccCommand
     "--user-data",
     "user_data",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="The agent's user data (Java properties: identity, rbcc.token, rbcc.dm.url, settings).",
+    help="The agent's user data (Java properties: identity, rbcc.token and rbcc.dm.url, or "
+    "net.roboconf.messaging.type=rabbitmq and the net.roboconf.messaging.rabbitmq.* keys; settings).",
 )
 @click.option("--dm", "dm_url", metavar="URL", help="A remote agent: the manager's broker, ws[s]://HOST:PORT/rbcc/bus.")
 @click.option("--token", help="A remote agent: its token in the pool of the target (remote.pool).")

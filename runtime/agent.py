@@ -105,6 +105,7 @@ class Agent:
         self._waiters: list[asyncio.Future[None]] = []
         self._out: asyncio.Queue[tuple[Context, Message]] = asyncio.Queue()
         self._send_task: asyncio.Task[None] | None = None
+        self._sending = False
         self._probes: asyncio.Task[None] | None = None
         #: the thread this agent's recipes are spawned from (see :meth:`_spawner`)
         self._spawn_thread: ThreadPoolExecutor | None = None
@@ -158,6 +159,7 @@ class Agent:
             and not self.busy
             and not self._handling
             and self._out.empty()
+            and not self._sending
             and self.host.bus.inbox(self.owner).empty()
         )
 
@@ -194,9 +196,11 @@ class Agent:
     async def _sender(self) -> None:
         while True:
             ctx, msg = await self._out.get()
+            self._sending = True  # taken off the queue, not yet published (a broker's confirm awaited)
             try:
                 await self.host.bus.publish(ctx, msg)
             finally:
+                self._sending = False
                 self._out.task_done()
 
     # ------------------------------------------------------------------ model

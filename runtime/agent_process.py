@@ -1,10 +1,15 @@
-"""``rbcc agent``: an agent in a process of its own, over the WebSocket bus (runtime.md §2.3, §9).
+"""``rbcc agent``: an agent in a process of its own, over the WebSocket or the RabbitMQ bus (runtime.md §2.3, §9).
 
 The same :class:`~rbcc.runtime.agent.Agent` as a local machine's, with a
 :class:`~rbcc.runtime.bus_websocket.WebSocketClientBus` instead of the in-process bus.  Its
 identity, token, broker address and settings come from its user data (:mod:`rbcc.runtime.user_data`),
 re-read before each reconnection so that a manager listening elsewhere can point it at the new
-address.  At start it restores itself from its ``agent-state.json`` when it has one (a step found
+address.  When the user data says ``net.roboconf.messaging.type = rabbitmq`` (Roboconf's agents get
+their messaging configuration so), the agent connects to that broker with the
+``net.roboconf.messaging.rabbitmq.*`` credentials instead (:class:`~rbcc.runtime.bus_rabbitmq.RabbitMQBus`
+with publisher confirms; a broker refusing them is logged and the agent exits with status 2, having
+received nothing), and answers the manager's probes (:mod:`rbcc.runtime.probe_waves`) rather than
+reporting message numbers.  At start it restores itself from its ``agent-state.json`` when it has one (a step found
 in progress is not re-run blindly, :meth:`Agent.restore`); it heartbeats, keeps working while the
 manager is away, and reports to the manager whether it is idle (``AgentState``, see
 :mod:`rbcc.runtime.agent_link`).  SIGTERM (or SIGINT): running steps are cancelled, its state
@@ -29,26 +34,53 @@ from typing import Any
 from rbcc.errors import RbccError
 from rbcc.runtime import user_data as ud
 from rbcc.runtime.agent import Agent, AgentHost
-from rbcc.runtime.bus import dm_context
+from rbcc.runtime.bus import Bus, dm_context
 from rbcc.runtime.bus_websocket import WebSocketClientBus
+from rbcc.runtime.probe_waves import ProbeAnswers, answer_probes
 
 log = logging.getLogger("rbcc.runtime.agent_process")
 
 REQUIRED = ("application.name", "scoped.instance.path", "rbcc.token", "rbcc.dm.url")
+#: over RabbitMQ the broker's credentials (``net.roboconf.messaging.rabbitmq.*``) are the agent's
+REQUIRED_RABBITMQ = ("application.name", "scoped.instance.path")
+MESSAGING_TYPE = "net.roboconf.messaging.type"
 #: seconds between two looks at whether the agent is idle
 IDLE_POLL = 0.02
 
 
+def over_rabbitmq(values: dict[str, str]) -> bool:
+    """Whether a user data sends its agent to a RabbitMQ broker (Roboconf's ``messaging.type``)."""
+    return values.get(MESSAGING_TYPE, "").strip() == "rabbitmq"
+
+
 def _identity(values: dict[str, str], source: str) -> tuple[str, str, str]:
-    missing = [k for k in REQUIRED if not values.get(k)]
+    required = REQUIRED_RABBITMQ if over_rabbitmq(values) else REQUIRED
+    missing = [k for k in required if not values.get(k)]
     if missing:
         raise RbccError(f"{source}: the user data has no {', '.join(missing)}")
-    return values["application.name"], values["scoped.instance.path"], values["rbcc.token"]
+    return values["application.name"], values["scoped.instance.path"], values.get("rbcc.token", "")
+
+
+async def _rabbitmq_bus(values: dict[str, str], app: str, path: str) -> tuple[Bus, ProbeAnswers]:
+    """The agent's RabbitMQ bus, connected (publisher confirms on, probes answered apart): the broker
+    refusing its credentials is an :class:`RbccError` naming the agent (logged, nothing received)."""
+    from rbcc.runtime.bus_rabbitmq import RabbitMQBus, rabbit_config
+
+    answers = ProbeAnswers()
+    bus = RabbitMQBus(
+        rabbit_config(values), domain=values.get("domain") or "default", confirms=True, control=answers.control
+    )
+    try:
+        await bus.connect()
+    except RbccError as exc:
+        log.error("agent %s of %s: refused or unreachable, it receives nothing: %s", path, app, exc)
+        raise RbccError(f"agent {path} of {app}: {exc}") from None
+    return bus, answers
 
 
 async def run_agent(user_data_file: Path, stop: asyncio.Event | None = None) -> str:
     """Run until SIGTERM (``"stopped"``) or a ``ResetAgent`` (``"reset"``); raises :class:`RbccError`
-    when the broker refuses the token."""
+    when the broker refuses the token (WebSocket) or the credentials (RabbitMQ)."""
     values = ud.read(user_data_file)
     app, path, token = _identity(values, str(user_data_file))
     settings = ud.settings_of(values)
@@ -69,7 +101,12 @@ async def run_agent(user_data_file: Path, stop: asyncio.Event | None = None) -> 
             return True
         return False
 
-    bus = WebSocketClientBus(owner, token, url, ca_file=values.get("rbcc.tls.ca"), control=control)
+    bus: Bus
+    answers: ProbeAnswers | None = None
+    if over_rabbitmq(values):
+        bus, answers = await _rabbitmq_bus(values, app, path)
+    else:
+        bus = WebSocketClientBus(owner, token, url, ca_file=values.get("rbcc.tls.ca"), control=control)
     host = AgentHost(
         application=app,
         bus=bus,
@@ -90,9 +127,21 @@ async def run_agent(user_data_file: Path, stop: asyncio.Event | None = None) -> 
 
     if stop is None:
         stop = _stop_on_signals()
-    reporter = asyncio.create_task(_report_idle(agent, bus, app, path))
+    if answers is not None:
+        on_reconnect = getattr(bus, "on_reconnect", None)
+        if callable(on_reconnect):
+            on_reconnect(agent.beat)  # the manager hears from it at once
+        answers.on_manager = agent.beat
+        reporter = asyncio.create_task(answer_probes(agent, bus, answers, app, path, IDLE_POLL))
+    else:
+        assert isinstance(bus, WebSocketClientBus)
+        reporter = asyncio.create_task(_report_idle(agent, bus, app, path))
+
+    def refused() -> str | None:
+        return getattr(bus, "refused", None)
+
     try:
-        while not stop.is_set() and not reset.is_set() and bus.refused is None:
+        while not stop.is_set() and not reset.is_set() and refused() is None:
             try:
                 await asyncio.wait_for(stop.wait(), 0.2)
             except TimeoutError:
@@ -100,13 +149,17 @@ async def run_agent(user_data_file: Path, stop: asyncio.Event | None = None) -> 
     finally:
         reporter.cancel()
         await agent.stop(wait_steps=False)
-        if bus.refused is None:
-            await bus.publish(
-                dm_context(app), {"type": "MachineDown", "application": app, "scoped_instance_path": path}
-            )
+        if refused() is None:
+            try:
+                await bus.publish(
+                    dm_context(app), {"type": "MachineDown", "application": app, "scoped_instance_path": path}
+                )
+            except Exception as exc:  # the broker away: the manager finds out by the missing heartbeats
+                log.warning("agent %s of %s: MachineDown not sent (%s)", path, app, exc)
         await bus.close()
-    if bus.refused is not None:
-        raise RbccError(bus.refused)
+    message = refused()
+    if message is not None:
+        raise RbccError(message)
     log.info("agent %s of %s %s", path, app, "reset" if reset.is_set() else "down")
     return "reset" if reset.is_set() else "stopped"
 

@@ -25,6 +25,8 @@ log = logging.getLogger("rbcc.runtime.bus_factory")
 
 PORT_KEY = "bus.port"
 ALSO_KEY = "bus.also"
+#: the bus kind of the session that last made machines run out of the rbcc process
+KIND_KEY = "bus.kind"
 
 
 async def open_bus(settings: Settings, store: Store, plan: Plan | None = None) -> Bus:
@@ -62,6 +64,10 @@ def make_bus(settings: Settings, store: Store, plan: Plan | None = None) -> Bus:
     kind = settings.bus
     if kind == "auto":
         kind = "websocket" if needs_network(settings, store) else "inprocess"
+        if kind == "websocket" and store.meta(KIND_KEY) == "rabbitmq" and _agents_out_of_process(store):
+            raise RbccError(
+                "the agents of this deployment run over RabbitMQ: give --bus rabbitmq and its --messaging settings"
+            )
     if kind == "inprocess":
         return InProcessBus()
     if kind == "websocket":
@@ -125,13 +131,24 @@ def needs_network(settings: Settings, store: Store) -> bool:
     )
 
 
+def _agents_out_of_process(store: Store) -> bool:
+    return any(
+        r.scoped and r.data.get("machine.id") and (r.data.get("target.handler") or "local") != "local"
+        for r in store.instances()
+    )
+
+
 def remember_bus(bus: Bus, store: Store) -> None:
-    """Record where a started broker listens, for the deployment's next sessions."""
+    """Record where a started broker listens, and which kind of bus it is, for the deployment's next sessions."""
     port = getattr(bus, "port", None)
-    if isinstance(port, int) and port and store.meta(PORT_KEY) != str(port):
-        with store.transaction() as tx:
+    kind = "rabbitmq" if callable(getattr(bus, "agent_user_data", None)) else None
+    if kind is None and hasattr(bus, "allow"):
+        kind = "websocket"
+    with store.transaction() as tx:
+        if isinstance(port, int) and port and store.meta(PORT_KEY) != str(port):
             tx.set_meta(PORT_KEY, str(port))
-    also = ",".join(getattr(bus, "also_on", ()) or ())
-    if also and store.meta(ALSO_KEY) != also:
-        with store.transaction() as tx:
+        if kind is not None and store.meta(KIND_KEY) != kind:
+            tx.set_meta(KIND_KEY, kind)
+        also = ",".join(getattr(bus, "also_on", ()) or ())
+        if also and store.meta(ALSO_KEY) != also:
             tx.set_meta(ALSO_KEY, also)

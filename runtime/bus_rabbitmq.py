@@ -28,7 +28,12 @@ Names, exactly §5.4 (``d`` the domain, ``A`` the application):
 - subscribe = bind the owner's queue to the context's exchange with its topic, unsubscribe = unbind.
 
 Messages are the bus's JSON dicts (:mod:`rbcc.runtime.bus`) as UTF-8 JSON bodies, published in
-order on one channel (FIFO per sender).  A sender subscribed to a context receives its own
+order on one channel (FIFO per sender).  An agent in another process opens its bus with
+``confirms=True`` (publisher confirms: ``publish`` returns once the broker holds the message in
+every queue it routes to) and a ``control`` hook that takes the manager's ``Probe`` messages; the
+bus counts the messages it delivered (``deliveries``) and published to agents (``published``):
+what :mod:`rbcc.runtime.probe_waves` compares.  ``agent_user_data()`` gives the keys an agent
+needs to reach the same broker.  A sender subscribed to a context receives its own
 messages, as with every bus.  When a publication has subscribers in this same process (manager and
 local agents on one bus), it counts as *in flight* to them until it reaches their inboxes: an
 inbox is not ``empty()`` meanwhile, so that "nothing queued" still means "nothing moving", as
@@ -45,7 +50,7 @@ import logging
 import secrets
 import ssl
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -276,12 +281,30 @@ class _Inbox:
 class RabbitMQBus(Bus):
     """The :class:`~rbcc.runtime.bus.Bus` over a RabbitMQ broker; ``connect()`` before use, ``close()`` after."""
 
-    def __init__(self, config: RabbitConfig, domain: str = "default") -> None:
+    def __init__(
+        self,
+        config: RabbitConfig,
+        domain: str = "default",
+        confirms: bool = False,
+        control: Callable[[Message], bool] | None = None,
+    ) -> None:
         self.config = config
         self.domain = domain
+        #: publisher confirms: ``publish`` returns once the broker has put the message in every queue
+        #: it routes to (what an out-of-process agent needs, :mod:`rbcc.runtime.probe_waves`)
+        self.confirms = confirms
+        #: sees every message taken off the broker first; True = handled, not put in an inbox (``Probe``)
+        self.control = control
+        #: the same with the owner whose queue it came from (the manager's probes to its local agents)
+        self.owner_control: Callable[[str, Message], bool] | None = None
+        #: messages delivered into each owner's inbox
+        self.delivered_to: Counter[str] = Counter()
         self.counts = Counter()
         #: messages taken off the broker into an inbox
         self.deliveries = 0
+        #: publications to agents or other applications (not to a manager) done (confirmed, with
+        #: ``confirms``), ``Probe`` excepted: the counter the probe waves compare
+        self.published = 0
         self._connection: Any = None
         self._channel: Any = None
         self._exchanges: dict[str, Any] = {}
@@ -321,7 +344,7 @@ class RabbitMQBus(Bus):
                 ),
                 cfg.connect_timeout,
             )
-            self._channel = await self._connection.channel(publisher_confirms=False)
+            self._channel = await self._connection.channel(publisher_confirms=self.confirms)
         except RbccError:
             raise
         except (TimeoutError, AMQPConnectionError, OSError, ssl.SSLError) as exc:
@@ -394,6 +417,8 @@ class RabbitMQBus(Bus):
         except BaseException:
             self._expire(message_id, quiet=True)
             raise
+        if ctx.kind != DM and msg.get("type") != "Probe":
+            self.published += 1
 
     async def subscribe(self, owner: str, ctx: Context) -> None:
         box = await self._queue_of(owner)
@@ -433,6 +458,16 @@ class RabbitMQBus(Bus):
     def pending(self) -> int:
         return sum(box.queue.qsize() for box in self._owners.values())
 
+    def agent_user_data(self) -> dict[str, str]:
+        """The user-data keys of an agent in another process that must reach this same broker
+        (``net.roboconf.messaging.*``, password included: the user-data file is private, mode 0600)."""
+        return user_data(self.config)
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        """``callback()`` each time the robust connection comes back after a loss."""
+        if self._connection is not None:
+            self._connection.reconnect_callbacks.add(lambda *_: callback())
+
     # ------------------------------------------------------------------ inside
     async def _queue_of(self, owner: str) -> _Inbox:
         self.inbox(owner)
@@ -456,8 +491,13 @@ class RabbitMQBus(Bus):
             return
         if self._owners.get(owner) is not box:
             return  # closed meanwhile
-        box.queue.put_nowait(msg)
-        self.deliveries += 1
+        handled = (self.owner_control is not None and self.owner_control(owner, msg)) or (
+            self.control is not None and self.control(msg)
+        )
+        if not handled:
+            box.queue.put_nowait(msg)
+            self.deliveries += 1
+            self.delivered_to[owner] += 1
         self._arrived_or_gone(incoming.message_id or "", owner)
 
     def _arrived_or_gone(self, message_id: str, owner: str) -> None:

@@ -30,6 +30,7 @@ from rbcc.runtime.bindings import load_bindings, save_binding
 from rbcc.runtime.bus import Message, agent_context, dm_context, importers_context, inter_app_importers
 from rbcc.runtime.plan import Plan, PlanInstance
 from rbcc.runtime.ports import PortAllocator
+from rbcc.runtime.probe_waves import ProbeWaves, WaveLink
 from rbcc.runtime.states import REQUESTABLE, State
 from rbcc.runtime.store import InstanceRecord, Store
 from rbcc.runtime.targets.base import MachineRequest, TargetHandler
@@ -127,6 +128,18 @@ class Manager:
         self.bindings: dict[str, list[str]] = {}
         #: the session's link to the other applications' exports (:class:`rbcc.runtime.inter_app.Bridge`)
         self.inter_app: Any = None
+        #: over RabbitMQ: how agents in other processes are known idle (:mod:`rbcc.runtime.probe_waves`)
+        self.waves: ProbeWaves | None = None
+        if callable(getattr(self.bus, "agent_user_data", None)):
+            self.waves = ProbeWaves(
+                self.app,
+                self.bus,
+                self._probed,
+                lambda: int(getattr(self.bus, "published", 0)),
+                local=lambda path: a if isinstance(a := self.agents.get(path), Agent) else None,
+                delivered=lambda path: int(getattr(self.bus, "delivered_to", {}).get(self._agent_owner(path), 0)),
+            )
+            self.bus.owner_control = self._local_probe  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -144,7 +157,29 @@ class Manager:
             if task is not None:
                 task.cancel()
         await asyncio.gather(*(t for t in (self._main, self._checks, *self._tasks) if t), return_exceptions=True)
+        if self.waves is not None:
+            await self.waves.close()
         await self.bus.close_owner(self.owner)
+
+    def _probed(self) -> set[str]:
+        """The machines the probe waves ask: agents up, or undeploying their instances; none while every
+        agent is local (the bus counts their messages in flight)."""
+        up = {
+            p
+            for p in self.agents
+            if p in self.items and self.items[p].state in (State.DEPLOYED_STARTED, State.UNDEPLOYING)
+        }
+        if not any(isinstance(self.agents[p], WaveLink) for p in up):
+            return set()
+        return {p for p in up if isinstance(self.agents[p], WaveLink | Agent)}
+
+    def _local_probe(self, owner: str, msg: Message) -> bool:
+        """A probe taken off a local agent's queue: the waves record it; it never reaches the agent."""
+        if msg.get("type") != "Probe":
+            return False
+        if self.waves is not None and isinstance(msg.get("wave"), str):
+            self.waves.local_probe(owner.partition(" @ ")[0], msg["wave"])
+        return True
 
     def idle(self) -> bool:
         if self._handling or self._tasks or not self.bus.inbox(self.owner).empty():
@@ -364,11 +399,19 @@ class Manager:
         return f"{path} @ {self.app}"
 
     def _network_bus(self, handler: str) -> Any:
-        if not hasattr(self.bus, "allow"):
+        """The bus, when agents in other processes can reach it: the WebSocket broker (``allow``, tokens)
+        or a RabbitMQ broker (``agent_user_data``, its credentials)."""
+        if not hasattr(self.bus, "allow") and not hasattr(self.bus, "agent_user_data"):
             from rbcc.runtime.targets.base import TargetError
 
-            raise TargetError(f"{handler} machines need a network bus: deploy with --bus websocket")
+            raise TargetError(f"{handler} machines need a network bus: deploy with --bus websocket or rabbitmq")
         return self.bus
+
+    def _admit(self, bus: Any, path: str, token: str) -> None:
+        """Let the agent of ``path`` in with ``token`` (WebSocket; over RabbitMQ the broker checks it)."""
+        allow = getattr(bus, "allow", None)
+        if callable(allow):
+            allow(self._agent_owner(path), token, (agent_context(self.app, path),))
 
     def _user_data(self, item: Managed, token: str | None) -> dict[str, str]:
         values = {
@@ -381,6 +424,11 @@ class Manager:
         }
         if token is not None:
             bus = self.bus
+            rabbit = getattr(bus, "agent_user_data", None)
+            if callable(rabbit):  # Roboconf's keys: the agent connects to the same broker as the manager
+                values.update(rabbit())
+                values["domain"] = str(getattr(bus, "domain", "default"))
+                return values
             values["net.roboconf.messaging.type"] = "websocket"
             values["rbcc.token"] = token
             values["rbcc.dm.url"] = str(getattr(bus, "url", ""))
@@ -420,7 +468,7 @@ class Manager:
                 token = secrets.token_urlsafe(24)
                 with self.store.transaction() as tx:
                     tx.put_token(item.path, token)
-                bus.allow(self._agent_owner(item.path), token, (agent_context(self.app, item.path),))
+                self._admit(bus, item.path, token)
             request = self._request_for(item, choice, token)
             self._set_state(item, item.state, data={"target.handler": choice.handler, "target.id": choice.target_id})
             self._deploying_since[item.path] = time.monotonic()
@@ -442,6 +490,8 @@ class Manager:
         local = agent(machine_id) if callable(agent) else None
         if local is not None:
             return local
+        if self.waves is not None:
+            return WaveLink(self._agent_owner(path), self.waves)
         return BusLink(self._agent_owner(path), self.bus)  # type: ignore[arg-type]
 
     async def restore_machine(self, item: Managed) -> bool:
@@ -458,9 +508,9 @@ class Manager:
                 if token is None:
                     return False
                 bus = self._network_bus(name)
-                bus.allow(self._agent_owner(item.path), token, (agent_context(self.app, item.path),))
+                self._admit(bus, item.path, token)
                 rewrite = getattr(handler, "rewrite_url", None)
-                if callable(rewrite):
+                if callable(rewrite) and hasattr(bus, "url"):
                     rewrite(machine_id, bus.url)
             running = await handler.is_machine_running(machine_id)
             revive = getattr(handler, "revive", None)
@@ -649,9 +699,12 @@ class Manager:
                 if self.autonomic is not None:
                     self.autonomic.after_change()
         elif kind == "AgentState":
-            link = self.agents.get(msg.get("scoped_instance_path", ""))
+            path = msg.get("scoped_instance_path", "")
+            link = self.agents.get(path)
             if isinstance(link, BusLink):
                 link.report(bool(msg.get("idle")), int(msg.get("seen") or 0))
+            elif isinstance(link, WaveLink) and self.waves is not None:
+                self.waves.on_answer(path, msg)
         elif kind == "MachineDown":
             path = msg.get("scoped_instance_path", "")
             item = self.items.get(path)
@@ -745,7 +798,7 @@ class Manager:
                     self._set_state(item, State.PROBLEM)
                 elif item is not None and item.state is State.DEPLOYING and await self._died_booting(item):
                     self._deploying_since.pop(path, None)
-                    item.last_problem = "its agent exited before its first heartbeat"
+                    item.last_problem = "its agent exited before its first heartbeat" + self._exit_reason(item)
                     self._set_state(item, State.PROBLEM)
             for path in list(self.agents):
                 item = self.items.get(path)
@@ -763,6 +816,14 @@ class Manager:
         if not getattr(handler, "watch_boot", False) or not machine_id:
             return False
         return not await handler.is_machine_running(machine_id)
+
+    def _exit_reason(self, item: Managed) -> str:
+        """``": <why>"`` when the machine's handler can tell why its agent exited (``exit_reason``)."""
+        handler = self.handlers.get(item.data.get("target.handler") or "local")
+        reason = getattr(handler, "exit_reason", None)
+        machine_id = item.data.get("machine.id")
+        said = reason(machine_id) if callable(reason) and machine_id else None
+        return f": {said}" if said else ""
 
     def _set_state(self, item: Managed, state: State, data: dict[str, Any] | None = None) -> None:
         with self.store.transaction() as tx:

@@ -54,6 +54,7 @@ log = logging.getLogger("rbcc.runtime.targets.docker")
 LABEL_STATE_DIR = "rbcc.state-dir"
 DM_URL_KEY = "rbcc.dm.url"
 HTTP_IP_KEY = "net.roboconf.messaging.http.server.ip"
+RABBIT_IP_KEY = "net.roboconf.messaging.rabbitmq.server.ip"
 APP_DIR_KEY = "rbcc.app.dir"
 STATE_DIR_KEY = "rbcc.state.dir"
 AGENT_IP_KEY = "rbcc.settings.agent_ip"
@@ -131,6 +132,11 @@ def loopback(host: str) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_unspecified
+
+
+def _host_of(server_ip: str) -> str:
+    """The host of a ``host[:port]`` / ``[v6]:port`` broker address."""
+    return urlsplit("amqp://" + server_ip.strip()).hostname or ""
 
 
 def reachable_url(url: str, gateway: str) -> str:
@@ -289,12 +295,15 @@ class DockerTarget(TargetHandler):
             return out
         if props.run_options.get("network_mode") == "host":
             return out
-        if DM_URL_KEY in out or loopback(out.get(HTTP_IP_KEY, "")):
+        rabbit_host = _host_of(out.get(RABBIT_IP_KEY, "")) if RABBIT_IP_KEY in out else ""
+        if DM_URL_KEY in out or loopback(out.get(HTTP_IP_KEY, "")) or loopback(rabbit_host):
             gateway = self.gateway(client, str(props.run_options.get("network") or "bridge"))
             if DM_URL_KEY in out:
                 out[DM_URL_KEY] = reachable_url(out[DM_URL_KEY], gateway)
             if loopback(out.get(HTTP_IP_KEY, "")):
                 out[HTTP_IP_KEY] = gateway
+            if loopback(rabbit_host):  # the broker on this host: reached at the gateway, same port
+                out[RABBIT_IP_KEY] = reachable_url("amqp://" + out[RABBIT_IP_KEY], gateway).removeprefix("amqp://")
         return out
 
     def _binds(

@@ -120,6 +120,20 @@ class ProcessHandler(TargetHandler):
             raise TargetError(f"{directory / USER_DATA}: gone, the agent cannot be started again")
         return self._spawn(directory, name)
 
+    def exit_reason(self, machine_id: str) -> str | None:
+        """Why an agent that exited did so: the last ``rbcc: …`` line of its ``agent.log`` (a refused
+        token or broker credentials, a bad user data), None when it says nothing."""
+        try:
+            _, _, name = parse_id(machine_id)
+            with (self.machine_dir(name) / "agent.log").open("rb") as log_file:
+                log_file.seek(0, os.SEEK_END)
+                log_file.seek(max(0, log_file.tell() - 8192))
+                tail = log_file.read().decode("utf-8", "replace").splitlines()
+        except (ValueError, OSError):
+            return None
+        said = [line[len("rbcc: ") :] for line in tail if line.startswith("rbcc: ")]
+        return said[-1] if said else None
+
     def rewrite_url(self, machine_id: str, url: str) -> None:
         """Point the agent's user data at a new broker address (it re-reads it before reconnecting)."""
         _, _, name = parse_id(machine_id)

@@ -117,3 +117,17 @@ def test_machine_ids_name_the_container_the_engine_and_the_user_data():
     assert DockerMachine.from_id(machine.to_id()) == machine
     with pytest.raises(TargetError):
         DockerMachine.from_id("local:/vm1")
+
+
+def test_a_broker_on_loopback_is_reached_at_the_gateway_by_an_agent_over_rabbitmq(monkeypatch):
+    from rbcc.runtime.targets.docker import DockerTarget
+
+    target = DockerTarget()
+    monkeypatch.setattr(target, "gateway", lambda client, network="bridge": "172.17.0.1")
+    props = DockerProperties.read({"handler": "docker", "id": "t"}, "app", "/vm1", "rabbitmq", None, {})
+    key = "net.roboconf.messaging.rabbitmq.server.ip"
+    data = {"net.roboconf.messaging.type": "rabbitmq", key: "127.0.0.1:5672", "x": "y"}
+    assert target.agent_user_data(None, props, data)[key] == "172.17.0.1:5672"  # type: ignore[arg-type]
+    assert target.agent_user_data(None, props, {**data, key: "localhost"})[key] == "172.17.0.1"  # type: ignore[arg-type]
+    elsewhere = {**data, key: "broker.example:5671"}
+    assert target.agent_user_data(None, props, elsewhere) == elsewhere  # type: ignore[arg-type]

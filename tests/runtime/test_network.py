@@ -264,7 +264,13 @@ def test_a_dropped_connection_replays_what_was_missed_and_a_longer_gap_asks_for_
 
 
 def test_a_process_agent_killed_mid_step_resumes_without_repeating_completed_steps(tmp_path: Path, monkeypatch) -> None:
-    settings = {"handler": "process", "agent_boot_timeout": 20.0, "missed_heartbeats_threshold": 2}
+    killed_mid_step_resumes(tmp_path, monkeypatch, {"handler": "process", "agent_boot_timeout": 20.0})
+
+
+def killed_mid_step_resumes(tmp_path: Path, monkeypatch: Any, settings: dict[str, Any]) -> None:
+    """A ``process`` agent SIGKILLed during a step: its machine goes to PROBLEM, the next session
+    starts it again, and no completed step runs twice (also over RabbitMQ)."""
+    settings = {**settings, "missed_heartbeats_threshold": 2}
     with harness(tmp_path, GRAPH, INSTANCES, ("svc", "client"), monkeypatch) as h:
         h.pause("/vm1/c1", "start", 30)
 
@@ -432,6 +438,12 @@ def test_a_remote_agent_started_by_hand_is_assigned_a_machine_and_reset_on_undep
 
 
 def test_process_agents_outlive_a_killed_manager_and_the_next_deploy_finds_them(tmp_path: Path) -> None:
+    agents_outlive_a_killed_manager(tmp_path, ("--handler", "process"), ())
+
+
+def agents_outlive_a_killed_manager(tmp_path: Path, first_args: tuple[str, ...], bus_args: tuple[str, ...]) -> None:
+    """``rbcc deploy`` SIGKILLed mid-step; its agents finish the step; the next deploy (``bus_args``) finds
+    them, waits for them while busy, converges without running a step twice; undeploy ends them."""
     import subprocess
     import sys
 
@@ -458,7 +470,7 @@ def test_process_agents_outlive_a_killed_manager_and_the_next_deploy_finds_them(
         return [tuple(x.split("|")) for x in log.read_text().splitlines()] if log.exists() else []  # type: ignore[misc]
 
     try:
-        first = rbcc("deploy", str(app), "--handler", "process", *common)
+        first = rbcc("deploy", str(app), *first_args, *bus_args, *common)
         deadline = time.monotonic() + 30
         while ("/vm2/c2", "start", "begin") not in calls() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -471,7 +483,7 @@ def test_process_agents_outlive_a_killed_manager_and_the_next_deploy_finds_them(
         assert ("/vm2/c2", "start", "end") in calls()
         assert len(agent_pids(state)) == 3 and all(start_time(p) == t for p, t in agent_pids(state))
 
-        second = rbcc("deploy", str(app), *common)  # the recorded handlers: no --handler needed
+        second = rbcc("deploy", str(app), *bus_args, *common)  # the recorded handlers: no --handler needed
         try:
             out, err = second.communicate(timeout=60)
         except subprocess.TimeoutExpired:
@@ -492,7 +504,7 @@ def test_process_agents_outlive_a_killed_manager_and_the_next_deploy_finds_them(
         )
         assert {r["state"] for r in json.loads(status.stdout)["instances"]} == {"DEPLOYED_STARTED"}
         pids = agent_pids(state)
-        third = rbcc("undeploy", str(app), *common)
+        third = rbcc("undeploy", str(app), *bus_args, *common)
         _, err = third.communicate(timeout=60)
         assert third.returncode == 0, err
         assert all(start_time(p) != t for p, t in pids)  # terminated

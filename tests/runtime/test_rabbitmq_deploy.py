@@ -41,14 +41,16 @@ def per_instance(h: Harness) -> dict[str, list[str]]:
     return out
 
 
-def scenario(h: Harness, make_bus, provider: str) -> list[tuple[dict[str, str], dict[str, list[str]]]]:
+def scenario(
+    h: Harness, make_bus, provider: str, **settings: object
+) -> list[tuple[dict[str, str], dict[str, list[str]]]]:
     """deploy, stop the ``provider`` database, start it again, undeploy all: states and recipes after each."""
 
     async def go() -> list[tuple[dict[str, str], dict[str, list[str]]]]:
         seen = []
         bus = await make_bus()
         try:
-            async with session(h, bus) as s:
+            async with session(h, bus, **settings) as s:
                 await s.deploy(h.plan())
                 seen.append((states(s), per_instance(h)))
                 h.log.unlink()
