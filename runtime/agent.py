@@ -109,6 +109,9 @@ class Agent:
         self._probes: asyncio.Task[None] | None = None
         #: the thread this agent's recipes are spawned from (see :meth:`_spawner`)
         self._spawn_thread: ThreadPoolExecutor | None = None
+        #: the thread this agent's snapshots are written from (not the loop's shared executor: the
+        #: instances' directories are prepared there, a thousand at once on a first deployment)
+        self._state_thread: ThreadPoolExecutor | None = None
         self.sampler: Any = None
         #: external prefix → the applications it is bound to (ChangeBinding, runtime.md §3.5)
         self.bindings: dict[str, set[str]] = {}
@@ -148,6 +151,9 @@ class Agent:
         if self._spawn_thread is not None:  # no recipe of this agent runs any more
             self._spawn_thread.shutdown(wait=False)
             self._spawn_thread = None
+        if self._state_thread is not None:  # the writer is done (awaited above)
+            self._state_thread.shutdown(wait=False)
+            self._state_thread = None
         if self.has_model and self.workdir.exists():
             self._save()
         self.journal.close()
@@ -301,7 +307,9 @@ class Agent:
             self.journal.record(list(self.nodes.values()))
             try:
                 if self.journal.needs_thread():
-                    await asyncio.to_thread(self.journal.flush)
+                    if self._state_thread is None:
+                        self._state_thread = ThreadPoolExecutor(1, thread_name_prefix=f"state {self.scoped_path}")
+                    await asyncio.get_running_loop().run_in_executor(self._state_thread, self.journal.flush)
                 else:
                     self.journal.flush()
             except OSError:

@@ -638,6 +638,9 @@ class Manager:
                         self._handle_one(one)
             finally:
                 self._handling = False
+            # a queue that is not empty returns at once: without this the agents' continuations (a
+            # recipe to launch once its directory is ready) wait behind thousands of state reports
+            await asyncio.sleep(0)
 
     def _handle_one(self, msg: Message) -> None:
         try:
