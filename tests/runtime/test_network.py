@@ -95,26 +95,33 @@ async def _deploy_then_undeploy_in_two_sessions(h: Harness, **settings: Any) -> 
     return deployed, undeployed
 
 
-def test_process_agents_over_websocket_match_the_in_process_bus(tmp_path: Path, monkeypatch) -> None:
+def same_as_in_process(tmp_path: Path, monkeypatch: Any, kind: str, settings: dict[str, Any]) -> dict[str, list[str]]:
+    """Deploy then undeploy (two sessions) in-process and with ``settings``: the same states, the
+    same recipes in the same order per instance (updates differ only by which provider came
+    first); the in-process recipe calls, updates left out."""
     results = {}
-    for kind, settings in (("inprocess", {}), ("process", {"handler": "process", "agent_boot_timeout": 20.0})):
-        with harness(tmp_path / kind, GRAPH, INSTANCES, ("svc", "client"), monkeypatch) as h:
+    for run_kind, run_settings in (("inprocess", {}), (kind, settings)):
+        with harness(tmp_path / run_kind, GRAPH, INSTANCES, ("svc", "client"), monkeypatch) as h:
             try:
-                deployed, undeployed = run(_deploy_then_undeploy_in_two_sessions(h, **settings), timeout=60)
+                deployed, undeployed = run(_deploy_then_undeploy_in_two_sessions(h, **run_settings), timeout=60)
             finally:
                 kill_agents(h.state)
-            results[kind] = (deployed, undeployed, per_instance(h))
-            if kind == "process":
+            results[run_kind] = (deployed, undeployed, per_instance(h))
+            if run_kind != "inprocess":
                 assert agent_pids(h.state) == []  # undeploy terminated them
                 assert not (h.state / "machines").exists() or not any((h.state / "machines").iterdir())
-    assert results["process"][0] == results["inprocess"][0]
-    assert set(results["process"][0].values()) == {"DEPLOYED_STARTED"}
-    assert results["process"][1] == results["inprocess"][1]
-    assert set(results["process"][1].values()) == {"NOT_DEPLOYED"}
-    # same recipes, same order per instance; updates differ only by which provider came first
+    assert results[kind][0] == results["inprocess"][0]
+    assert set(results[kind][0].values()) == {"DEPLOYED_STARTED"}
+    assert results[kind][1] == results["inprocess"][1]
+    assert set(results[kind][1].values()) == {"NOT_DEPLOYED"}
     strip = {k: [c for c in v if not c.startswith("update")] for k, v in results["inprocess"][2].items()}
-    got = {k: [c for c in v if not c.startswith("update")] for k, v in results["process"][2].items()}
+    got = {k: [c for c in v if not c.startswith("update")] for k, v in results[kind][2].items()}
     assert got == strip
+    return strip
+
+
+def test_process_agents_over_websocket_match_the_in_process_bus(tmp_path: Path, monkeypatch) -> None:
+    strip = same_as_in_process(tmp_path, monkeypatch, "process", {"handler": "process", "agent_boot_timeout": 20.0})
     assert strip["/vm2/c1"] == [f"{s}|{p}" for s in ("deploy", "start", "stop", "undeploy") for p in ("begin", "end")]
 
 

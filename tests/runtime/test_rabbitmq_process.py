@@ -26,13 +26,12 @@ from tests.runtime.test_lifecycle import INSTANCES as LIFECYCLE_INSTANCES
 from tests.runtime.test_lifecycle import SCRIPTED
 from tests.runtime.test_network import (
     INSTANCES,
-    _deploy_then_undeploy_in_two_sessions,
     _until,
     agent_pids_by_path,
     agents_outlive_a_killed_manager,
     kill_agents,
     killed_mid_step_resumes,
-    per_instance,
+    same_as_in_process,
 )
 from tests.runtime.test_rabbitmq_deploy import in_process, rabbit, scenario
 
@@ -55,21 +54,7 @@ def over_rabbitmq(broker: Broker, password: str | None = None, **extra: Any) -> 
 def test_process_agents_over_rabbitmq_match_the_in_process_bus(
     tmp_path: Path, monkeypatch, rabbit_broker: Broker
 ) -> None:
-    results = {}
-    for kind, settings in (("inprocess", {}), ("rabbitmq", over_rabbitmq(rabbit_broker))):
-        with harness(tmp_path / kind, GRAPH, INSTANCES, ("svc", "client"), monkeypatch) as h:
-            try:
-                deployed, undeployed = run(_deploy_then_undeploy_in_two_sessions(h, **settings), timeout=60)
-            finally:
-                kill_agents(h.state)
-            results[kind] = (deployed, undeployed, per_instance(h))
-    assert results["rabbitmq"][0] == results["inprocess"][0]
-    assert set(results["rabbitmq"][0].values()) == {"DEPLOYED_STARTED"}
-    assert results["rabbitmq"][1] == results["inprocess"][1]
-    assert set(results["rabbitmq"][1].values()) == {"NOT_DEPLOYED"}
-    strip = {k: [c for c in v if not c.startswith("update")] for k, v in results["inprocess"][2].items()}
-    got = {k: [c for c in v if not c.startswith("update")] for k, v in results["rabbitmq"][2].items()}
-    assert got == strip
+    same_as_in_process(tmp_path, monkeypatch, "rabbitmq", over_rabbitmq(rabbit_broker))
 
 
 def _cli_messaging(broker: Broker) -> tuple[str, ...]:
