@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import re
@@ -156,6 +157,12 @@ def run_child(cmd: list[str], timeout: float, cwd: Path | None = None) -> ChildR
 
 
 def rbcc_command() -> list[str]:
+    """The command that runs rbcc, its bytecode compiled (once per benchmark process)."""
+    return list(_rbcc_command())
+
+
+@functools.cache
+def _rbcc_command() -> tuple[str, ...]:
     """The ``rbcc`` console script next to this interpreter, else ``python -m rbcc.cli``.
 
     The package's bytecode is compiled first, as ``pip install`` does for a user: an editable
@@ -172,8 +179,8 @@ def rbcc_command() -> list[str]:
     for name in ("rbcc", "rbcc.exe"):
         script = bindir / name
         if script.is_file() and os.access(script, os.X_OK):
-            return [str(script)]
-    return [sys.executable, "-m", "rbcc.cli"]
+            return (str(script),)
+    return (sys.executable, "-m", "rbcc.cli")
 
 
 def _last_json(text: str) -> dict | None:

@@ -65,6 +65,13 @@ def request(
     return MachineRequest(app, path, properties, user_data, tmp_path / "state", tmp_path)
 
 
+async def configured(handler: DockerTarget, req: MachineRequest) -> str:
+    """A machine created and configured (its container started), as the manager does; its id."""
+    machine_id = await handler.create_machine(req)
+    await handler.configure_machine(machine_id, req)
+    return machine_id
+
+
 def labelled(client: docker.DockerClient, app: str) -> dict[str, list[object]]:
     """What the engine holds with this application's label: containers (stopped ones too), networks, volumes."""
     label = f"{LABEL_APPLICATION}={app}"
@@ -137,8 +144,7 @@ async def test_a_restarted_manager_asks_a_new_handler_about_the_recorded_id_and_
 ):
     first = DockerTarget()
     req = request(engine, broker_port, tmp_path, app="restarted")
-    machine_id = await first.create_machine(req)
-    await first.configure_machine(machine_id, req)
+    machine_id = await configured(first, req)
     first.close()
     second = DockerTarget()  # nothing in memory: the id says everything
     try:
@@ -163,8 +169,7 @@ async def test_a_container_left_by_an_earlier_run_is_replaced_and_a_strangers_is
 ):
     handler = DockerTarget()
     req = request(engine, broker_port, tmp_path, app="again")
-    machine_id = await handler.create_machine(req)
-    await handler.configure_machine(machine_id, req)
+    machine_id = await configured(handler, req)
     old = client.containers.get("vm_1_from_again").id
     await handler.configure_machine(machine_id, req)  # a crash after configuring, before recording
     assert client.containers.get("vm_1_from_again").id != old
@@ -187,8 +192,7 @@ async def test_images_are_found_by_tag_substring_and_a_missing_one_is_a_clear_er
 ):
     handler = DockerTarget()
     req = request(engine, broker_port, tmp_path, app="imgs")
-    machine_id = await handler.create_machine(req)
-    await handler.configure_machine(machine_id, req)  # builds rbcc-test-sleeper:1
+    machine_id = await configured(handler, req)  # builds rbcc-test-sleeper:1
     await handler.terminate_machine(machine_id)
     by_substring = request(engine, broker_port, tmp_path, app="imgs", **{"docker.image": "test-sleep"})
     del by_substring.properties["docker.generate.image.from"]
